@@ -1,0 +1,150 @@
+"""The one small interface shared by every agent, the environments, the runner and the app.
+
+An agent controls one or more players: independent learners (IQL, WoLF-PHC, ...) control one, team
+learners (VDN, QMIX, CommNet, TarMAC) control every player jointly. Each step the runner shows the
+agent every player's observation and the global state; the agent acts for its own players and later
+learns from the whole joint transition, keeping what it is allowed to see.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from games import Game
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """What an agent may know about the environment before it acts."""
+
+    n_players: int
+    n_actions: tuple[int, ...]
+    obs_dims: tuple[int, ...]
+    state_dim: int
+    episode_length: int = 1
+    name: str = ""
+    game: Game | None = None  # the stage game, when the environment repeats a normal-form game
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Actions for the agent's players, plus what it believes, for display (one entry per player)."""
+
+    actions: tuple[int, ...]
+    probs: tuple[np.ndarray, ...] | None = None
+    q_values: tuple[np.ndarray, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One joint step: every player's observation, action and reward, and the global state."""
+
+    obs: tuple[np.ndarray, ...]
+    state: np.ndarray
+    actions: tuple[int, ...]
+    rewards: tuple[float, ...]
+    next_obs: tuple[np.ndarray, ...]
+    next_state: np.ndarray
+    done: bool
+
+
+class Agent(ABC):
+    """Base class of every agent in the registry.
+
+    Subclasses set ``name`` (the registry name) and ``defaults`` (documented hyper-parameters),
+    and implement :meth:`act`; learners also implement :meth:`learn`.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    team: ClassVar[bool] = False  # True: controls all players jointly
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(
+        self,
+        spec: EnvSpec,
+        players: Sequence[int],
+        seed: int | None = None,
+        **hyperparameters: Any,
+    ) -> None:
+        unknown = set(hyperparameters) - set(self.defaults)
+        if unknown:
+            raise ValueError(
+                f"{self.name}: unknown hyper-parameter(s) {sorted(unknown)}; "
+                f"known: {sorted(self.defaults)}"
+            )
+        self.spec = spec
+        self.players = tuple(players)
+        self.seed = seed
+        self.hp: dict[str, Any] = {**self.defaults, **hyperparameters}
+        self.rng = np.random.default_rng(seed)
+
+    @abstractmethod
+    def act(
+        self, obs: Sequence[np.ndarray], state: np.ndarray, explore: bool = True
+    ) -> Decision:
+        """Choose actions for this agent's players, given every player's observation."""
+
+    def learn(self, transition: Transition) -> dict[str, float]:
+        """Update from one joint transition; returns losses or statistics to log (may be empty)."""
+        return {}
+
+    def reset(self) -> None:
+        """Start a new episode (clears per-episode memory; learned values are kept)."""
+
+    def policy(self, obs: Sequence[np.ndarray], state: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Current action distribution of each of this agent's players (greedy agents: one-hot)."""
+        decision = self.act(obs, state, explore=False)
+        if decision.probs is not None:
+            return decision.probs
+        return tuple(
+            np.eye(self.spec.n_actions[p])[a]
+            for p, a in zip(self.players, decision.actions, strict=True)
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """Extra facts for the training summary (e.g. QMIX's ``q_tot_greedy``); JSON-serialisable."""
+        return {}
+
+    # ----- persistence: hyper-parameters as JSON, learned state by the subclass -------------------
+    def save(self, directory: str | Path) -> Path:
+        """Write ``agent.json`` (name, players, seed, hyper-parameters) and the learned state."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        meta = {"name": self.name, "players": list(self.players), "seed": self.seed,
+                "hyperparameters": self.hp}
+        (directory / "agent.json").write_text(json.dumps(meta, indent=2, default=_jsonable))
+        self.save_state(directory)
+        return directory
+
+    def save_state(self, directory: Path) -> None:
+        """Write learned parameters (tabular: JSON; deep: torch state dicts). Stateless agents: nothing."""
+
+    def load_state(self, directory: Path) -> None:
+        """Read what :meth:`save_state` wrote."""
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+@dataclass
+class AgentInfo:
+    """A registry entry: how to build an agent and what its hyper-parameters mean."""
+
+    name: str
+    cls: type[Agent]
+    description: str
+    team: bool
+    defaults: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,79 @@
+"""Registry names -> agent classes, imported lazily so that torch loads only when a deep agent is built."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from agents.base import Agent, AgentInfo, EnvSpec
+
+# name -> "module:Class". Deep agents live in modules that import torch at top level.
+AGENTS: dict[str, str] = {
+    "iql": "agents.iql:IQL",
+    "fictitious-play": "agents.fictitious_play:FictitiousPlay",
+    "regret-matching": "agents.regret_matching:RegretMatching",
+    "wolf-phc": "agents.wolf_phc:WoLFPHC",
+    "hedge": "agents.hedge:Hedge",
+    "replicator": "agents.replicator:Replicator",
+    "vdn": "agents.vdn:VDN",
+    "qmix": "agents.qmix:QMIX",
+    "maddpg": "agents.maddpg:MADDPG",
+    "commnet": "agents.commnet:CommNet",
+    "tarmac": "agents.tarmac:TarMAC",
+    "self-play": "agents.self_play:SelfPlay",
+    "always-cooperate": "agents.scripted:AlwaysCooperate",
+    "always-defect": "agents.scripted:AlwaysDefect",
+    "tit-for-tat": "agents.scripted:TitForTat",
+    "grim-trigger": "agents.scripted:GrimTrigger",
+    "win-stay-lose-shift": "agents.scripted:WinStayLoseShift",
+    "random": "agents.scripted:RandomAgent",
+    "mixed": "agents.scripted:FixedMixed",
+    "human": "agents.human:Human",
+}
+
+DEEP_AGENTS = frozenset({"vdn", "qmix", "maddpg", "commnet", "tarmac", "self-play"})
+
+
+def agent_names() -> list[str]:
+    """Every registry name, in display order."""
+    return list(AGENTS)
+
+
+def agent_class(name: str) -> type[Agent]:
+    """The class registered under ``name`` (imports its module on first use)."""
+    try:
+        target = AGENTS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown agent {name!r}; choose from: {', '.join(AGENTS)}"
+        ) from None
+    module, cls = target.split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def agent_info(name: str) -> AgentInfo:
+    cls = agent_class(name)
+    return AgentInfo(name, cls, cls.description, cls.team, dict(cls.defaults))
+
+
+def make_agent(
+    name: str,
+    spec: EnvSpec,
+    players: Sequence[int],
+    seed: int | None = None,
+    **hyperparameters: Any,
+) -> Agent:
+    """Build the agent registered under ``name`` for ``players`` of an environment."""
+    return agent_class(name)(spec, players, seed=seed, **hyperparameters)
+
+
+def load_agent(directory: str | Path, spec: EnvSpec) -> Agent:
+    """Rebuild an agent saved with :meth:`Agent.save`."""
+    directory = Path(directory)
+    meta = json.loads((directory / "agent.json").read_text())
+    agent = make_agent(meta["name"], spec, meta["players"], meta["seed"], **meta["hyperparameters"])
+    agent.load_state(directory)
+    return agent
