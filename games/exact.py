@@ -125,9 +125,7 @@ def _full_rank_mod(matrices: np.ndarray, p: int) -> np.ndarray:
         pivot = np.where(has, m[:, c, c], 1)
         inverse = _pow_mod(pivot, p - 2, p)  # Fermat: a^(p-2) = a^-1 mod p
         factors = (m[:, c + 1 :, c] * inverse[:, None]) % p
-        m[:, c + 1 :, :] = (
-            m[:, c + 1 :, :] - (factors[:, :, None] * m[:, None, c, :]) % p
-        ) % p
+        m[:, c + 1 :, :] = (m[:, c + 1 :, :] - (factors[:, :, None] * m[:, None, c, :]) % p) % p
     return full
 
 

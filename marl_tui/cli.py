@@ -29,17 +29,20 @@ class CommandError(Exception):
     """Bad input to a command: printed as one line on stderr, exit code 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; only ``command``'s module is imported, so each command starts fast."""
     parser = argparse.ArgumentParser(
         prog="marl-tui",
         description="A terminal game-theory and multi-agent RL playground. "
         "With no command, opens the app (on GAME_OR_FILE if given).",
+        usage="marl-tui [GAME_OR_FILE] | marl-tui COMMAND [options]",
     )
     parser.add_argument("--version", action="version", version=f"marl-tui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         command_parser = sub.add_parser(name, help=help_text, description=help_text)
-        _command_module(module).add_arguments(command_parser)
+        if name == command:
+            _command_module(module).add_arguments(command_parser)
     return parser
 
 
@@ -57,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and (argv[0] in COMMANDS or argv[0].startswith("-")):
-        parser = build_parser()
+        parser = build_parser(argv[0] if argv[0] in COMMANDS else None)
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

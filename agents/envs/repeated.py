@@ -1,0 +1,122 @@
+"""A normal-form game played repeatedly: the environment every tabular agent trains in.
+
+Each round every player acts and receives its stage-game payoff. A player observes the last ``k``
+joint actions, each encoded as the concatenation of every player's one-hot action (so the vector
+grows with the sum of the action counts, not their product, and n-player games stay small); the
+most recent round comes first, and rounds that have not happened yet are all-zero padding.
+``history=0`` gives an empty (stateless) observation. With ``include_round`` the round number,
+divided by the episode length, is appended. The global state is the same encoding.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+from agents.base import EnvSpec
+from agents.envs.base import MultiAgentEnv
+from games import Game
+
+
+class RepeatedGameEnv(MultiAgentEnv):
+    """``game`` repeated for ``rounds`` rounds per episode, observing the last ``history`` rounds."""
+
+    metadata = {"name": "repeated_game_v0", "render_modes": []}
+
+    def __init__(
+        self, game: Game, history: int = 1, rounds: int = 10, include_round: bool = False
+    ) -> None:
+        if history < 0:
+            raise ValueError(f"history must be >= 0, got {history}")
+        if rounds < 1:
+            raise ValueError(f"rounds must be >= 1, got {rounds}")
+        self.game = game
+        self.history = int(history)
+        self.rounds = int(rounds)
+        self.include_round = bool(include_round)
+        self._offsets = np.concatenate([[0], np.cumsum(game.num_actions)[:-1]]).astype(int)
+        self._joint_width = int(sum(game.num_actions))
+        dim = self.history * self._joint_width + int(self.include_round)
+        self._spec = EnvSpec(
+            n_players=game.n_players,
+            n_actions=tuple(int(a) for a in game.num_actions),
+            obs_dims=(dim,) * game.n_players,
+            state_dim=dim,
+            episode_length=self.rounds,
+            name=game.name,
+            game=game,
+        )
+        self._payoffs = game.payoffs
+        self._buffer = np.zeros(self.history * self._joint_width, dtype=np.float32)
+        self._round = 0
+        super().__init__()
+
+    @property
+    def spec(self) -> EnvSpec:
+        return self._spec
+
+    def _encode(self) -> np.ndarray:
+        if not self.include_round:
+            return self._buffer.copy()
+        return np.append(self._buffer, np.float32(self._round / self.rounds))
+
+    def _observe(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        state = self._encode()
+        return tuple(state.copy() for _ in range(self._spec.n_players)), state
+
+    def _reset(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+        self._buffer[:] = 0.0
+        self._round = 0
+        return self._observe()
+
+    def _step(
+        self, actions: tuple[int, ...]
+    ) -> tuple[tuple[np.ndarray, ...], tuple[float, ...], bool, np.ndarray]:
+        if len(actions) != self._spec.n_players:
+            raise ValueError(f"expected {self._spec.n_players} actions, got {len(actions)}")
+        for p, (a, count) in enumerate(zip(actions, self._spec.n_actions, strict=True)):
+            if not 0 <= a < count:
+                raise ValueError(f"player {p}: action {a} out of range 0..{count - 1}")
+        rewards = tuple(float(r) for r in self._payoffs[(slice(None), *actions)])
+        if self.history:
+            width = self._joint_width
+            self._buffer[width:] = self._buffer[:-width]  # shift older rounds back
+            self._buffer[:width] = 0.0
+            self._buffer[self._offsets + np.asarray(actions)] = 1.0
+        self._round += 1
+        obs, state = self._observe()
+        return obs, rewards, self._round >= self.rounds, state
+
+    def decode(self, obs: np.ndarray) -> list[tuple[int, ...] | None]:
+        """The joint actions an observation encodes, most recent first (``None`` for padding)."""
+        joint: list[tuple[int, ...] | None] = []
+        width = self._joint_width
+        for k in range(self.history):
+            block = np.asarray(obs[k * width : (k + 1) * width])
+            if not block.any():
+                joint.append(None)
+                continue
+            joint.append(
+                tuple(
+                    int(np.argmax(block[o : o + n]))
+                    for o, n in zip(self._offsets, self._spec.n_actions, strict=True)
+                )
+            )
+        return joint
+
+    @property
+    def unwrapped(self) -> RepeatedGameEnv:
+        """PettingZoo's ``ParallelEnv.unwrapped``: the environment itself (it wraps nothing)."""
+        return self
+
+    def action_space(self, agent: str):
+        """The same ``Discrete`` object on every call, as PettingZoo's API test requires."""
+        return _discrete(self._spec.n_actions[self.possible_agents.index(agent)])
+
+
+@cache
+def _discrete(n: int):
+    from gymnasium.spaces import Discrete
+
+    return Discrete(n)

@@ -1,0 +1,265 @@
+"""MADDPG for discrete actions (Lowe et al. 2017, "Multi-Agent Actor-Critic for Mixed
+Cooperative-Competitive Environments").
+
+Decentralised actors, centralised critics: player ``i``'s actor ``mu_i(o_i)`` sees only its own
+observation, while its critic ``Q_i(x, a_1, ..., a_n)`` sees every observation ``x = (o_1..o_n)``
+and every action, so that from each critic's point of view the environment is stationary even
+though the other players learn. Discrete actions are made differentiable with the straight-through
+Gumbel-softmax: the critic is fed a one-hot sample, the gradient flows through its soft relaxation.
+
+Design: one :class:`MADDPG` agent is a *team* agent that controls every player, holding one actor
+and one critic per player (each critic maximises its own player's reward, so the players remain
+self-interested: on the Prisoner's Dilemma they defect). The n actors are one grouped network, and
+so are the n critics: per-player weight tensors ``[n, in, out]`` applied with a batched matrix
+product, so a forward pass over all players is one call, not a Python loop over players.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from agents.base import Agent, Decision, EnvSpec, Transition
+from agents.torch_support import resolve_device
+
+NEG_INF = -1e9  # logit of an action a player does not have (heterogeneous action counts)
+
+
+class GroupedMLP(nn.Module):
+    """``groups`` independent MLPs evaluated together: input ``[g, B, in]`` -> ``[g, B, out]``.
+
+    Layer ``k`` holds weights ``[g, in_k, out_k]``; ``torch.baddbmm`` applies every group's layer
+    in one call. Initialised like ``nn.Linear`` (uniform in +-1/sqrt(fan_in)).
+    """
+
+    def __init__(self, groups: int, sizes: list[int]) -> None:
+        super().__init__()
+        self.weights = nn.ParameterList()
+        self.biases = nn.ParameterList()
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+            bound = 1.0 / math.sqrt(fan_in)
+            self.weights.append(nn.Parameter(torch.empty(groups, fan_in, fan_out).uniform_(-bound, bound)))
+            self.biases.append(nn.Parameter(torch.empty(groups, 1, fan_out).uniform_(-bound, bound)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        last = len(self.weights) - 1
+        for k, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            x = torch.baddbmm(bias, x, weight)
+            if k < last:
+                x = torch.relu(x)
+        return x
+
+
+class MADDPG(Agent):
+    """MADDPG team agent: one Gumbel-softmax actor and one centralised critic per player."""
+
+    name = "maddpg"
+    description = (
+        "MADDPG (Lowe et al. 2017): decentralised Gumbel-softmax actors, one centralised critic "
+        "Q_i(x, a_1..a_n) per player, target networks with soft updates, experience replay."
+    )
+    team = True
+    defaults: ClassVar[dict[str, Any]] = {
+        "hidden": 64,  # width of the actors' and critics' two hidden layers
+        "lr_actor": 0.01,  # Adam step size of the actors
+        "lr_critic": 0.01,  # Adam step size of the critics
+        "gamma": 0.95,  # discount factor
+        "tau": 0.01,  # soft target update: theta' <- tau theta + (1 - tau) theta'
+        "batch_size": 64,  # transitions per update, sampled from the replay buffer
+        "buffer_size": 100_000,  # replay capacity (oldest transitions are overwritten)
+        "warmup": 64,  # transitions collected before the first update
+        "update_every": 1,  # environment steps between updates
+        "temperature": 1.0,  # Gumbel-softmax temperature
+        "logit_reg": 1e-3,  # penalty on squared actor logits (keeps them bounded)
+        "grad_clip": 0.5,  # max gradient norm of each update
+        "device": "auto",  # "auto": CUDA when present, else CPU
+    }
+
+    def __init__(
+        self, spec: EnvSpec, players: Sequence[int], seed: int | None = None, **hp: Any
+    ) -> None:
+        super().__init__(spec, players, seed=seed, **hp)
+        if sorted(self.players) != list(range(spec.n_players)):
+            raise ValueError(
+                f"maddpg controls every player (its critics need all actions); expected players "
+                f"0..{spec.n_players - 1}, got {list(self.players)}"
+            )
+        if not 0.0 < float(self.hp["tau"]) <= 1.0:
+            raise ValueError(f"maddpg: tau must be in (0, 1], got {self.hp['tau']}")
+        self.device = resolve_device(self.hp["device"])
+        self.n = spec.n_players
+        self.n_actions = np.array([spec.n_actions[p] for p in self.players])
+        self.max_actions = int(self.n_actions.max())
+        self.obs_dim = max(*spec.obs_dims, 1)  # stateless games: one constant zero input
+        hidden = int(self.hp["hidden"])
+        critic_in = self.n * (self.obs_dim + self.max_actions)  # x = (o_1..o_n), a_1..a_n
+        self.gumbel = torch.Generator()
+        with torch.random.fork_rng(devices=[]):
+            if seed is not None:
+                torch.manual_seed(seed)
+                self.gumbel.manual_seed(seed)
+            else:
+                self.gumbel.seed()
+            self.actors = GroupedMLP(self.n, [self.obs_dim, hidden, hidden, self.max_actions])
+            self.critics = GroupedMLP(self.n, [critic_in, hidden, hidden, 1])
+        self.actors.to(self.device)
+        self.critics.to(self.device)
+        self.target_actors = copy.deepcopy(self.actors)
+        self.target_critics = copy.deepcopy(self.critics)
+        self.actor_optimizer = torch.optim.Adam(
+            self.actors.parameters(), lr=float(self.hp["lr_actor"])
+        )
+        self.critic_optimizer = torch.optim.Adam(
+            self.critics.parameters(), lr=float(self.hp["lr_critic"])
+        )
+        invalid = np.arange(self.max_actions)[None, :] >= self.n_actions[:, None]
+        self.action_mask = torch.as_tensor(invalid, device=self.device).unsqueeze(1)  # [n, 1, A]
+        self.updates = 0
+        self.steps = 0
+        capacity = int(self.hp["buffer_size"])
+        self._obs = np.zeros((capacity, self.n, self.obs_dim), dtype=np.float32)
+        self._next_obs = np.zeros_like(self._obs)
+        self._actions = np.zeros((capacity, self.n), dtype=np.int64)
+        self._rewards = np.zeros((capacity, self.n), dtype=np.float32)
+        self._done = np.zeros(capacity, dtype=np.float32)
+        self._size = 0
+        self._cursor = 0
+
+    # ----- networks ----------------------------------------------------------------------------
+    def _stack(self, obs: Sequence[np.ndarray]) -> np.ndarray:
+        """Every player's observation, zero-padded to one width: ``[n, obs_dim]``."""
+        stacked = np.zeros((self.n, self.obs_dim), dtype=np.float32)
+        for row, p in enumerate(self.players):
+            values = np.asarray(obs[p], dtype=np.float32).reshape(-1)
+            stacked[row, : values.size] = values
+        return stacked
+
+    def _logits(self, actors: GroupedMLP, obs: torch.Tensor) -> torch.Tensor:
+        """Actor logits ``[n, B, A]`` for observations ``[B, n, D]``, invalid actions masked."""
+        return actors(obs.transpose(0, 1)).masked_fill(self.action_mask, NEG_INF)
+
+    def _q(self, critics: GroupedMLP, obs: torch.Tensor, joint: torch.Tensor) -> torch.Tensor:
+        """Q_i(x, a_1..a_n) for every player i: ``[n, B]``.
+
+        ``obs``: ``[B, n, D]``; ``joint``: ``[n, B, n, A]``, the joint action seen by critic i.
+        """
+        batch = obs.shape[0]
+        x = obs.reshape(1, batch, -1).expand(self.n, batch, -1)
+        return critics(torch.cat([x, joint.reshape(self.n, batch, -1)], dim=-1)).squeeze(-1)
+
+    def _gumbel_softmax(self, logits: torch.Tensor) -> torch.Tensor:
+        """Straight-through Gumbel-softmax: one-hot samples forward, soft gradient backward."""
+        uniform = torch.rand(logits.shape, generator=self.gumbel).to(self.device)
+        noise = -torch.log(-torch.log(uniform + 1e-20) + 1e-20)
+        soft = torch.softmax((logits + noise) / float(self.hp["temperature"]), dim=-1)
+        hard = nn.functional.one_hot(soft.argmax(-1), self.max_actions).to(soft.dtype)
+        return hard - soft.detach() + soft
+
+    # ----- acting ------------------------------------------------------------------------------
+    def act(self, obs: Sequence[np.ndarray], state: np.ndarray, explore: bool = True) -> Decision:
+        x = torch.as_tensor(self._stack(obs), device=self.device).unsqueeze(0)
+        with torch.inference_mode():
+            probs = torch.softmax(self._logits(self.actors, x)[:, 0], dim=-1)
+            probs = probs.cpu().numpy().astype(np.float64)
+        if explore:  # a Gumbel-softmax sample is a sample of the softmax policy
+            cumulative = np.cumsum(probs, axis=1)
+            draws = self.rng.random((self.n, 1)) * cumulative[:, -1:]
+            actions = np.minimum((draws >= cumulative).sum(axis=1), self.n_actions - 1)
+        else:
+            actions = probs.argmax(axis=1)
+        return Decision(
+            actions=tuple(int(a) for a in actions),
+            probs=tuple(probs[k, : self.n_actions[k]] for k in range(self.n)),
+        )
+
+    # ----- learning (Lowe et al. 2017, Algorithm 1) --------------------------------------------
+    def learn(self, transition: Transition) -> dict[str, float]:
+        row = self._cursor
+        self._obs[row] = self._stack(transition.obs)
+        self._next_obs[row] = self._stack(transition.next_obs)
+        self._actions[row] = [transition.actions[p] for p in self.players]
+        self._rewards[row] = [transition.rewards[p] for p in self.players]
+        self._done[row] = float(transition.done)
+        self._cursor = (row + 1) % len(self._done)
+        self._size = min(self._size + 1, len(self._done))
+        self.steps += 1
+        ready = self._size >= max(int(self.hp["warmup"]), 1)
+        if not ready or self.steps % int(self.hp["update_every"]):
+            return {}
+        return self._update()
+
+    def _update(self) -> dict[str, float]:
+        index = self.rng.integers(0, self._size, size=int(self.hp["batch_size"]))
+        device = self.device
+        obs = torch.as_tensor(self._obs[index], device=device)
+        next_obs = torch.as_tensor(self._next_obs[index], device=device)
+        actions = torch.as_tensor(self._actions[index], device=device)
+        rewards = torch.as_tensor(self._rewards[index], device=device).T  # [n, B]
+        done = torch.as_tensor(self._done[index], device=device)
+        batch = obs.shape[0]
+        taken = nn.functional.one_hot(actions, self.max_actions).float()  # [B, n, A]
+        taken_per_critic = taken.unsqueeze(0).expand(self.n, batch, self.n, self.max_actions)
+
+        # Critic: y_i = r_i + gamma Q'_i(x', a'_1..a'_n), a'_j ~ mu'_j(o'_j)  (eq. 6)
+        with torch.no_grad():
+            next_actions = self._gumbel_softmax(self._logits(self.target_actors, next_obs))
+            next_joint = next_actions.transpose(0, 1).unsqueeze(0).expand(self.n, -1, -1, -1)
+            target = rewards + float(self.hp["gamma"]) * (1.0 - done) * self._q(
+                self.target_critics, next_obs, next_joint
+            )
+        critic_loss = (self._q(self.critics, obs, taken_per_critic) - target).pow(2).mean()
+        self.critic_optimizer.zero_grad()
+        critic_loss.backward()
+        nn.utils.clip_grad_norm_(self.critics.parameters(), float(self.hp["grad_clip"]))
+        self.critic_optimizer.step()
+
+        # Actor: grad J(mu_i) = E[grad mu_i(o_i) grad_{a_i} Q_i(x, a_1..a_i..a_n)], a_i = mu_i(o_i),
+        # the other players' actions taken from the replay buffer  (eq. 5)
+        raw_logits = self.actors(obs.transpose(0, 1))
+        own = self._gumbel_softmax(raw_logits.masked_fill(self.action_mask, NEG_INF))  # [n, B, A]
+        diagonal = torch.eye(self.n, device=device).reshape(self.n, 1, self.n, 1)
+        joint = diagonal * own.unsqueeze(2) + (1.0 - diagonal) * taken_per_critic
+        q_values = self._q(self.critics, obs, joint)
+        logit_penalty = raw_logits.masked_fill(self.action_mask, 0.0).pow(2).mean()
+        actor_loss = -q_values.mean() + float(self.hp["logit_reg"]) * logit_penalty
+        self.actor_optimizer.zero_grad()
+        actor_loss.backward()
+        nn.utils.clip_grad_norm_(self.actors.parameters(), float(self.hp["grad_clip"]))
+        self.actor_optimizer.step()
+
+        self._soft_update(self.target_actors, self.actors)
+        self._soft_update(self.target_critics, self.critics)
+        self.updates += 1
+        return {"critic_loss": float(critic_loss.detach()), "actor_loss": float(actor_loss.detach())}
+
+    def _soft_update(self, target: nn.Module, source: nn.Module) -> None:
+        """theta' <- tau theta + (1 - tau) theta'  (Algorithm 1, last line)."""
+        tau = float(self.hp["tau"])
+        with torch.no_grad():
+            for target_param, param in zip(target.parameters(), source.parameters(), strict=True):
+                target_param.lerp_(param, tau)
+
+    def summary(self) -> dict[str, Any]:
+        return {"updates": self.updates}
+
+    # ----- persistence: torch state dicts ------------------------------------------------------
+    _MODULES = ("actors", "critics", "target_actors", "target_critics",
+                "actor_optimizer", "critic_optimizer")
+
+    def save_state(self, directory: Path) -> None:
+        state = {key: getattr(self, key).state_dict() for key in self._MODULES}
+        state["updates"] = self.updates
+        torch.save(state, Path(directory) / "maddpg.pt")
+
+    def load_state(self, directory: Path) -> None:
+        state = torch.load(Path(directory) / "maddpg.pt", map_location=self.device, weights_only=True)
+        for key in self._MODULES:
+            getattr(self, key).load_state_dict(state[key])
+        self.updates = int(state["updates"])

@@ -1,0 +1,329 @@
+"""Self-play against a pool of one's own past snapshots, for two-player games (imports torch).
+
+One agent controls both seats. A learner — a small torch Q-network trained by ε-greedy Q-learning
+from replay — sits in one seat; the other seat is played by a frozen snapshot of the learner,
+taken every ``snapshot_every`` learning steps. Each snapshot plays greedily, so it is an
+(approximate) best response to the opponents the learner faced before it.
+
+- ``mode="fictitious"``: fictitious self-play (Heinrich, Lanctot & Silver 2015, §3–4). Every
+  episode the opponent is drawn uniformly from the pool; playing a uniformly drawn snapshot is
+  playing the *average* of past policies, so the learner best-responds to the average strategy,
+  which is fictitious play (Brown 1951). The average strategy is the agent's output: in
+  two-player zero-sum games it converges to a Nash equilibrium.
+- ``mode="naive"``: the opponent is always the latest snapshot. Best-responding to the last
+  policy cycles in games like rock-paper-scissors (R -> P -> S -> R ...) and never settles.
+
+Seats: in a symmetric game with stateless observations both seats share one policy (the learner
+sits in seat 0, the opponent mirrors it in seat 1). Otherwise the network also reads a seat
+one-hot and the learner alternates seats every episode, so one agent learns both sides of a
+zero-sum game. Games that are neither symmetric nor zero-sum are refused: self-play has no
+equilibrium guarantee there.
+
+The pool is held as one tensor of flattened parameters (snapshot x parameter), so the average
+strategy over hundreds of snapshots is a single batched forward pass (``torch.baddbmm``), with no
+Python loop over snapshots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from agents.base import Agent, Decision, EnvSpec, Transition
+from agents.replay import ReplayBuffer
+from agents.torch_support import mlp, resolve_device
+
+MODEL_FILE = "model.pt"
+MODES = ("fictitious", "naive")
+
+
+class SelfPlay(Agent):
+    """Fictitious (or naive) self-play with a torch Q-learner; controls both seats."""
+
+    name = "self-play"
+    description = (
+        "Self-play vs a pool of past snapshots: fictitious (Heinrich et al. 2015) or naive"
+    )
+    team: ClassVar[bool] = True
+    defaults: ClassVar[dict[str, Any]] = {
+        "mode": "fictitious",  # "fictitious": opponent drawn from the pool; "naive": latest only
+        "hidden": 32,  # width of the Q-network's hidden layer
+        "lr": 0.01,  # Adam step size
+        "gamma": 0.0,  # discount (0: best response to the stage game, the repeated-game default)
+        "batch_size": 64,  # transitions per update
+        "buffer_size": 256,  # recent learner transitions kept (the opponent mixture drifts)
+        "epsilon": 0.1,  # the learner's ε-greedy exploration
+        "snapshot_every": 25,  # learning steps between snapshots
+        "pool_size": 2000,  # snapshots kept (oldest dropped beyond this)
+        "device": "auto",  # "auto" (CUDA when present), "cpu", "cuda", ...
+        "cpu_threads": 1,  # torch CPU threads, set process-wide on the CPU (0: torch's default)
+    }
+
+    def __init__(
+        self,
+        spec: EnvSpec,
+        players: Sequence[int] = (0, 1),
+        seed: int | None = None,
+        **hyperparameters: Any,
+    ) -> None:
+        super().__init__(spec, players, seed, **hyperparameters)
+        self._validate()
+        self.device = resolve_device(self.hp["device"])
+        if self.device.type == "cpu" and int(self.hp["cpu_threads"]) > 0:
+            torch.set_num_threads(int(self.hp["cpu_threads"]))
+        game = spec.game
+        self.mirrored = bool(
+            game is not None and game.is_symmetric and max(spec.obs_dims) == 0
+        )
+        self.n_actions = np.array(spec.n_actions[:2])
+        self.max_actions = int(self.n_actions.max())
+        self.obs_dim = max(spec.obs_dims[:2])
+        self.in_dim = self.obs_dim + 2  # observation, then the seat one-hot (zeros if mirrored)
+        valid = np.arange(self.max_actions)[None, :] < self.n_actions[:, None]
+        self._invalid = torch.as_tensor(~valid, device=self.device)  # (seat, action)
+
+        init_seed = int(self.rng.integers(2**62)) if seed is None else seed
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(init_seed)
+            self.q_net = mlp([self.in_dim, int(self.hp["hidden"]), self.max_actions])
+        self.q_net.to(self.device)
+        self.optimizer = torch.optim.Adam(self.q_net.parameters(), lr=float(self.hp["lr"]))
+        self._layers = [(m.out_features, m.in_features) for m in self.q_net
+                        if isinstance(m, nn.Linear)]
+        n_params = sum(p.numel() for p in self.q_net.parameters())
+        self.pool = torch.zeros((int(self.hp["pool_size"]), n_params), device=self.device)
+        self.pool_count = 0  # snapshots taken in all
+        self.buffer = ReplayBuffer(
+            int(self.hp["buffer_size"]),
+            {
+                "x": ((self.in_dim,), torch.float32),
+                "action": ((), torch.int64),
+                "reward": ((), torch.float32),
+                "next_x": ((self.in_dim,), torch.float32),
+                "seat": ((), torch.int64),
+                "done": ((), torch.float32),
+            },
+            self.device,
+        )
+        self.steps = 0
+        self.episodes = 0
+        self._opponent = 0  # pool slot playing the other seat this episode
+        self._new_episode = True
+        self._last_obs: tuple[np.ndarray, np.ndarray] = (
+            np.zeros(spec.obs_dims[0], np.float32), np.zeros(spec.obs_dims[1], np.float32)
+        )
+        self.snapshot()  # the pool starts with the initial policy
+
+    def _validate(self) -> None:
+        spec, hp = self.spec, self.hp
+        if spec.n_players != 2 or tuple(self.players) != (0, 1):
+            raise ValueError(
+                f"self-play controls both seats of a two-player game (players (0, 1)); got "
+                f"{spec.n_players} players and players={self.players}"
+            )
+        if spec.game is not None and not (spec.game.is_symmetric or spec.game.is_zero_sum):
+            raise ValueError(
+                f"self-play needs a symmetric or zero-sum game; {spec.game.name!r} is neither"
+            )
+        if hp["mode"] not in MODES:
+            raise ValueError(f"self-play: mode must be one of {MODES}, got {hp['mode']!r}")
+        for key in ("hidden", "batch_size", "buffer_size", "snapshot_every", "pool_size"):
+            if int(hp[key]) < 1:
+                raise ValueError(f"self-play: {key} must be a positive integer, got {hp[key]!r}")
+        for key in ("epsilon", "gamma"):
+            if not 0.0 <= float(hp[key]) <= 1.0:
+                raise ValueError(f"self-play: {key} must lie in [0, 1], got {hp[key]!r}")
+        if float(hp["lr"]) <= 0 or int(hp["cpu_threads"]) < 0:
+            raise ValueError("self-play: lr must be positive and cpu_threads >= 0")
+
+    # ----- inputs and the pool ----------------------------------------------------------------
+    def _input(self, obs: np.ndarray, seat: int) -> np.ndarray:
+        x = np.zeros(self.in_dim, dtype=np.float32)
+        o = np.asarray(obs, dtype=np.float32).reshape(-1)
+        x[: o.size] = o
+        if not self.mirrored:
+            x[self.obs_dim + seat] = 1.0
+        return x
+
+    def snapshot(self) -> None:
+        """Freeze the learner's current parameters into the pool (a ring of ``pool_size``)."""
+        flat = nn.utils.parameters_to_vector(self.q_net.parameters()).detach()
+        self.pool[self.pool_count % self.pool.shape[0]] = flat
+        self.pool_count += 1
+
+    @property
+    def pool_len(self) -> int:
+        return min(self.pool_count, self.pool.shape[0])
+
+    def _latest_slot(self) -> int:
+        return (self.pool_count - 1) % self.pool.shape[0]
+
+    def _pool_q(self, slots: torch.Tensor | slice, x: np.ndarray, seat: int) -> torch.Tensor:
+        """Q-values of the chosen snapshots at one input: (snapshots, actions), invalid -inf."""
+        flat = self.pool[slots]
+        count = flat.shape[0]
+        h = torch.as_tensor(x, device=self.device).expand(count, 1, -1)
+        offset = 0
+        for k, (out, inp) in enumerate(self._layers):
+            weight = flat[:, offset : offset + out * inp].view(count, out, inp)
+            offset += out * inp
+            bias = flat[:, offset : offset + out].view(count, 1, out)
+            offset += out
+            h = torch.baddbmm(bias, h, weight.transpose(1, 2))
+            if k < len(self._layers) - 1:
+                h = F.relu(h)
+        return h[:, 0, :].masked_fill(self._invalid[seat], float("-inf"))
+
+    def snapshot_policies(self, obs: np.ndarray, seat: int = 0) -> np.ndarray:
+        """Each pooled snapshot's greedy policy at ``obs`` in ``seat``, oldest first: (P, k)."""
+        order = torch.arange(self.pool_count - self.pool_len, self.pool_count) % self.pool.shape[0]
+        with torch.no_grad():
+            q = self._pool_q(order.to(self.device), self._input(obs, seat), seat)
+        greedy = q.argmax(dim=1).cpu().numpy()
+        return np.eye(int(self.n_actions[seat]))[greedy]
+
+    def _strategies(self, obs: Sequence[np.ndarray]) -> tuple[tuple[np.ndarray, ...], ...]:
+        """(average over the pool, latest snapshot) strategies of both seats at ``obs``."""
+        average, latest = [], []
+        for seat in (0, 1):
+            policies = self.snapshot_policies(obs[seat], seat)
+            average.append(policies.mean(axis=0))
+            latest.append(policies[-1])
+        return tuple(average), tuple(latest)
+
+    def average_policy(self) -> tuple[np.ndarray, ...]:
+        """The pool's average strategy for both seats at the latest observation (runner hook)."""
+        return self._strategies(self._last_obs)[0]
+
+    def _learner_q(self, obs: np.ndarray, seat: int) -> np.ndarray:
+        with torch.no_grad():
+            x = torch.as_tensor(self._input(obs, seat), device=self.device)
+            q = self.q_net(x).masked_fill(self._invalid[seat], float("-inf"))
+        return q.cpu().numpy().astype(np.float64)
+
+    # ----- acting -----------------------------------------------------------------------------
+    @property
+    def learner_seat(self) -> int:
+        return 0 if self.mirrored else self.episodes % 2
+
+    def act(self, obs: Sequence[np.ndarray], state: np.ndarray, explore: bool = True) -> Decision:
+        self._last_obs = (np.asarray(obs[0]), np.asarray(obs[1]))
+        if self._new_episode:
+            # FSP samples the opponent from the pool, i.e. plays against the average strategy
+            if self.hp["mode"] == "fictitious":
+                self._opponent = int(self.rng.integers(self.pool_len))
+            else:
+                self._opponent = self._latest_slot()
+            self._new_episode = False
+        average, latest = self._strategies(obs)
+        shown = average if self.hp["mode"] == "fictitious" else latest
+        q_values = tuple(self._learner_q(obs[s], s)[: self.n_actions[s]] for s in (0, 1))
+        if not explore:
+            actions = tuple(_sample(self.rng, shown[s]) for s in (0, 1))
+            return Decision(actions, shown, q_values)
+        seat, other = self.learner_seat, 1 - self.learner_seat
+        coin, uniform = self.rng.random(), int(self.rng.integers(self.n_actions[seat]))
+        learner = uniform if coin < float(self.hp["epsilon"]) else int(np.argmax(q_values[seat]))
+        with torch.no_grad():
+            slot = torch.tensor([self._opponent], device=self.device)
+            opponent = int(self._pool_q(slot, self._input(obs[other], other), other).argmax())
+        actions = [0, 0]
+        actions[seat], actions[other] = learner, opponent
+        return Decision(tuple(actions), shown, q_values)
+
+    def reset(self) -> None:
+        self._new_episode = True
+
+    # ----- learning ---------------------------------------------------------------------------
+    def learn(self, transition: Transition) -> dict[str, float]:
+        seat = self.learner_seat
+        self.buffer.add(
+            x=self._input(transition.obs[seat], seat),
+            action=int(transition.actions[seat]),
+            reward=float(transition.rewards[seat]),
+            next_x=self._input(transition.next_obs[seat], seat),
+            seat=seat,
+            done=float(transition.done),
+        )
+        loss = self.update()
+        self.steps += 1
+        if self.steps % int(self.hp["snapshot_every"]) == 0:
+            self.snapshot()
+        if transition.done:
+            self.episodes += 1
+            self._new_episode = True
+        return {"loss": loss}
+
+    def update(self) -> float:
+        """One Q-learning step: y = r + γ (1 - done) max_a' Q(x', a') (Watkins 1989), on replay."""
+        batch = self.buffer.sample(int(self.hp["batch_size"]), self.rng)
+        invalid = self._invalid[batch["seat"]]
+        q = self.q_net(batch["x"]).gather(1, batch["action"].unsqueeze(1)).squeeze(1)
+        with torch.no_grad():
+            target = batch["reward"]
+            if float(self.hp["gamma"]) > 0:
+                best = self.q_net(batch["next_x"]).masked_fill(invalid, float("-inf")).max(1)
+                target = target + float(self.hp["gamma"]) * (1 - batch["done"]) * best.values
+        loss = torch.mean((q - target) ** 2)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach())
+
+    # ----- reporting and persistence ----------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """Mode, pool size, and both seats' average and latest strategies at the latest
+        observation, with their NashConv in the stage game when there is one."""
+        average, latest = self._strategies(self._last_obs)
+        out: dict[str, Any] = {
+            "mode": self.hp["mode"],
+            "snapshots": self.pool_count,
+            "steps": self.steps,
+            "average_strategy": [s.tolist() for s in average],
+            "latest_strategy": [s.tolist() for s in latest],
+        }
+        if self.spec.game is not None:
+            from games.equilibria import nash_conv
+
+            out["exploitability_average"] = nash_conv(self.spec.game, average)
+            out["exploitability_latest"] = nash_conv(self.spec.game, latest)
+        return out
+
+    def save_state(self, directory: Path) -> None:
+        torch.save(
+            {
+                "q_net": self.q_net.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "pool": self.pool[: self.pool_len].clone(),
+                "pool_count": self.pool_count,
+                "steps": self.steps,
+                "episodes": self.episodes,
+            },
+            Path(directory) / MODEL_FILE,
+        )
+
+    def load_state(self, directory: Path) -> None:
+        saved = torch.load(Path(directory) / MODEL_FILE, map_location=self.device, weights_only=True)
+        self.q_net.load_state_dict(saved["q_net"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        pool = saved["pool"]
+        if pool.shape[1] != self.pool.shape[1] or pool.shape[0] > self.pool.shape[0]:
+            raise ValueError(f"saved self-play pool {tuple(pool.shape)} does not fit this agent")
+        self.pool.zero_()
+        self.pool[: pool.shape[0]] = pool
+        self.pool_count = int(saved["pool_count"])
+        self.steps = int(saved["steps"])
+        self.episodes = int(saved["episodes"])
+
+
+def _sample(rng: np.random.Generator, probs: np.ndarray) -> int:
+    """Draw an action from a distribution with one uniform number."""
+    cumulative = np.cumsum(probs)
+    return int(min(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"),
+                   len(probs) - 1))

@@ -1,0 +1,356 @@
+"""Value decomposition for cooperative teams: the machinery VDN and QMIX share (imports torch).
+
+A team agent controls several players with decentralised greedy policies but learns one joint
+value Q_tot(s, a_1..a_n) = f_s(Q_1(o_1, a_1), ..., Q_n(o_n, a_n)). When f_s is monotonic in every
+Q_i (a sum for VDN, Sunehag et al. 2018; a state-conditioned monotonic network for QMIX, Rashid et
+al. 2018), the joint greedy action is every agent's own greedy action, so acting stays
+decentralised while the TD target is computed on Q_tot.
+
+One agent network is shared by all players, with the player's one-hot id appended to its
+observation (Rashid et al. 2018 §5; Foerster et al. 2016), so every player's Q-values come from a
+single batched call. Learning is DQN-style: experience replay, a target copy of the agent network
+and of the mixer refreshed every ``target_update_interval`` updates, ε-greedy exploration with a
+linear anneal, and optionally double-Q targets (van Hasselt et al. 2016).
+
+The team reward is the mean of the controlled players' rewards (in a common-payoff game, the
+common payoff).
+"""
+
+from __future__ import annotations
+
+import itertools
+from abc import abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from agents.base import Agent, Decision, EnvSpec, Transition
+from agents.replay import ReplayBuffer
+from agents.torch_support import mlp, resolve_device
+
+MODEL_FILE = "model.pt"
+
+VALUE_DECOMPOSITION_DEFAULTS: dict[str, Any] = {
+    "hidden": 64,  # width of the agent network's two hidden layers
+    "lr": 5e-4,  # Adam step size
+    "gamma": 0.99,  # discount
+    "batch_size": 32,  # transitions per update
+    "buffer_size": 5000,  # replay capacity, in joint transitions
+    "learning_starts": 32,  # transitions stored before the first update
+    "train_every": 1,  # environment steps per update
+    "epsilon_start": 1.0,  # ε at step 0 ...
+    "epsilon_end": 0.05,  # ... annealed linearly to this ...
+    "epsilon_anneal_steps": 5000,  # ... over this many environment steps (0: always epsilon_end)
+    "target_update_interval": 200,  # updates between hard copies into the target networks
+    "double_q": False,  # double-Q target: online argmax, target evaluation
+    "grad_clip": 10.0,  # gradient-norm clip
+    "device": "auto",  # "auto" (CUDA when present), "cpu", "cuda", ...
+    # torch CPU threads, set process-wide when the agent is built on the CPU (0: leave torch's
+    # default). These networks are tiny: one thread beats two (benchmarks/bench_qmix.py).
+    "cpu_threads": 1,
+}
+
+
+class AgentNetwork(nn.Module):
+    """Q_i(o_i, ·) for every player in one call: a shared MLP over [o_i, one-hot(i)]."""
+
+    def __init__(self, obs_dim: int, n_agents: int, n_actions: int, hidden: int) -> None:
+        super().__init__()
+        self.net = mlp([obs_dim + n_agents, hidden, hidden, n_actions])
+        self.register_buffer("ids", torch.eye(n_agents))
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        """``obs`` (batch, n_agents, obs_dim) -> Q-values (batch, n_agents, n_actions)."""
+        ids = self.ids.expand(obs.shape[0], -1, -1)
+        return self.net(torch.cat([obs, ids], dim=-1))
+
+
+class ValueDecompositionAgent(Agent):
+    """Base class of VDN and QMIX: subclasses only choose the mixer f_s (see :meth:`build_mixer`)."""
+
+    team: ClassVar[bool] = True
+    defaults: ClassVar[dict[str, Any]] = VALUE_DECOMPOSITION_DEFAULTS
+
+    def __init__(
+        self,
+        spec: EnvSpec,
+        players: Sequence[int] | None = None,
+        seed: int | None = None,
+        **hyperparameters: Any,
+    ) -> None:
+        players = tuple(range(spec.n_players)) if players is None else players
+        super().__init__(spec, players, seed, **hyperparameters)
+        _validate(self.name, self.hp, self.players, spec)
+        self.device = resolve_device(self.hp["device"])
+        if self.device.type == "cpu" and int(self.hp["cpu_threads"]) > 0:
+            torch.set_num_threads(int(self.hp["cpu_threads"]))
+        self.n_agents = len(self.players)
+        self.n_actions = np.array([spec.n_actions[p] for p in self.players])
+        self.max_actions = int(self.n_actions.max())
+        self.obs_dim = max(spec.obs_dims[p] for p in self.players)
+        self.state_dim = max(spec.state_dim, 1)  # a stateless game gets a constant state input
+        valid = np.arange(self.max_actions)[None, :] < self.n_actions[:, None]
+        self._invalid = torch.as_tensor(~valid, device=self.device)
+        self._masked = bool((~valid).any())
+
+        init_seed = int(self.rng.integers(2**62)) if seed is None else seed
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(init_seed)
+            self.agent_net = AgentNetwork(
+                self.obs_dim, self.n_agents, self.max_actions, int(self.hp["hidden"])
+            ).to(self.device)
+            self.mixer = self.build_mixer(self.n_agents, self.state_dim).to(self.device)
+            self.target_agent_net = AgentNetwork(
+                self.obs_dim, self.n_agents, self.max_actions, int(self.hp["hidden"])
+            ).to(self.device)
+            self.target_mixer = self.build_mixer(self.n_agents, self.state_dim).to(self.device)
+        self._sync_targets()
+        self.params = list(self.agent_net.parameters()) + list(self.mixer.parameters())
+        self.optimizer = torch.optim.Adam(self.params, lr=float(self.hp["lr"]), fused=True)
+
+        n, d, s = self.n_agents, self.obs_dim, self.state_dim
+        self.buffer = ReplayBuffer(
+            int(self.hp["buffer_size"]),
+            {
+                "obs": ((n, d), torch.float32),
+                "state": ((s,), torch.float32),
+                "actions": ((n,), torch.int64),
+                "reward": ((), torch.float32),
+                "next_obs": ((n, d), torch.float32),
+                "next_state": ((s,), torch.float32),
+                "done": ((), torch.float32),
+            },
+            self.device,
+        )
+        self.steps = 0  # environment steps learned from
+        self.updates = 0  # gradient updates
+        self._episode_start = True
+        self._start: tuple[np.ndarray, np.ndarray] | None = None  # first (obs, state) of an episode
+
+    @abstractmethod
+    def build_mixer(self, n_agents: int, state_dim: int) -> nn.Module:
+        """The mixing network f_s: (chosen Q_i (batch, n), state (batch, S)) -> Q_tot (batch,)."""
+
+    # ----- inputs --------------------------------------------------------------------------
+    def _obs_array(self, obs: Sequence[np.ndarray]) -> np.ndarray:
+        """The controlled players' observations, zero-padded to a common width: (n, obs_dim)."""
+        out = np.zeros((self.n_agents, self.obs_dim), dtype=np.float32)
+        for i, p in enumerate(self.players):
+            o = np.asarray(obs[p], dtype=np.float32).reshape(-1)
+            out[i, : o.size] = o
+        return out
+
+    def _state_array(self, state: np.ndarray | None) -> np.ndarray:
+        if self.spec.state_dim == 0:
+            return np.ones(1, dtype=np.float32)
+        return np.asarray(state, dtype=np.float32).reshape(self.state_dim)
+
+    def _agent_q(self, net: nn.Module, obs: torch.Tensor) -> torch.Tensor:
+        q = net(obs)
+        return q.masked_fill(self._invalid, float("-inf")) if self._masked else q
+
+    # ----- acting --------------------------------------------------------------------------
+    @property
+    def epsilon(self) -> float:
+        """Linearly annealed exploration rate at the current step."""
+        start, end = float(self.hp["epsilon_start"]), float(self.hp["epsilon_end"])
+        span = int(self.hp["epsilon_anneal_steps"])
+        if span <= 0:
+            return end
+        return start + (end - start) * min(1.0, self.steps / span)
+
+    def q_values(self, obs: Sequence[np.ndarray]) -> np.ndarray:
+        """Every controlled player's Q-values, (n_agents, max_actions); invalid actions -inf."""
+        return self.q_values_from(self._obs_array(obs))
+
+    def act(self, obs: Sequence[np.ndarray], state: np.ndarray, explore: bool = True) -> Decision:
+        if self._episode_start:
+            self._start = (self._obs_array(obs), self._state_array(state))
+            self._episode_start = False
+        q = self.q_values(obs)
+        greedy = q.argmax(axis=1)
+        eps = self.epsilon if explore else 0.0
+        # ε-greedy, independently per player; both draws always happen so runs stay reproducible
+        coin = self.rng.random(self.n_agents)
+        uniform = self.rng.integers(0, self.n_actions)
+        actions = np.where(coin < eps, uniform, greedy)
+        probs = []
+        for i, k in enumerate(self.n_actions):
+            p = np.full(k, eps / k)
+            p[greedy[i]] += 1.0 - eps
+            probs.append(p)
+        q_values = tuple(q[i, :k].copy() for i, k in enumerate(self.n_actions))
+        return Decision(tuple(int(a) for a in actions), tuple(probs), q_values)
+
+    def reset(self) -> None:
+        self._episode_start = True
+
+    # ----- learning ------------------------------------------------------------------------
+    def learn(self, transition: Transition) -> dict[str, float]:
+        reward = float(np.mean([transition.rewards[p] for p in self.players]))
+        self.buffer.add(
+            obs=self._obs_array(transition.obs),
+            state=self._state_array(transition.state),
+            actions=np.array([transition.actions[p] for p in self.players]),
+            reward=reward,
+            next_obs=self._obs_array(transition.next_obs),
+            next_state=self._state_array(transition.next_state),
+            done=float(transition.done),
+        )
+        if transition.done:
+            self._episode_start = True
+        self.steps += 1
+        stats = {"epsilon": self.epsilon}
+        ready = len(self.buffer) >= max(int(self.hp["learning_starts"]), 1)
+        if ready and self.steps % int(self.hp["train_every"]) == 0:
+            stats["loss"] = self.update()
+        return stats
+
+    def update(self) -> float:
+        """One gradient step on the squared TD error of Q_tot (Rashid et al. 2018, eq. 6)."""
+        batch = self.buffer.sample(int(self.hp["batch_size"]), self.rng)
+        obs, next_obs = batch["obs"], batch["next_obs"]
+        size = obs.shape[0]
+        if self.hp["double_q"]:
+            # one call of the online network on current and next observations together
+            both = self._agent_q(self.agent_net, torch.cat([obs, next_obs]))
+            q, q_next_online = both[:size], both[size:].detach()
+        else:
+            q = self._agent_q(self.agent_net, obs)
+        chosen = q.gather(2, batch["actions"].unsqueeze(2)).squeeze(2)
+        q_tot = self.mixer(chosen, batch["state"])
+        with torch.no_grad():
+            q_next = self._agent_q(self.target_agent_net, next_obs)
+            if self.hp["double_q"]:
+                best = q_next_online.argmax(dim=2, keepdim=True)
+                next_chosen = q_next.gather(2, best).squeeze(2)
+            else:
+                next_chosen = q_next.max(dim=2).values
+            next_tot = self.target_mixer(next_chosen, batch["next_state"])
+            # y = r + γ (1 - done) Q_tot^-(s', argmax_a' Q(s', a'))  (DQN target on Q_tot)
+            target = batch["reward"] + float(self.hp["gamma"]) * (1.0 - batch["done"]) * next_tot
+        loss = torch.mean((q_tot - target) ** 2)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.params, float(self.hp["grad_clip"]), foreach=True)
+        self.optimizer.step()
+        self.updates += 1
+        if self.updates % int(self.hp["target_update_interval"]) == 0:
+            self._sync_targets()
+        return float(loss.detach())
+
+    def _sync_targets(self) -> None:
+        self.target_agent_net.load_state_dict(self.agent_net.state_dict())
+        self.target_mixer.load_state_dict(self.mixer.state_dict())
+
+    # ----- what the team believes ----------------------------------------------------------
+    def q_tot_table(
+        self, state: np.ndarray | None, obs: Sequence[np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Q_tot(s, a) for every joint action of the controlled players, shape (k_1, ..., k_n).
+
+        ``obs`` are all players' observations (indexed by player, as in :meth:`act`); when
+        omitted, every player is taken to observe the global state itself (as in the two-step
+        game), which needs observation width == state width.
+        """
+        if obs is None:
+            if any(self.spec.obs_dims[p] != self.spec.state_dim for p in self.players):
+                raise ValueError(
+                    f"{self.name}: observations differ from the state in {self.spec.name!r}; "
+                    "pass obs= to q_tot_table"
+                )
+            obs = [state] * self.spec.n_players
+        return self._q_tot_table(self._obs_array(obs), self._state_array(state))
+
+    def _q_tot_table(self, obs: np.ndarray, state: np.ndarray) -> np.ndarray:
+        joint = np.array(list(itertools.product(*(range(k) for k in self.n_actions))))
+        with torch.no_grad():
+            q = self._agent_q(self.agent_net, torch.as_tensor(obs, device=self.device)[None])[0]
+            chosen = q[torch.arange(self.n_agents), torch.as_tensor(joint, device=self.device)]
+            states = torch.as_tensor(state, device=self.device).expand(len(joint), -1)
+            q_tot = self.mixer(chosen, states)
+        return q_tot.cpu().numpy().astype(np.float64).reshape(tuple(self.n_actions))
+
+    def summary(self) -> dict[str, Any]:
+        """Training facts (JSON-serialisable).
+
+        ``q_tot_greedy``: a list with one record per distinct global state in replay (first
+        seen first, at most 16): ``{"state": [...], "actions": greedy joint action,
+        "q_tot": Q_tot there}``. ``q_tot_first_step``: the full Q_tot table (nested lists over
+        joint actions) at the first step of the latest episode. Plus ``epsilon``, ``steps``,
+        ``updates``.
+        """
+        out: dict[str, Any] = {
+            "epsilon": self.epsilon,
+            "steps": self.steps,
+            "updates": self.updates,
+            "q_tot_greedy": [],
+        }
+        if len(self.buffer):
+            states = self.buffer.stored("state").cpu().numpy()
+            obs = self.buffer.stored("obs").cpu().numpy()
+            _, first = np.unique(states, axis=0, return_index=True)
+            for k in sorted(first)[:16]:
+                table = self._q_tot_table(obs[k], states[k])
+                greedy = tuple(int(a) for a in self.q_values_from(obs[k]).argmax(axis=1))
+                out["q_tot_greedy"].append(
+                    {"state": states[k].tolist(), "actions": list(greedy),
+                     "q_tot": float(table[greedy])}
+                )
+        if self._start is not None:
+            out["q_tot_first_step"] = self._q_tot_table(*self._start).tolist()
+        return out
+
+    def q_values_from(self, obs_array: np.ndarray) -> np.ndarray:
+        """Q-values from an already padded (n_agents, obs_dim) observation array."""
+        with torch.no_grad():
+            x = torch.as_tensor(obs_array, device=self.device)[None]
+            return self._agent_q(self.agent_net, x)[0].cpu().numpy().astype(np.float64)
+
+    # ----- persistence ---------------------------------------------------------------------
+    def save_state(self, directory: Path) -> None:
+        torch.save(
+            {
+                "agent_net": self.agent_net.state_dict(),
+                "mixer": self.mixer.state_dict(),
+                "target_agent_net": self.target_agent_net.state_dict(),
+                "target_mixer": self.target_mixer.state_dict(),
+                "optimizer": self.optimizer.state_dict(),
+                "steps": self.steps,
+                "updates": self.updates,
+            },
+            Path(directory) / MODEL_FILE,
+        )
+
+    def load_state(self, directory: Path) -> None:
+        saved = torch.load(Path(directory) / MODEL_FILE, map_location=self.device, weights_only=True)
+        self.agent_net.load_state_dict(saved["agent_net"])
+        self.mixer.load_state_dict(saved["mixer"])
+        self.target_agent_net.load_state_dict(saved["target_agent_net"])
+        self.target_mixer.load_state_dict(saved["target_mixer"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        self.steps = int(saved["steps"])
+        self.updates = int(saved["updates"])
+
+
+def _validate(name: str, hp: dict[str, Any], players: tuple[int, ...], spec: EnvSpec) -> None:
+    """Reject hyper-parameters and player sets that cannot work, naming the culprit."""
+    if not players or len(set(players)) != len(players):
+        raise ValueError(f"{name}: players must be distinct, got {players}")
+    if any(not 0 <= p < spec.n_players for p in players):
+        raise ValueError(f"{name}: players {players} out of range for {spec.n_players} players")
+    positive = ("hidden", "batch_size", "buffer_size", "train_every", "target_update_interval")
+    for key in (*positive, "mixing_embed"):
+        if key in hp and int(hp[key]) < 1:
+            raise ValueError(f"{name}: {key} must be a positive integer, got {hp[key]!r}")
+    for key in ("epsilon_start", "epsilon_end", "gamma"):
+        if not 0.0 <= float(hp[key]) <= 1.0:
+            raise ValueError(f"{name}: {key} must lie in [0, 1], got {hp[key]!r}")
+    if int(hp["cpu_threads"]) < 0:
+        raise ValueError(f"{name}: cpu_threads must be 0 (torch's default) or positive")
+    if float(hp["lr"]) <= 0 or float(hp["grad_clip"]) <= 0:
+        raise ValueError(f"{name}: lr and grad_clip must be positive")

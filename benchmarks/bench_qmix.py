@@ -1,0 +1,198 @@
+"""QMIX updates per second: our batched implementation vs a straightforward per-agent loop.
+
+The reference is written the way the course notebook writes QMIX: one network per agent and a
+Python loop over agents in every forward pass, four separate hypernetwork layers, Adam with
+default settings, a soft target update looping over parameters, batches built per agent from
+numpy. Ours (agents.qmix.QMIX.update) shares one agent network across agents (agent-id input,
+one call for all agents), runs the hypernetworks as one layer, uses fused Adam and hard target
+copies, and samples replay with one index per field.
+
+Both run the same sizes (batch 32, 2 agents, the two-step game: observation and state width 3,
+2 actions, agent hidden 64, mixing embed 32) on the same transitions, in the same process,
+interleaved, with torch.set_num_threads(1) and with torch's default thread count. The best of
+several rounds is reported, to damp noise from other processes on a shared machine.
+
+Run: ``.venv/bin/python benchmarks/bench_qmix.py [--seconds 1.0] [--rounds 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from agents.base import Transition
+from agents.envs.two_step import TwoStepEnv
+from agents.qmix import QMIX
+
+BATCH, HIDDEN, EMBED, LR, GAMMA, TAU = 32, 64, 32, 5e-4, 0.99, 0.005
+
+
+# ----- the per-agent-loop reference ----------------------------------------------------------
+class LoopAgentNet(nn.Module):
+    def __init__(self, obs_dim: int, n_actions: int) -> None:
+        super().__init__()
+        self.network = nn.Sequential(
+            nn.Linear(obs_dim, HIDDEN), nn.ReLU(),
+            nn.Linear(HIDDEN, HIDDEN), nn.ReLU(),
+            nn.Linear(HIDDEN, n_actions),
+        )
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.network(obs)
+
+
+class LoopMixer(nn.Module):
+    def __init__(self, n_agents: int, state_dim: int) -> None:
+        super().__init__()
+        self.n_agents = n_agents
+        self.hyper_w1 = nn.Linear(state_dim, n_agents * EMBED)
+        self.hyper_w2 = nn.Linear(state_dim, EMBED)
+        self.hyper_b1 = nn.Linear(state_dim, EMBED)
+        self.hyper_b2 = nn.Sequential(nn.Linear(state_dim, EMBED), nn.ReLU(), nn.Linear(EMBED, 1))
+
+    def forward(self, q_vals: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
+        batch = q_vals.size(0)
+        w1 = torch.abs(self.hyper_w1(state)).view(batch, self.n_agents, -1)
+        b1 = self.hyper_b1(state)
+        w2 = torch.abs(self.hyper_w2(state)).view(batch, -1, 1)
+        b2 = self.hyper_b2(state)
+        hidden = F.elu(torch.bmm(q_vals.unsqueeze(1), w1) + b1.unsqueeze(1))
+        return (torch.bmm(hidden, w2).squeeze(1) + b2).squeeze(1)
+
+
+class LoopQMIX:
+    """QMIX with one network per agent and Python loops over agents (the notebook's structure)."""
+
+    def __init__(self, n_agents: int, obs_dim: int, n_actions: int, state_dim: int) -> None:
+        self.n_agents = n_agents
+        self.agents = nn.ModuleList([LoopAgentNet(obs_dim, n_actions) for _ in range(n_agents)])
+        self.mixer = LoopMixer(n_agents, state_dim)
+        self.target_agents = nn.ModuleList(
+            [LoopAgentNet(obs_dim, n_actions) for _ in range(n_agents)]
+        )
+        self.target_mixer = LoopMixer(n_agents, state_dim)
+        for i in range(n_agents):
+            self.target_agents[i].load_state_dict(self.agents[i].state_dict())
+        self.target_mixer.load_state_dict(self.mixer.state_dict())
+        self.optimizer = torch.optim.Adam(
+            list(self.agents.parameters()) + list(self.mixer.parameters()), lr=LR
+        )
+
+    def update(self, data: dict[str, np.ndarray], rng: np.random.Generator) -> float:
+        index = rng.integers(0, len(data["reward"]), size=BATCH)
+        obs = [torch.FloatTensor(data["obs"][index, i]) for i in range(self.n_agents)]
+        next_obs = [torch.FloatTensor(data["next_obs"][index, i]) for i in range(self.n_agents)]
+        actions = [torch.LongTensor(data["actions"][index, i]) for i in range(self.n_agents)]
+        reward = torch.FloatTensor(data["reward"][index])
+        state = torch.FloatTensor(data["state"][index])
+        next_state = torch.FloatTensor(data["next_state"][index])
+        done = torch.FloatTensor(data["done"][index])
+        chosen = []
+        for i in range(self.n_agents):
+            q = self.agents[i](obs[i])
+            chosen.append(q.gather(1, actions[i].unsqueeze(1)).squeeze(1))
+        q_tot = self.mixer(torch.stack(chosen, dim=1), state)
+        with torch.no_grad():
+            best = [self.target_agents[i](next_obs[i]).max(1)[0] for i in range(self.n_agents)]
+            next_tot = self.target_mixer(torch.stack(best, dim=1), next_state)
+            target = reward + GAMMA * next_tot * (1 - done)
+        loss = F.mse_loss(q_tot, target)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+        for i in range(self.n_agents):
+            for p, tp in zip(self.agents[i].parameters(), self.target_agents[i].parameters(),
+                             strict=True):
+                tp.data.copy_(TAU * p.data + (1 - TAU) * tp.data)
+        for p, tp in zip(self.mixer.parameters(), self.target_mixer.parameters(), strict=True):
+            tp.data.copy_(TAU * p.data + (1 - TAU) * tp.data)
+        return loss.item()
+
+
+# ----- measurement ---------------------------------------------------------------------------
+def collect(episodes: int, seed: int) -> list[Transition]:
+    """Two-step transitions under uniform random play."""
+    env, rng, out = TwoStepEnv(), np.random.default_rng(seed), []
+    for _ in range(episodes):
+        obs, state = env.reset_tuple()
+        done = False
+        while not done:
+            actions = tuple(int(a) for a in rng.integers(0, 2, size=2))
+            next_obs, rewards, done, next_state = env.step_tuple(actions)
+            out.append(Transition(obs, state, actions, rewards, next_obs, next_state, done))
+            obs, state = next_obs, next_state
+    return out
+
+
+def as_arrays(transitions: list[Transition]) -> dict[str, np.ndarray]:
+    return {
+        "obs": np.array([t.obs for t in transitions], dtype=np.float32),
+        "next_obs": np.array([t.next_obs for t in transitions], dtype=np.float32),
+        "actions": np.array([t.actions for t in transitions]),
+        "reward": np.array([t.rewards[0] for t in transitions], dtype=np.float32),
+        "state": np.array([t.state for t in transitions], dtype=np.float32),
+        "next_state": np.array([t.next_state for t in transitions], dtype=np.float32),
+        "done": np.array([t.done for t in transitions], dtype=np.float32),
+    }
+
+
+def rate(update, seconds: float) -> float:
+    """Updates per second over about ``seconds`` of wall-clock time (after a warm-up)."""
+    for _ in range(20):
+        update()
+    count, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        for _ in range(25):
+            update()
+        count += 25
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=1.0, help="measuring time per cell")
+    parser.add_argument("--rounds", type=int, default=3, help="best of this many rounds")
+    args = parser.parse_args()
+
+    transitions = collect(500, seed=0)
+    arrays = as_arrays(transitions)
+    env = TwoStepEnv()
+    ours = QMIX(env.spec, (0, 1), seed=0, batch_size=BATCH, hidden=HIDDEN, mixing_embed=EMBED,
+                lr=LR, gamma=GAMMA, buffer_size=len(transitions), cpu_threads=0,
+                learning_starts=len(transitions) + 1)
+    for t in transitions:
+        ours.learn(t)  # fills replay; learning_starts keeps it from updating yet
+    torch.manual_seed(0)
+    reference = LoopQMIX(2, 3, 2, 3)
+    ref_rng = np.random.default_rng(0)
+
+    default_threads = torch.get_num_threads()
+    thread_counts = sorted({1, default_threads})
+    best: dict[tuple[str, int], float] = {}
+    for _ in range(args.rounds):
+        for threads in thread_counts:
+            torch.set_num_threads(threads)
+            for name, update in (("per-agent loop", lambda: reference.update(arrays, ref_rng)),
+                                 ("batched (ours)", ours.update)):
+                measured = rate(update, args.seconds)
+                best[name, threads] = max(best.get((name, threads), 0.0), measured)
+    torch.set_num_threads(default_threads)
+
+    base = best["per-agent loop", 1]
+    print(f"QMIX updates/s, batch {BATCH}, 2 agents, two-step game, torch {torch.__version__}, "
+          f"best of {args.rounds} x {args.seconds:.1f} s")
+    print(f"{'implementation':<16} {'threads':>7} {'updates/s':>10} {'vs loop@1':>10}")
+    for (name, threads), value in sorted(best.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        print(f"{name:<16} {threads:>7} {value:>10.0f} {value / base:>9.2f}x")
+    for threads in thread_counts:
+        ratio = best["batched (ours)", threads] / best["per-agent loop", threads]
+        print(f"speed-up at {threads} thread(s): {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,234 @@
+"""Nash equilibria of normal-form games: the one front every screen, command and agent calls.
+
+- two players: every extreme equilibrium, exactly as Fractions, by vertex enumeration
+  (:mod:`games.vertex_enumeration`); games too large to enumerate fall back on Lemke-Howson
+  from every initial label (:mod:`games.lemke_howson`), which finds some equilibria, exactly;
+- n players: every pure equilibrium exactly (:mod:`games.pure`), plus mixed ones found
+  numerically on each support profile (:mod:`games.support_enumeration`).
+
+Every reported profile has been verified: exact ones gain exactly 0 by any deviation, numeric
+ones at most their ``tolerance``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+
+from games import lemke_howson as _lh
+from games.deviation import action_values, as_profile, deviation_gains, is_equilibrium, nash_conv
+from games.exact import integer_matrix
+from games.model import Game, GameError
+from games.pure import pure_equilibria
+from games.support_enumeration import numeric_equilibria
+from games.vertex_enumeration import ExtremeEquilibria, basis_count, extreme_equilibria
+
+__all__ = [
+    "Equilibrium",
+    "Solution",
+    "deviation_gains",
+    "is_degenerate",
+    "is_equilibrium",
+    "lemke_howson",
+    "nash_conv",
+    "nash_equilibria",
+    "pure_equilibria",
+    "solve",
+]
+
+#: Two-player games with more square systems than this use Lemke-Howson instead (10x10: 184,756).
+MAX_BASES = 1_000_000
+#: Default numeric tolerance for n-player equilibria, relative to the payoff range.
+NUMERIC_TOLERANCE = 1e-9
+
+Probability = Fraction | float
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """A verified Nash equilibrium: one probability vector per player and their payoffs."""
+
+    strategies: tuple[tuple[Probability, ...], ...]
+    payoffs: tuple[Probability, ...]
+    exact: bool
+    tolerance: float | None = None
+
+    @property
+    def supports(self) -> tuple[tuple[int, ...], ...]:
+        """Actions each player plays with positive probability."""
+        return tuple(tuple(i for i, v in enumerate(s) if v > 0) for s in self.strategies)
+
+    @property
+    def is_pure(self) -> bool:
+        return all(len(s) == 1 for s in self.supports)
+
+    def as_arrays(self) -> list[np.ndarray]:
+        """Strategies as float arrays (for plotting and agents)."""
+        return [np.array([float(v) for v in s]) for s in self.strategies]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What :func:`solve` found and how much it can promise about it."""
+
+    equilibria: tuple[Equilibrium, ...]
+    pure: tuple[tuple[int, ...], ...]
+    degenerate: bool | None
+    complete: bool
+    method: str
+
+
+def solve(
+    game: Game,
+    *,
+    method: str = "auto",
+    max_bases: int = MAX_BASES,
+    tol: float = NUMERIC_TOLERANCE,
+    starts: int = 4,
+    seed: int = 0,
+) -> Solution:
+    """Nash equilibria of ``game``.
+
+    ``method``: "auto" (vertex enumeration for two players when it takes at most ``max_bases``
+    systems, else Lemke-Howson from every label; support enumeration for n players),
+    "enumeration", "lemke-howson" (two players) or "support" (numeric, any number of players).
+    ``tol``, ``starts`` and ``seed`` tune the numeric support enumeration.
+    """
+    methods = ("auto", "enumeration", "lemke-howson", "support")
+    if method not in methods:
+        raise GameError(f"unknown method {method!r}; choose one of {', '.join(methods)}")
+    two = game.n_players == 2
+    if not two and method in ("enumeration", "lemke-howson"):
+        raise GameError(f"{method} needs a two-player game; {game.name!r} has {game.n_players}")
+    pure = tuple(pure_equilibria(game))
+    if method == "support" or not two:
+        return _solve_numeric(game, pure, tol, starts, seed)
+    m, n = game.num_actions
+    if method == "enumeration" or (method == "auto" and basis_count(m, n) <= max_bases):
+        A, B = _integer_bimatrix(game)
+        found = _extreme(A, B)
+        equilibria = [_exact_equilibrium(game, pair) for pair in found.equilibria]
+        return Solution(
+            tuple(sorted(equilibria, key=_order)),
+            pure,
+            found.degenerate,
+            True,
+            "vertex enumeration (exact)",
+        )
+    A, B = _integer_bimatrix(game)
+    pairs = dict.fromkeys(_lh.lemke_howson(A, B, label) for label in range(m + n))
+    equilibria = [_exact_equilibrium(game, pair) for pair in pairs]
+    exact_pure = {e for e in pure} - {_joint_action(e) for e in equilibria}
+    equilibria += [_pure_equilibrium(game, cell) for cell in sorted(exact_pure)]
+    return Solution(
+        tuple(sorted(equilibria, key=_order)), pure, None, False, "lemke-howson (exact)"
+    )
+
+
+def nash_equilibria(game: Game, **options: object) -> list[Equilibrium]:
+    """The equilibria :func:`solve` reports, as a list."""
+    return list(solve(game, **options).equilibria)
+
+
+def is_degenerate(game: Game) -> bool:
+    """Whether a two-player game is degenerate: some mixed strategy with support size k has more
+    than k pure best responses (von Stengel 2007, Definition 3.5), decided exactly."""
+    if game.n_players != 2:
+        raise GameError(
+            f"degeneracy is defined for two-player games; {game.name!r} has {game.n_players}"
+        )
+    A, B = _integer_bimatrix(game)
+    return _extreme(A, B).degenerate
+
+
+def lemke_howson(game: Game, initial_label: int = 0) -> Equilibrium:
+    """One exact equilibrium of a two-player game: the end of the Lemke-Howson path that drops
+    ``initial_label`` (0..m-1: the row player's actions, m..m+n-1: the column player's)."""
+    if game.n_players != 2:
+        raise GameError(f"Lemke-Howson needs a two-player game; {game.name!r} has {game.n_players}")
+    m, n = game.num_actions
+    if not 0 <= initial_label < m + n:
+        raise GameError(f"initial label must be between 0 and {m + n - 1}, got {initial_label}")
+    A, B = _integer_bimatrix(game)
+    return _exact_equilibrium(game, _lh.lemke_howson(A, B, initial_label))
+
+
+def _integer_bimatrix(game: Game) -> tuple[tuple[tuple[int, ...], ...], ...]:
+    """(A, B) as positive integer matrices with the same equilibria (hashable, for caching)."""
+    exact = game.exact_payoffs
+    return tuple(tuple(map(tuple, integer_matrix(exact[p]).tolist())) for p in range(2))
+
+
+@lru_cache(maxsize=32)
+def _extreme(A: tuple[tuple[int, ...], ...], B: tuple[tuple[int, ...], ...]) -> ExtremeEquilibria:
+    """Vertex enumeration, cached: the app asks for equilibria and degeneracy of the same game."""
+    return extreme_equilibria([list(r) for r in A], [list(r) for r in B])
+
+
+def _exact_equilibrium(game: Game, strategies: Sequence[Sequence[Fraction]]) -> Equilibrium:
+    """Wrap an exact profile after verifying it exactly: every deviation gain must be 0."""
+    profile, _ = as_profile(game, strategies)
+    exact = game.exact_payoffs
+    payoffs = []
+    for p in range(game.n_players):
+        values = action_values(exact[p], profile, p)
+        current = Fraction(np.dot(values, profile[p]))
+        if max(values) != current:
+            raise ArithmeticError(f"solver returned a non-equilibrium profile {strategies}")
+        payoffs.append(current)
+    return Equilibrium(tuple(tuple(s) for s in strategies), tuple(payoffs), exact=True)
+
+
+def _pure_equilibrium(game: Game, cell: tuple[int, ...]) -> Equilibrium:
+    strategies = tuple(
+        tuple(Fraction(int(i == a)) for i in range(k))
+        for a, k in zip(cell, game.num_actions, strict=True)
+    )
+    return _exact_equilibrium(game, strategies)
+
+
+def _joint_action(equilibrium: Equilibrium) -> tuple[int, ...] | None:
+    return tuple(s[0] for s in equilibrium.supports) if equilibrium.is_pure else None
+
+
+def _solve_numeric(
+    game: Game, pure: tuple[tuple[int, ...], ...], tol: float, starts: int, seed: int
+) -> Solution:
+    """Exact pure equilibria plus verified numeric mixed ones (n players)."""
+    equilibria = [_pure_equilibrium(game, cell) for cell in pure]
+    spread = float(np.ptp(game.payoffs)) or 1.0
+    tolerance = tol * spread
+    for strategies in numeric_equilibria(game, tol=tol, starts=starts, seed=seed):
+        if any(len(np.flatnonzero(s > 0)) > 1 for s in strategies):
+            gains = deviation_gains(game, strategies)
+            if gains.max() > tolerance:
+                continue
+            equilibria.append(
+                Equilibrium(
+                    tuple(tuple(float(v) for v in s) for s in strategies),
+                    tuple(float(v) for v in game.expected_payoffs(strategies)),
+                    exact=False,
+                    tolerance=tolerance,
+                )
+            )
+    return Solution(
+        tuple(sorted(equilibria, key=_order)),
+        pure,
+        None,
+        False,
+        "support enumeration (numeric)",
+    )
+
+
+def _order(equilibrium: Equilibrium) -> tuple:
+    """Pure first, then by support size and, within that, by strategies (deterministic)."""
+    supports = equilibrium.supports
+    return (
+        sum(map(len, supports)),
+        supports,
+        tuple(-float(v) for s in equilibrium.strategies for v in s),
+    )

@@ -1,0 +1,284 @@
+"""marl-tui's own game file format: versioned JSON with exact payoffs (docs/game-files.md).
+
+A file looks like::
+
+    {
+      "format": "marl-tui-game",
+      "version": 1,
+      "name": "Prisoner's Dilemma",
+      "players": ["Player 1", "Player 2"],
+      "actions": [["Cooperate", "Defect"], ["Cooperate", "Defect"]],
+      "payoffs": [[[3, 0], [5, 1]], [[3, 5], [0, 1]]]
+    }
+
+``payoffs`` is nested ``(n_players, a_1, ..., a_n)``: ``payoffs[p][i_1]...[i_n]`` is player
+``p``'s payoff. Each payoff is a JSON number or a string holding a fraction or decimal
+("2/3", "-1.5"). Numbers are read exactly (0.1 is 1/10), so exact fractions round-trip.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from games.model import MAX_CELLS, MAX_PLAYERS, Game, GameError, to_fraction
+
+FORMAT = "marl-tui-game"
+VERSION = 1
+_REQUIRED = ("format", "version", "payoffs")
+_OPTIONAL = ("name", "description", "source", "players", "actions")
+
+
+def game_to_dict(game: Game) -> dict[str, Any]:
+    """The game as a JSON-ready dict (schema version 1); payoffs exact (see :func:`payoff_to_json`)."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": game.name,
+        "description": game.description,
+        "source": game.source,
+        "players": list(game.players),
+        "actions": [list(labels) for labels in game.actions],
+        "payoffs": _nested(game.exact_payoffs.tolist(), {}),
+    }
+
+
+def payoff_to_json(value: Fraction) -> int | float | str:
+    """An int when whole, a float when its shortest decimal is exact (1.5), else "p/q"."""
+    if value.denominator == 1:
+        return int(value.numerator)
+    as_float = float(value)
+    if Fraction(repr(as_float)) == value:
+        return as_float
+    return f"{value.numerator}/{value.denominator}"
+
+
+def _nested(node: Any, memo: dict[Fraction, Any]) -> Any:
+    """Nested lists of JSON payoffs; ``memo`` converts each distinct value once."""
+    if isinstance(node, list):
+        return [_nested(sub, memo) for sub in node]
+    if node not in memo:
+        memo[node] = payoff_to_json(Fraction(node))
+    return memo[node]
+
+
+def game_from_dict(data: Any, where: str = "<dict>") -> Game:
+    """Validate a schema-version-1 dict and build the game; errors name ``where`` and the field."""
+
+    def fail(field: str, message: str) -> GameError:
+        return GameError(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+    if not isinstance(data, dict):
+        raise fail("", f"expected a JSON object {{...}} at the top level, got {_kind(data)}")
+    for key in _REQUIRED:
+        if key not in data:
+            raise fail("", f"missing required field {key!r} ({_field_help(key)})")
+    unknown = [k for k in data if k not in _REQUIRED + _OPTIONAL]
+    if unknown:
+        close = difflib.get_close_matches(str(unknown[0]), _REQUIRED + _OPTIONAL, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise fail(
+            "",
+            f"unknown field {unknown[0]!r}{hint} (fields: {', '.join(_REQUIRED + _OPTIONAL)})",
+        )
+    if data["format"] != FORMAT:
+        raise fail("format", f"expected {FORMAT!r}, got {data['format']!r}")
+    version = data["version"]
+    if (
+        isinstance(version, bool)
+        or not isinstance(version, int | Fraction)
+        or version != int(version)
+    ):
+        raise fail("version", f"expected a whole number such as {VERSION}, got {version!r}")
+    if int(version) != VERSION:
+        newer = " (written by a newer marl-tui; please upgrade)" if version > VERSION else ""
+        raise fail(
+            "version",
+            f"unsupported version {int(version)}: this marl-tui reads version {VERSION}{newer}",
+        )
+    texts = {}
+    for key, default in (("name", "Untitled game"), ("description", ""), ("source", "")):
+        value = data.get(key, default)
+        if not isinstance(value, str):
+            raise fail(key, f"expected a string, got {_kind(value)}")
+        texts[key] = value
+
+    payoffs = data["payoffs"]
+    if not isinstance(payoffs, list) or not payoffs:
+        raise fail(
+            "payoffs", f"expected a non-empty list (one entry per player), got {_kind(payoffs)}"
+        )
+    n_players = len(payoffs)
+    players = data.get("players")
+    if players is not None:
+        players = _labels(players, "players", fail)
+        if len(players) != n_players:
+            raise fail(
+                "players", f"names {len(players)} players but payoffs has {n_players} entries"
+            )
+    if not 2 <= n_players <= MAX_PLAYERS:
+        raise fail("payoffs", f"expected 2 to {MAX_PLAYERS} players' payoffs, got {n_players}")
+    actions = data.get("actions")
+    if actions is not None:
+        if not isinstance(actions, list):
+            raise fail(
+                "actions", f"expected a list of label lists (one per player), got {_kind(actions)}"
+            )
+        if len(actions) != n_players:
+            raise fail(
+                "actions", f"expected {n_players} label lists (one per player), got {len(actions)}"
+            )
+        actions = [_labels(a, f"actions[{p}]", fail) for p, a in enumerate(actions)]
+        shape = tuple(len(a) for a in actions)
+    else:
+        shape = _infer_shape(payoffs[0], n_players, fail)
+    entries = n_players * int(np.prod(shape, dtype=object))
+    if entries > MAX_CELLS:
+        raise fail(
+            "payoffs", f"game too large: {entries:,} payoff entries (the limit is {MAX_CELLS:,})"
+        )
+
+    names = players or [f"Player {p + 1}" for p in range(n_players)]
+    exact = np.empty((n_players, *shape), dtype=object)
+    for p in range(n_players):
+        _fill(payoffs[p], shape, exact, (p,), f"payoffs[{p}]", names, fail)
+    try:
+        return Game(
+            exact,
+            players=tuple(players or ()),
+            actions=tuple(tuple(a) for a in actions or ()),
+            _exact=exact,
+            **texts,
+        )
+    except GameError as error:
+        raise fail("", str(error)) from None
+
+
+def _field_help(key: str) -> str:
+    return {
+        "format": f'"format": "{FORMAT}"',
+        "version": f'"version": {VERSION}',
+        "payoffs": "nested lists of shape (n_players, a_1, ..., a_n)",
+    }[key]
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    return repr(value)
+
+
+def _labels(value: Any, field: str, fail: Any) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise fail(field, f"expected a non-empty list of strings, got {_kind(value)}")
+    seen: set[str] = set()
+    for k, label in enumerate(value):
+        if not isinstance(label, str) or not label.strip():
+            raise fail(f"{field}[{k}]", f"expected a non-empty string, got {_kind(label)}")
+        if label in seen:
+            raise fail(f"{field}[{k}]", f"{label!r} appears twice (labels must be unique)")
+        seen.add(label)
+    return list(value)
+
+
+def _infer_shape(first: Any, n_players: int, fail: Any) -> tuple[int, ...]:
+    """Action counts read along the first player's table: its length at each nesting level."""
+    shape = []
+    node, field = first, "payoffs[0]"
+    for _ in range(n_players):
+        if not isinstance(node, list) or not node:
+            raise fail(
+                field,
+                f"expected a non-empty list, got {_kind(node)} (payoffs nest {n_players + 1} "
+                "levels deep: players, then one level per player's actions)",
+            )
+        shape.append(len(node))
+        node, field = node[0], field + "[0]"
+    return tuple(shape)
+
+
+def _fill(
+    node: Any,
+    shape: tuple[int, ...],
+    out: np.ndarray,
+    index: tuple[int, ...],
+    field: str,
+    names: list[str],
+    fail: Any,
+) -> None:
+    """Copy a nested list of exactly ``shape`` into ``out[index]``, as Fractions, naming any bad field.
+
+    ``names`` are the players whose actions the remaining nesting levels index.
+    """
+    expected = 'expected a number or a fraction string like "2/3"'
+    if not shape:
+        if isinstance(node, list | dict | bool) or node is None:
+            raise fail(field, f"{expected}, got {_kind(node)}")
+        try:
+            value = to_fraction(node, field)
+            finite = np.isfinite(float(value))
+        except GameError:
+            raise fail(field, f"{expected}, got {_kind(node)}") from None
+        except OverflowError:
+            finite = False
+        if not finite:
+            raise fail(field, f"{node!r} is too large to be a payoff")
+        out[index] = value
+        return
+    if not isinstance(node, list) or len(node) != shape[0]:
+        raise fail(
+            field,
+            f"expected a list of {shape[0]} entries (one per action of {names[0]}), "
+            f"got {_kind(node)}",
+        )
+    for k, child in enumerate(node):
+        _fill(child, shape[1:], out, (*index, k), f"{field}[{k}]", names[1:], fail)
+
+
+def _parse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json(text: str, where: str = "<string>") -> Game:
+    """Parse marl-tui JSON text; decimals are read exactly (no float rounding)."""
+    try:
+        data = json.loads(
+            text.lstrip("\ufeff"), parse_float=Fraction, parse_constant=_parse_constant
+        )
+    except json.JSONDecodeError as error:
+        raise GameError(
+            f"{where}: line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"
+        ) from None
+    except ValueError as error:
+        raise GameError(f"{where}: invalid JSON: {error}") from None
+    return game_from_dict(data, where)
+
+
+def write_json(game: Game) -> str:
+    """Readable JSON: one level per line, innermost payoff rows on a single line."""
+    return _format(game_to_dict(game), 0) + "\n"
+
+
+def _format(value: Any, level: int) -> str:
+    pad = "  " * (level + 1)
+    end = "  " * level
+    if isinstance(value, dict):
+        items = [f"{pad}{json.dumps(k)}: {_format(v, level + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + end + "}"
+    if isinstance(value, list):
+        if all(not isinstance(v, list | dict) for v in value):
+            return "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
+        return "[\n" + ",\n".join(pad + _format(v, level + 1) for v in value) + "\n" + end + "]"
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,53 @@
+"""Payoffs scaled to integers, so that analysis decides ties exactly and still runs in numpy.
+
+Multiplying every payoff by the least common multiple of their denominators is a positive linear
+map: it keeps each player's preferences, best responses, dominance, the Pareto order and the
+ranking of welfare sums, while turning Fraction comparisons into integer ones.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from games.model import Game
+
+# Largest magnitude kept in int64: sums over up to 12 players and pairwise differences stay below 2**63.
+_INT64_SAFE = 2**58
+
+
+@dataclass(frozen=True)
+class ScaledPayoffs:
+    """``values = scale * payoffs`` exactly; ``values`` is int64 when it fits, else Python ints."""
+
+    values: np.ndarray
+    scale: int
+
+    def unscale(self, value: int | Fraction) -> Fraction:
+        """A quantity in scaled units (an integer or Fraction) back in payoff units."""
+        return Fraction(value) / self.scale
+
+
+def scaled_payoffs(game: Game) -> ScaledPayoffs:
+    """The game's exact payoffs times the common denominator, as an integer array."""
+    flat = game.exact_payoffs.reshape(-1)
+    scale = math.lcm(*(v.denominator for v in flat))
+    ints = [v.numerator * (scale // v.denominator) for v in flat]
+    if max(abs(v) for v in ints) < _INT64_SAFE:
+        values = np.array(ints, dtype=np.int64)
+    else:
+        values = np.empty(len(ints), dtype=object)
+        values[:] = ints
+    return ScaledPayoffs(values.reshape(game.payoffs.shape), scale)
+
+
+def player_matrix(values: np.ndarray, player: int) -> np.ndarray:
+    """Player ``player``'s payoffs as a matrix: rows their actions, columns the others' joint actions.
+
+    Columns run over the other players' joint actions in row-major order of the remaining axes.
+    """
+    own = np.moveaxis(values[player], player, 0)
+    return own.reshape(own.shape[0], -1)

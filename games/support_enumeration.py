@@ -1,0 +1,163 @@
+"""Mixed equilibria of n-player games by support enumeration, numerically.
+
+For each support profile (S_1, ..., S_n) a totally mixed equilibrium of the restricted game makes
+every player indifferent among their support (Porter, Nudelman, Shoham 2008, "Simple search
+methods for finding a Nash equilibrium", Feasibility Program 1):
+
+    u_p(a, σ_-p) = u_p(b, σ_-p)  for all a, b in S_p,    Σ_a σ_p(a) = 1,    σ_p(a) = 0 off S_p.
+
+For n >= 3 these are polynomial equations; they are solved with scipy's MINPACK root finder from
+several starting points. Profiles with an action conditionally strictly dominated given the
+others' supports are skipped (PNS §3: such an action cannot be played). Every root is then
+verified on the whole game (no player gains more than the tolerance by deviating), so results
+are numeric equilibria: floats, exact=False, and possibly not all of them.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations, product
+
+import numpy as np
+from scipy.optimize import root
+
+from games.deviation import action_values
+from games.model import Game
+
+
+def support_profiles(num_actions: tuple[int, ...]) -> list[tuple[tuple[int, ...], ...]]:
+    """Every profile of nonempty supports with at least one mixing player, small supports first."""
+    per_player = [
+        [s for size in range(1, a + 1) for s in combinations(range(a), size)] for a in num_actions
+    ]
+    profiles = [p for p in product(*per_player) if any(len(s) > 1 for s in p)]
+    # PNS order: smaller total support first, then more balanced (smaller spread of sizes).
+    profiles.sort(key=lambda p: (sum(map(len, p)), max(map(len, p)) - min(map(len, p))))
+    return profiles
+
+
+def conditionally_dominated(payoffs: np.ndarray, supports: tuple[tuple[int, ...], ...]) -> bool:
+    """True when some support action is strictly dominated by a pure action of the same player,
+    given that the others play only within their supports (PNS §3, conditional dominance)."""
+    n = len(supports)
+    for p in range(n):
+        axes = [range(payoffs.shape[q + 1]) if q == p else supports[q] for q in range(n)]
+        restricted = np.moveaxis(payoffs[p][np.ix_(*axes)], p, 0)
+        flat = restricted.reshape(restricted.shape[0], -1)
+        mine = flat[list(supports[p])]
+        if (flat[None, :, :] > mine[:, None, :]).all(axis=2).any():
+            return True
+    return False
+
+
+def _strategies(theta: np.ndarray, supports, num_actions) -> list[np.ndarray]:
+    """Full strategies from free parameters: the last support action takes the remainder."""
+    result, offset = [], 0
+    for support, count in zip(supports, num_actions, strict=True):
+        sigma = np.zeros(count)
+        free = len(support) - 1
+        sigma[list(support[:-1])] = theta[offset : offset + free]
+        sigma[support[-1]] = 1.0 - theta[offset : offset + free].sum()
+        offset += free
+        result.append(sigma)
+    return result
+
+
+def _indifference(theta, payoffs, supports, num_actions) -> np.ndarray:
+    """Residuals u_p(a) - u_p(last) for a in S_p minus its last action (Feasibility Program 1)."""
+    strategies = _strategies(theta, supports, num_actions)
+    residuals = []
+    for p, support in enumerate(supports):
+        if len(support) > 1:
+            values = action_values(payoffs[p], strategies, p)
+            residuals.extend(values[list(support[:-1])] - values[support[-1]])
+    return np.asarray(residuals)
+
+
+def numeric_equilibria(
+    game: Game,
+    tol: float = 1e-9,
+    starts: int = 4,
+    max_profiles: int = 20_000,
+    seed: int = 0,
+) -> list[list[np.ndarray]]:
+    """Verified mixed equilibria (floats) found on support profiles with a mixing player.
+
+    ``tol`` is relative to the payoff range: a result is kept when no player gains more than
+    ``tol * range`` by deviating. Results are deduplicated.
+    """
+    payoffs = game.payoffs
+    num_actions = game.num_actions
+    spread = float(np.ptp(payoffs)) or 1.0
+    scaled = (payoffs - payoffs.min()) / spread
+    rng = np.random.default_rng(seed)
+    found: list[list[np.ndarray]] = []
+    for supports in support_profiles(num_actions)[:max_profiles]:
+        if conditionally_dominated(scaled, supports):
+            continue
+        for theta0 in _starting_points(supports, starts, rng):
+            solution = root(
+                _indifference, theta0, args=(scaled, supports, num_actions), method="hybr"
+            )
+            if not solution.success and np.max(np.abs(solution.fun), initial=0.0) > tol:
+                continue
+            candidate = _clean(_strategies(solution.x, supports, num_actions), tol)
+            if candidate is None or _gain(scaled, candidate) > tol:
+                continue
+            if not any(_same(candidate, other, tol) for other in found):
+                found.append(candidate)
+            if _singular_jacobian(solution.x, (scaled, supports, num_actions)):
+                # The root lies on a continuum of equilibria (degenerate game): one point of it
+                # is reported, rather than wherever other starting points happen to land.
+                break
+    return found
+
+
+def _singular_jacobian(theta: np.ndarray, args: tuple) -> bool:
+    """Whether the indifference system's Jacobian (forward differences) is rank-deficient at a
+    root, i.e. the root is not isolated."""
+    if theta.size == 0:
+        return False
+    step = 1e-7
+    base = _indifference(theta, *args)
+    columns = [(_indifference(theta + step * e, *args) - base) / step for e in np.eye(theta.size)]
+    singular_values = np.linalg.svd(np.array(columns).T, compute_uv=False)
+    return bool(singular_values.min() <= 1e-6 * max(singular_values.max(), 1.0))
+
+
+def _starting_points(supports, starts: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Uniform on the supports, then Dirichlet draws (seeded, so results are reproducible)."""
+    points = []
+    for k in range(starts):
+        parts = []
+        for support in supports:
+            weights = (
+                np.full(len(support), 1.0 / len(support))
+                if k == 0
+                else rng.dirichlet(np.ones(len(support)))
+            )
+            parts.append(weights[:-1])
+        points.append(np.concatenate(parts) if parts else np.zeros(0))
+    return points
+
+
+def _clean(strategies: list[np.ndarray], tol: float) -> list[np.ndarray] | None:
+    """Clip round-off negatives to zero and renormalise; None if not a probability profile."""
+    cleaned = []
+    for sigma in strategies:
+        if not np.all(np.isfinite(sigma)) or sigma.min() < -tol:
+            return None
+        sigma = np.where(sigma < tol, 0.0, sigma)
+        cleaned.append(sigma / sigma.sum())
+    return cleaned
+
+
+def _gain(payoffs: np.ndarray, strategies: list[np.ndarray]) -> float:
+    gains = []
+    for p in range(len(strategies)):
+        values = action_values(payoffs[p], strategies, p)
+        gains.append(values.max() - values @ strategies[p])
+    return max(gains)
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray], tol: float) -> bool:
+    return all(np.max(np.abs(x - y)) <= max(tol, 1e-7) for x, y in zip(a, b, strict=True))

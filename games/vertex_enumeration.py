@@ -1,0 +1,227 @@
+"""All extreme Nash equilibria of a bimatrix game, exactly, by vertex enumeration.
+
+Follows von Stengel, "Equilibrium computation for two-player games in strategic and extensive
+form" (Algorithmic Game Theory, 2007, ch. 3), §3.2-3.4. With positive payoff matrices A, B
+(m x n), the best-response polytopes are
+
+    P = {x in R^m : x >= 0, Bᵀx <= 1}    labels: i for x_i = 0,        m + j for (Bᵀx)_j = 1
+    Q = {y in R^n : Ay <= 1, y >= 0}     labels: i for (Ay)_i = 1,      m + j for y_j = 0
+
+and (x/Σx, y/Σy) is a Nash equilibrium exactly when (x, y) ≠ (0, 0) is completely labelled
+(Theorem 3.4). The extreme equilibria, which span every equilibrium component even in
+degenerate games, are the completely labelled pairs of *vertices* (Avis, Rosenberg, Savani,
+von Stengel 2010, §2), as Gambit's ``enummixed`` reports them.
+
+A vertex of P with support K has tight rows T, |T| = |K| = k, and solves Bᵀ[T, K] x_K = 1;
+so the vertices are found by solving all Σ_k C(m,k)·C(n,k) = C(m+n, m) such square systems
+in vectorised float batches. Floats only *select* candidates, with a tolerance that keeps every
+true vertex and label; each candidate equilibrium is then recomputed and checked in exact
+integer arithmetic, which alone decides what is reported. Systems that look singular in floats
+are decided by an exact modular rank test, never by a threshold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from itertools import combinations
+from math import comb
+
+import numpy as np
+
+from games.exact import singular, solve_integer
+
+#: Float tolerance (relative) for candidate selection; exact arithmetic makes every decision.
+TOLERANCE = 1e-9
+#: |det| below this fraction of Hadamard's bound sends a system to the exact rank test.
+SINGULAR_RATIO = 1e-10
+#: Largest number of square systems solved in one numpy batch (bounds memory).
+BATCH = 40_000
+
+
+@lru_cache(maxsize=256)
+def _subsets(size: int, k: int) -> np.ndarray:
+    """All k-subsets of range(size) as rows of an index array (lexicographic)."""
+    subsets = np.array(list(combinations(range(size), k)), dtype=np.intp).reshape(-1, k)
+    subsets.setflags(write=False)
+    return subsets
+
+
+def basis_count(m: int, n: int) -> int:
+    """Number of square systems vertex enumeration solves for an m x n game: C(m+n, m)."""
+    return comb(m + n, m)
+
+
+@dataclass
+class _Polytope:
+    """The polytope {z >= 0, C z <= 1}: C is (r x d), given as floats and as positive integers.
+
+    ``zero_labels`` / ``row_labels`` name the game labels of the constraints z_i >= 0 and
+    (Cz)_j <= 1, so P and Q share one implementation.
+    """
+
+    floats: np.ndarray
+    integers: list[list[int]]
+    zero_labels: np.ndarray
+    row_labels: np.ndarray
+    bases: list[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+    labels: np.ndarray | None = None
+    _exact: dict[int, tuple[list[int], int] | None] = field(default_factory=dict)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.floats.shape
+
+    def enumerate(self, n_labels: int) -> None:
+        """Find every vertex but the origin; store its basis and its (tolerant) label set."""
+        r, d = self.shape
+        coords, bases = [], []
+        for k in range(1, min(r, d) + 1):
+            supports, rows = _subsets(d, k), _subsets(r, k)
+            step = max(1, BATCH // len(rows))
+            for start in range(0, len(supports), step):
+                sup = supports[start : start + step]
+                sup_all = np.repeat(sup, len(rows), axis=0)
+                rows_all = np.tile(rows, (len(sup), 1))
+                z, keep = self._solve_batch(sup_all, rows_all)
+                coords.append(z)
+                bases.append((sup_all[keep], rows_all[keep]))
+        z = np.concatenate(coords) if coords else np.zeros((0, d))
+        scale = np.maximum(z.max(axis=1, initial=0.0), np.finfo(float).tiny)
+        zero_tight = z <= TOLERANCE * scale[:, None]
+        row_tight = np.abs(1.0 - z @ self.floats.T) <= TOLERANCE
+        labels = np.zeros((len(z), n_labels), dtype=bool)
+        labels[:, self.zero_labels] = zero_tight
+        labels[:, self.row_labels] = row_tight
+        # A vertex is the only point of P with its tight set: deduplicate by label set.
+        packed = np.packbits(labels, axis=1)
+        _, first = np.unique(packed, axis=0, return_index=True)
+        first = np.sort(first)
+        self.labels = labels[first]
+        ends = np.cumsum([len(sup) for sup, _ in bases])
+        self.bases = []
+        for i in first:
+            batch = int(np.searchsorted(ends, i, side="right"))
+            offset = i - (ends[batch - 1] if batch else 0)
+            sup, rows = bases[batch]
+            self.bases.append((tuple(sup[offset].tolist()), tuple(rows[offset].tolist())))
+
+    def _solve_batch(self, sup: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Solve C[T, K] z_K = 1 for a batch of bases; return feasible vertices and their mask."""
+        r, d = self.shape
+        k = sup.shape[1]
+        systems = self.floats[rows[:, :, None], sup[:, None, :]]
+        determinant = np.linalg.det(systems)
+        hadamard = np.prod(np.linalg.norm(systems, axis=2), axis=1)
+        suspect = np.abs(determinant) <= SINGULAR_RATIO * hadamard
+        z = np.full((len(sup), d), -1.0)
+        regular = np.flatnonzero(~suspect)
+        if regular.size:
+            z_regular = np.zeros((regular.size, d))
+            z_k = np.linalg.solve(systems[regular], np.ones(k))
+            np.put_along_axis(z_regular, sup[regular], z_k, axis=1)
+            z[regular] = z_regular
+        for i in self._exactly_regular(sup[suspect], rows[suspect], np.flatnonzero(suspect)):
+            solved = self._solve_exact(tuple(sup[i]), tuple(rows[i]))
+            z[i] = 0.0
+            if solved is not None:
+                numerators, denominator = solved
+                z[i, sup[i]] = [v / denominator for v in numerators]
+        scale = np.maximum(z.max(axis=1), np.finfo(float).tiny)
+        feasible = (z >= -TOLERANCE * scale[:, None]).all(axis=1)
+        feasible &= (z @ self.floats.T <= 1.0 + TOLERANCE).all(axis=1)
+        return z[feasible], feasible
+
+    def _exactly_regular(self, sup: np.ndarray, rows: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """Of the float-suspect systems, those that are exactly nonsingular (modular rank test)."""
+        if index.size == 0:
+            return index
+        ints = np.array(self.integers, dtype=object)
+        systems = ints[rows[:, :, None], sup[:, None, :]]
+        return index[~singular(systems)]
+
+    def _solve_exact(
+        self, sup: tuple[int, ...], rows: tuple[int, ...]
+    ) -> tuple[list[int], int] | None:
+        matrix = [[self.integers[t][s] for s in sup] for t in rows]
+        return solve_integer(matrix, [1] * len(sup))
+
+    def exact_vertex(self, index: int) -> tuple[list[int], int, set[int]] | None:
+        """Vertex ``index`` exactly as (numerators, denominator, label set), or None when the
+        float candidate is not a vertex of the polytope (infeasible in exact arithmetic)."""
+        if index not in self._exact:
+            self._exact[index] = self._exact_vertex(index)
+        return self._exact[index]
+
+    def _exact_vertex(self, index: int) -> tuple[list[int], int, set[int]] | None:
+        sup, rows = self.bases[index]
+        solved = self._solve_exact(sup, rows)
+        if solved is None:
+            return None
+        values, denominator = solved
+        r, d = self.shape
+        z = [0] * d
+        for s, v in zip(sup, values, strict=True):
+            z[s] = v
+        if min(z) < 0:
+            return None
+        labels = {int(self.zero_labels[i]) for i in range(d) if z[i] == 0}
+        for t in range(r):
+            row_value = sum(c * v for c, v in zip(self.integers[t], z, strict=True))
+            if row_value > denominator:
+                return None
+            if row_value == denominator:
+                labels.add(int(self.row_labels[t]))
+        return z, denominator, labels
+
+
+@dataclass(frozen=True)
+class ExtremeEquilibria:
+    """Exact extreme equilibria (normalised strategy pairs) and whether the game is degenerate."""
+
+    equilibria: list[tuple[tuple[Fraction, ...], tuple[Fraction, ...]]]
+    degenerate: bool
+
+
+def extreme_equilibria(A: list[list[int]], B: list[list[int]]) -> ExtremeEquilibria:
+    """All extreme equilibria of the bimatrix game (A, B) of *positive integers* (von Stengel §3.4).
+
+    Every returned pair is exactly completely labelled, hence an equilibrium; every completely
+    labelled vertex pair is returned, so the list is complete, degenerate games included.
+    """
+    m, n = len(A), len(A[0])
+    a = np.array(A, dtype=float)
+    b = np.array(B, dtype=float)
+    p = _Polytope(
+        b.T.copy(), [list(col) for col in zip(*B, strict=True)], np.arange(m), m + np.arange(n)
+    )
+    q = _Polytope(a, [list(row) for row in A], m + np.arange(n), np.arange(m))
+    p.enumerate(m + n)
+    q.enumerate(m + n)
+    # (x, y) completely labelled <=> no label is missing from both (Theorem 3.4).
+    missing = (~p.labels).astype(np.float32) @ (~q.labels).T.astype(np.float32)
+    candidates = np.argwhere(missing == 0)
+    everything = set(range(m + n))
+    found: dict[tuple[tuple[Fraction, ...], tuple[Fraction, ...]], None] = {}
+    for i, j in candidates:
+        x = p.exact_vertex(int(i))
+        y = q.exact_vertex(int(j))
+        if x is None or y is None or (x[2] | y[2]) != everything:
+            continue
+        found[(_normalise(x[0]), _normalise(y[0]))] = None
+    return ExtremeEquilibria(list(found), _degenerate(p, m) or _degenerate(q, n))
+
+
+def _normalise(z: list[int]) -> tuple[Fraction, ...]:
+    total = sum(z)
+    return tuple(Fraction(v, total) for v in z)
+
+
+def _degenerate(polytope: _Polytope, dimension: int) -> bool:
+    """Nondegenerate iff no vertex has more labels than the dimension (von Stengel, Thm 3.6)."""
+    for index in np.flatnonzero(polytope.labels.sum(axis=1) > dimension):
+        vertex = polytope.exact_vertex(int(index))
+        if vertex is not None and len(vertex[2]) > dimension:
+            return True
+    return False

@@ -1,0 +1,110 @@
+"""MarlTuiApp: the Textual application that holds the current game and switches screens.
+
+The app keeps the document state (``game``, the last saved ``saved_game`` and its ``path``);
+screens report changes with messages (:mod:`marl_tui.messages`) and receive the game as a
+constructor argument. Heavy screens (Play, Watch, Tournament) are imported only when opened, so
+startup never imports torch or pandas.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from games import Game
+from marl_tui.commands_palette import binding_commands
+from marl_tui.messages import GameChosen, GameEdited, GameSaved
+from marl_tui.screens.confirm import ConfirmScreen
+from marl_tui.screens.game import GameScreen
+from marl_tui.screens.help import HelpScreen
+from marl_tui.screens.picker import PickerScreen
+
+EXIT_AFTER_FIRST_FRAME = "MARL_TUI_EXIT_AFTER_FIRST_FRAME"
+"""Environment variable: when set to 1 the app exits as soon as its first frame is drawn
+(used by benchmarks/bench_startup.py to time startup)."""
+
+LIGHT_THEME = "textual-light"
+DARK_THEME = "textual-dark"
+
+
+class MarlTuiApp(App[int]):
+    """A game-theory playground: pick a game, edit it, see its equilibria; then play or watch."""
+
+    TITLE = "marl-tui"
+    CSS_PATH = "styles/app.tcss"
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help", key_display="?", id="help"),
+        Binding("ctrl+t", "toggle_dark", "Light/dark", id="toggle-dark"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+    ]
+
+    def __init__(self, game: Game | None = None, path: Path | None = None) -> None:
+        super().__init__()
+        self.game = game
+        self.saved_game = game
+        self.path = path
+        self.exit_after_first_frame = os.environ.get(EXIT_AFTER_FIRST_FRAME) == "1"
+
+    @property
+    def dirty(self) -> bool:
+        """True when the current game has edits that are not saved."""
+        return self.game is not None and self.game != self.saved_game
+
+    def on_mount(self) -> None:
+        self.push_screen(PickerScreen())
+        if self.game is not None:
+            self.push_screen(GameScreen(self.game, self.path))
+        if self.exit_after_first_frame:
+            self.call_after_refresh(self.exit, 0)
+
+    # ----- messages up from the screens -------------------------------------------------------
+    def on_game_chosen(self, message: GameChosen) -> None:
+        self.game = self.saved_game = message.game
+        self.path = message.path
+        self.push_screen(GameScreen(message.game, message.path))
+
+    def on_game_edited(self, message: GameEdited) -> None:
+        self.game = message.game
+
+    def on_game_saved(self, message: GameSaved) -> None:
+        self.saved_game = message.game
+        self.path = message.path
+
+    def close_game(self) -> None:
+        """Leave the game screen for the picker, forgetting the current game."""
+        if isinstance(self.screen, GameScreen):
+            self.pop_screen()
+        self.game = self.saved_game = None
+        self.path = None
+
+    # ----- app-wide actions -------------------------------------------------------------------
+    async def action_quit(self) -> None:
+        """Quit, asking first when the current game has unsaved edits."""
+        if not self.dirty:
+            self.exit(0)
+            return
+        if isinstance(self.screen, ConfirmScreen):
+            return
+        name = self.game.name if self.game else "the game"
+        self.push_screen(
+            ConfirmScreen(f"{name!r} has unsaved edits. Quit anyway?", "Quit", "Stay"),
+            callback=lambda ok: ok and self.exit(0),
+        )
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_dark(self) -> None:
+        """Switch between the light and the dark built-in theme."""
+        dark = self.current_theme.dark
+        self.theme = LIGHT_THEME if dark else DARK_THEME
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from binding_commands(screen)

@@ -1,0 +1,75 @@
+"""`marl-tui tournament`: an Axelrod (1980) round robin of agents on an iterated game."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+CLASSIC_FIELD = ("tit-for-tat,always-defect,always-cooperate,grim-trigger,win-stay-lose-shift,"
+                 "random")
+BAR_WIDTH = 30
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--game", default="prisoners-dilemma", metavar="GAME_OR_FILE",
+                        help="a two-player catalogue game or game file (default prisoners-dilemma)")
+    parser.add_argument("--players", default=CLASSIC_FIELD,
+                        help=f"comma-separated registry agents (default {CLASSIC_FIELD})")
+    parser.add_argument("--rounds", type=int, default=200, help="rounds per match (default 200)")
+    parser.add_argument("--no-twins", action="store_true",
+                        help="do not match each agent with a copy of itself")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+
+def run(args: argparse.Namespace) -> int:
+    from agents.tournament import tournament
+    from games.io import resolve
+    from marl_tui.cli import CommandError
+
+    names = [name.strip() for name in args.players.split(",") if name.strip()]
+    if len(names) < 2:
+        raise CommandError("--players needs at least two comma-separated agent names")
+    if "human" in names:
+        raise CommandError("the human agent plays in the app, not in a headless tournament")
+    if args.rounds < 1:
+        raise CommandError(f"--rounds must be >= 1, got {args.rounds}")
+    try:
+        game = resolve(args.game)
+        result = tournament(names, game, rounds=args.rounds, twins=not args.no_twins,
+                            seed=args.seed)
+    except ValueError as error:  # GameError is a ValueError; so are unknown agents
+        raise CommandError(str(error)) from None
+    if args.json:
+        print(json.dumps({
+            "game": game.name,
+            "rounds": args.rounds,
+            "twins": not args.no_twins,
+            "seed": args.seed,
+            "ranking": result.ranking.to_dict(orient="records"),
+            "matches": result.matches.to_dict(orient="records"),
+        }))
+        return 0
+    from rich.console import Console
+
+    Console().print(ranking_table(result.ranking, game, args.rounds))
+    return 0
+
+
+def ranking_table(ranking, game, rounds: int):
+    """Rank, agent, mean score per round and a bar scaled between the game's worst and best payoff."""
+    from rich.table import Table
+
+    low, high = float(game.payoffs.min()), float(game.payoffs.max())
+    table = Table(title=f"Round robin on {game.name} — {rounds} rounds per match")
+    table.add_column("rank", justify="right")
+    table.add_column("agent")
+    table.add_column("score / round", justify="right")
+    table.add_column("", min_width=BAR_WIDTH)
+    table.add_column("wins", justify="right")
+    for row in ranking.itertuples(index=False):
+        share = (row.mean_score - low) / (high - low) if high > low else 1.0
+        bar = "█" * max(int(round(share * BAR_WIDTH)), 0)
+        table.add_row(str(row.rank), row.agent, f"{row.mean_score:.3f}", f"[green]{bar}[/]",
+                      str(row.wins))
+    return table

@@ -1,0 +1,279 @@
+"""Rich renderables for games, equilibria and analysis: what `marl-tui solve` and `games` print.
+
+Pure functions from data to rich tables, so the CLI and the app's help text show the same thing.
+Exact values print as fractions ("2/3"), inexact ones with six significant digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from itertools import product
+
+import numpy as np
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from games.analysis import Analysis
+from games.catalogue import CatalogueEntry
+from games.dominance import Domination, Elimination
+from games.model import Game
+
+Cell = tuple[int, ...]
+
+
+# ----- values --------------------------------------------------------------------------------
+def format_number(value: Fraction | float | int) -> str:
+    """'2/3' for an exact value, '1' for a whole one, six significant digits for a float."""
+    if isinstance(value, Fraction | int | np.integer):
+        value = Fraction(value)
+        return str(value.numerator) if value.denominator == 1 else str(value)
+    return f"{float(value):.6g}"
+
+
+def format_strategy(labels: Sequence[str], probabilities: Sequence) -> str:
+    """'2/3 Opera + 1/3 Football'; a pure strategy is just its label."""
+    support = [(label, p) for label, p in zip(labels, probabilities, strict=True) if p != 0]
+    if len(support) == 1 and support[0][1] == 1:
+        return support[0][0]
+    return " + ".join(f"{format_number(p)} {label}" for label, p in support)
+
+
+def format_cell(game: Game, cell: Cell) -> str:
+    """'(Cooperate, Defect)': each player's action label at a joint action."""
+    return "(" + ", ".join(game.actions[p][i] for p, i in enumerate(cell)) + ")"
+
+
+def format_dominator(dominator: Sequence[tuple[str, Fraction | float]]) -> str:
+    labels = [label for label, _ in dominator]
+    return format_strategy(labels, [p for _, p in dominator])
+
+
+# ----- games ---------------------------------------------------------------------------------
+def game_tables(game: Game, highlight: Iterable[Cell] = ()) -> list[Table]:
+    """The payoff matrix: rows player 1, columns player 2, cells "a, b, ...".
+
+    Games with more players get one table per joint action of players 3..n (the table's title
+    names it). Cells in ``highlight`` (e.g. pure equilibria) are bold.
+    """
+    marked = {tuple(c) for c in highlight}
+    exact = game.exact_payoffs
+    rows, columns = game.num_actions[0], game.num_actions[1]
+    slices = list(product(*(range(k) for k in game.num_actions[2:])))
+    tables = []
+    for rest in slices:
+        title = game.name
+        if rest:
+            title += " — " + ", ".join(
+                f"{game.players[p + 2]}: {game.actions[p + 2][i]}" for p, i in enumerate(rest)
+            )
+        table = Table(title=title, show_lines=True)
+        table.add_column(f"{game.players[0]} \\ {game.players[1]}", style="bold")
+        for label in game.actions[1]:
+            table.add_column(label, justify="center")
+        for i in range(rows):
+            cells = []
+            for j in range(columns):
+                cell = (i, j, *rest)
+                text = ", ".join(format_number(exact[(p, *cell)]) for p in range(game.n_players))
+                cells.append(Text(text, style="bold reverse" if cell in marked else ""))
+            table.add_row(game.actions[0][i], *cells)
+        tables.append(table)
+    return tables
+
+
+def catalogue_table(entries: Sequence[CatalogueEntry]) -> Table:
+    """The catalogue: slug, name, players x actions (at default parameters), parameters, summary."""
+    table = Table(title=f"Game catalogue ({len(entries)} games)")
+    table.add_column("slug", style="bold cyan", no_wrap=True)
+    table.add_column("name")
+    table.add_column("players × actions", justify="center")
+    table.add_column("parameters (default)")
+    table.add_column("description")
+    for entry in entries:
+        game = entry.build()
+        shape = f"{game.n_players}: " + "×".join(str(k) for k in game.num_actions)
+        parameters = ", ".join(f"{k}={v}" for k, v in entry.parameters.items()) or "—"
+        table.add_row(entry.slug, entry.name, shape, parameters, _first_sentence(entry.description))
+    return table
+
+
+def _first_sentence(text: str, limit: int = 90) -> str:
+    sentence = text.strip().split(". ")[0].rstrip(".")
+    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+
+
+# ----- equilibria ----------------------------------------------------------------------------
+def equilibria_table(game: Game, solution) -> Table:
+    """Every equilibrium the solver reports: each player's strategy and expected payoff."""
+    count = len(solution.equilibria)
+    title = f"Nash equilibria ({count}{'' if solution.complete else ', possibly incomplete'})"
+    table = Table(title=title, caption=f"method: {solution.method}")
+    table.add_column("#", justify="right")
+    table.add_column("kind")
+    for player in game.players:
+        table.add_column(player)
+    table.add_column("payoffs", justify="center")
+    for k, eq in enumerate(solution.equilibria, start=1):
+        pure = all(sum(1 for p in s if p != 0) == 1 for s in eq.strategies)
+        kind = "pure" if pure else "mixed"
+        if not eq.exact:
+            kind += " (approx.)"
+        strategies = [format_strategy(game.actions[p], s) for p, s in enumerate(eq.strategies)]
+        payoffs = ", ".join(format_number(v) for v in eq.payoffs)
+        table.add_row(str(k), kind, *strategies, payoffs)
+    return table
+
+
+def degeneracy_note(solution) -> Text:
+    """What the solver's degenerate flag means for the equilibria listed."""
+    if solution.degenerate is None:
+        return Text("Degeneracy: not determined for this game (only decided for two players).")
+    if solution.degenerate:
+        return Text(
+            "Degenerate game: some mixed strategy has more pure best responses than its support "
+            "size, so equilibria can come in connected sets (segments, polytopes); the list shows "
+            "their extreme points, and mixtures of them may be equilibria too.",
+            style="yellow",
+        )
+    return Text("Nondegenerate game: finitely many equilibria, an odd number (Shapley 1974).")
+
+
+# ----- analysis ------------------------------------------------------------------------------
+def dominance_table(game: Game, dominated: Sequence[Domination]) -> Table:
+    table = Table(title="Dominated actions")
+    table.add_column("player")
+    table.add_column("action")
+    table.add_column("dominated by")
+    table.add_column("how")
+    for d in dominated:
+        how = ("strictly" if d.strict else "weakly") + (" (pure)" if d.pure else " (mixed)")
+        table.add_row(game.players[d.player], d.label, format_dominator(d.dominator), how)
+    if not dominated:
+        table.add_row("—", "no action is dominated", "", "")
+    return table
+
+
+def elimination_table(game: Game, elimination: Elimination) -> Table:
+    kind = "weakly" if elimination.weak else "strictly"
+    title = f"Iterated elimination of {kind} dominated actions"
+    caption = "survivors: " + "; ".join(
+        f"{game.players[p]}: {', '.join(game.actions[p][i] for i in kept)}"
+        for p, kept in enumerate(elimination.surviving)
+    )
+    if elimination.solved:
+        caption += " — dominance solvable"
+    if elimination.weak:
+        caption += " (weak elimination depends on the order; this removes the first found)"
+    table = Table(title=title, caption=caption)
+    table.add_column("step", justify="right")
+    table.add_column("player")
+    table.add_column("removes")
+    table.add_column("dominated by")
+    for k, step in enumerate(elimination.steps, start=1):
+        how = "" if step.strict else " (weakly)"
+        table.add_row(
+            str(k), game.players[step.player], step.label, format_dominator(step.dominator) + how
+        )
+    if not elimination.steps:
+        table.add_row("—", "", "nothing to eliminate", "")
+    return table
+
+
+def outcomes_table(analysis: Analysis) -> Table:
+    game = analysis.game
+    table = Table(title="Outcomes")
+    table.add_column("property")
+    table.add_column("cells")
+    table.add_row(
+        "Pareto optimal", ", ".join(format_cell(game, c) for c in analysis.pareto_optimal)
+    )
+    table.add_row(
+        f"welfare maximising (sum {format_number(analysis.optimal_welfare)})",
+        ", ".join(format_cell(game, c) for c in analysis.welfare_maximising),
+    )
+    for name, ratio in (
+        ("price of anarchy", analysis.price_of_anarchy),
+        ("price of stability", analysis.price_of_stability),
+    ):
+        text = format_number(ratio.value) if ratio.value is not None else ratio.reason
+        table.add_row(name, text)
+    return table
+
+
+def security_table(analysis: Analysis) -> Table:
+    game = analysis.game
+    table = Table(title="Security (maxmin) strategies")
+    table.add_column("player")
+    table.add_column("maxmin strategy")
+    table.add_column("guaranteed payoff", justify="center")
+    for p, (strategy, value) in enumerate(analysis.maxmin):
+        table.add_row(
+            game.players[p], format_strategy(game.actions[p], strategy), format_number(value)
+        )
+    zero_sum = analysis.zero_sum
+    if zero_sum is not None:
+        kind = "zero-sum" if zero_sum.constant == 0 else f"constant-sum ({zero_sum.constant})"
+        table.caption = (
+            f"{kind} game: value to {game.players[0]} = {format_number(zero_sum.value)}; "
+            "the maxmin strategies are the optimal (minimax) strategies"
+        )
+    return table
+
+
+def correlated_table(analysis: Analysis) -> Table:
+    game = analysis.game
+    ce = analysis.correlated
+    table = Table(
+        title="Welfare-maximising correlated equilibrium",
+        caption=f"welfare {format_number(ce.welfare)}; expected payoffs "
+        + ", ".join(format_number(v) for v in ce.payoffs),
+    )
+    table.add_column("joint action")
+    table.add_column("probability", justify="center")
+    for cell in np.ndindex(*game.num_actions):
+        p = ce.distribution[cell]
+        if p != 0 if ce.exact else p > 1e-9:
+            table.add_row(format_cell(game, cell), format_number(p))
+    return table
+
+
+def ess_text(analysis: Analysis) -> Text | None:
+    if analysis.ess is None:
+        return None
+    game = analysis.game
+    if not analysis.ess:
+        return Text("Evolutionarily stable strategies: none")
+    found = "; ".join(format_strategy(game.actions[0], x) for x in analysis.ess)
+    return Text(f"Evolutionarily stable strategies: {found}")
+
+
+def analysis_renderables(analysis: Analysis) -> list[RenderableType]:
+    """Every analysis table, in the order a lesson would go through them."""
+    game = analysis.game
+    parts: list[RenderableType] = [
+        dominance_table(game, analysis.dominated),
+        elimination_table(game, analysis.elimination),
+    ]
+    if analysis.weak_elimination.steps != analysis.elimination.steps:
+        parts.append(elimination_table(game, analysis.weak_elimination))
+    parts += [outcomes_table(analysis), security_table(analysis), correlated_table(analysis)]
+    ess = ess_text(analysis)
+    if ess is not None:
+        parts.append(ess)
+    return parts
+
+
+def solve_report(analysis: Analysis) -> Group:
+    """The whole `marl-tui solve` report: game, equilibria, degeneracy, analysis."""
+    game = analysis.game
+    solution = analysis.solution
+    header = Text(str(game), style="bold")
+    parts: list[RenderableType] = [header]
+    if game.description:
+        parts.append(Text(game.description, style="dim"))
+    parts += game_tables(game, highlight=solution.pure)
+    parts += [equilibria_table(game, solution), degeneracy_note(solution)]
+    parts += analysis_renderables(analysis)
+    return Group(*parts)

@@ -1,0 +1,414 @@
+"""The game editor: the payoff grid, the live analysis panel and every structural edit.
+
+Edits never change a game in place: each accepted edit pushes the previous ``Game`` value on
+the undo stack, posts :class:`GameEdited` up to the app, and re-analyses in an exclusive thread
+worker (the LPs take milliseconds for a 2x2 game but seconds for big ones), with "solving…"
+shown when it takes long, so typing never waits for the solver.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Static
+from textual.worker import Worker, WorkerState
+
+from games import Game, GameError, parse_payoff_entry
+from marl_tui.messages import GameEdited, GameSaved
+from marl_tui.screens.confirm import ConfirmScreen
+from marl_tui.screens.names import NamesScreen
+from marl_tui.screens.prompt import PromptScreen
+from marl_tui.widgets.analysis_panel import AnalysisPanel, compute_analysis, marks_from_analysis
+from marl_tui.widgets.formatting import format_entry
+from marl_tui.widgets.legend import Legend
+from marl_tui.widgets.payoff_grid import GridMarks, PayoffGrid
+
+STYLES = Path(__file__).resolve().parent.parent / "styles"
+
+# Seconds an analysis may take before the panel says "solving…" (shorter ones never flicker).
+SOLVING_NOTICE_DELAY = 0.25
+# Keys that start editing the cell under the cursor, the key becoming the first character.
+EDIT_START_CHARACTERS = frozenset("0123456789-.")
+
+
+class GameScreen(Screen):
+    """Edit one game and watch its equilibria, best responses and dominated actions update."""
+
+    CSS_PATH = STYLES / "game.tcss"
+    BINDING_GROUP_TITLE = "Game"
+    BINDINGS = [
+        Binding("ctrl+z,u", "undo", "Undo", id="undo"),
+        Binding("ctrl+y,ctrl+r", "redo", "Redo", id="redo"),
+        Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("S", "save_as", "Save as", show=False, id="save-as"),
+        Binding("r", "add_action(0)", "Add row", show=False, id="add-row"),
+        Binding("c", "add_action(1)", "Add column", show=False, id="add-column"),
+        Binding("R", "remove_action(0)", "Remove row", show=False, id="remove-row"),
+        Binding("C", "remove_action(1)", "Remove column", show=False, id="remove-column"),
+        Binding("n", "rename_action(0)", "Rename row", show=False, id="rename-row"),
+        Binding("m", "rename_action(1)", "Rename column", show=False, id="rename-column"),
+        Binding("N", "rename_players", "Rename game/players", show=False, id="rename-players"),
+        Binding("a", "add_slice_action", "Add action (slice player)", show=False,
+                id="add-slice-action"),
+        Binding("A", "add_player", "Add player", show=False, id="add-player"),
+        Binding("X", "remove_player", "Remove slice player", show=False, id="remove-player"),
+        Binding("right_square_bracket", "slice(1)", "Next slice action", show=False,
+                key_display="]", id="slice-next"),
+        Binding("left_square_bracket", "slice(-1)", "Previous slice action", show=False,
+                key_display="[", id="slice-previous"),
+        Binding("greater_than_sign", "slice_player(1)", "Next slice player", show=False,
+                key_display=">", id="slice-player-next"),
+        Binding("less_than_sign", "slice_player(-1)", "Previous slice player", show=False,
+                key_display="<", id="slice-player-previous"),
+        Binding("p", "open('play')", "Play", id="play"),
+        Binding("w", "open('watch')", "Watch", id="watch"),
+        Binding("t", "open('tournament')", "Tournament", id="tournament"),
+        Binding("escape", "back", "Back", id="back"),
+    ]
+
+    def __init__(self, game: Game, path: Path | None = None) -> None:
+        super().__init__()
+        self.game = game
+        self.path = path
+        self.saved = game  # the game as last opened or saved: unsaved edits differ from it
+        self.undo_stack: list[Game] = []
+        self.redo_stack: list[Game] = []
+        self.fixed: list[int] = [0] * (game.n_players - 2)  # actions of players 3..n
+        self.slice_player = 2  # which of players 3..n the [ ] keys move
+        self.editing: tuple[int, ...] | None = None  # the cell being edited
+        self.analysis = None
+        self.marks: GridMarks | None = None
+        self._solving_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="game-body"):
+            with Vertical(id="grid-pane"):
+                yield Static(id="grid-caption")
+                with ScrollableContainer(id="grid-scroll"):
+                    yield PayoffGrid(id="grid")
+                yield Static(id="slice-bar")
+                with Vertical(id="editor"):
+                    yield Input(id="cell-input", placeholder="payoffs, e.g. 3, 3 or -1.5 2/3",
+                                select_on_focus=False)
+                    yield Static(id="cell-error", classes="error")
+                yield Static(id="status")
+            yield AnalysisPanel(id="analysis")
+        yield Legend(id="legend")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#editor").display = False
+        self.refresh_view()
+        self.query_one(PayoffGrid).focus()
+
+    # ----- state changes ---------------------------------------------------------------------
+    def commit(self, game: Game, status: str = "") -> None:
+        """Accept an edit: remember the old game for undo, tell the app, redraw and re-analyse."""
+        if game == self.game:
+            self.set_status(status or "No change.")
+            return
+        self.undo_stack.append(self.game)
+        self.redo_stack.clear()
+        self._replace(game, status)
+
+    def _replace(self, game: Game, status: str) -> None:
+        self.game = game
+        extra = game.n_players - 2
+        self.fixed = [min(a, k - 1) for a, k in zip(self.fixed[:extra], game.num_actions[2:],
+                                                      strict=False)]
+        self.fixed += [0] * (extra - len(self.fixed))
+        self.slice_player = min(max(self.slice_player, 2), max(game.n_players - 1, 2))
+        self.post_message(GameEdited(game))
+        self.set_status(status)
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Redraw the grid and re-run the analysis for the current game."""
+        game = self.game
+        self.title = game.name
+        self.sub_title = self._subtitle()
+        self.query_one("#grid-caption", Static).update(
+            f"Rows: {game.players[0]}   Columns: {game.players[1]}"
+        )
+        self._update_slice_bar()
+        self.marks = None  # until the analysis of this game arrives
+        self.query_one(PayoffGrid).show(game, self.fixed, None)
+        self._analyse()
+
+    def _subtitle(self) -> str:
+        path = self.path
+        shape = "×".join(str(k) for k in self.game.num_actions)
+        where = f" · {path.name}" if path else ""
+        dirty = " · modified" if self.game != self.saved else ""
+        return f"{self.game.n_players} players, {shape}{where}{dirty}"
+
+    def _update_slice_bar(self) -> None:
+        bar = self.query_one("#slice-bar", Static)
+        if self.game.n_players <= 2:
+            bar.display = False
+            return
+        bar.display = True
+        parts = []
+        for p in range(2, self.game.n_players):
+            label = self.game.actions[p][self.fixed[p - 2]]
+            text = f"{self.game.players[p]} = {label}"
+            parts.append(f"[reverse]▸{text}[/]" if p == self.slice_player else text)
+        bar.update("Slice: " + "  ".join(parts) + "   ([ ] action, < > player)")
+
+    def set_status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#status", Static)
+        status.set_class(error, "error")
+        status.update(("✗ " if error and text else "") + text)
+
+    # ----- analysis --------------------------------------------------------------------------
+    def _analyse(self) -> None:
+        """Analyse the current game in a worker; a newer edit cancels an unfinished analysis."""
+        game = self.game
+        if self._solving_timer is not None:
+            self._solving_timer.stop()
+        # Most games finish within a frame; only say "solving…" when one does not.
+        self._solving_timer = self.set_timer(SOLVING_NOTICE_DELAY, self._notice_solving)
+        self.run_worker(partial(compute_analysis, game), thread=True, exclusive=True,
+                        group="analysis", name=f"analyse {game.name}", exit_on_error=False)
+
+    def _notice_solving(self) -> None:
+        self.query_one(AnalysisPanel).show_solving()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "analysis" or event.state not in (WorkerState.SUCCESS,
+                                                             WorkerState.ERROR):
+            return
+        if self._solving_timer is not None:
+            self._solving_timer.stop()
+        if event.state == WorkerState.ERROR:
+            self._show_analysis(self.game, None, str(worker.error))
+        elif worker.result.game is self.game:  # a stale result for an earlier edit is dropped
+            self._show_analysis(self.game, worker.result, None)
+
+    def _show_analysis(self, game: Game, analysis, error: str | None) -> None:
+        self.analysis = analysis
+        self.marks = None if analysis is None else marks_from_analysis(game, analysis)
+        self.query_one(AnalysisPanel).show(game, analysis, error)
+        self.query_one(PayoffGrid).show(game, self.fixed, self.marks)
+
+    # ----- cell editing ----------------------------------------------------------------------
+    def on_key(self, event) -> None:
+        grid = self.query_one(PayoffGrid)
+        if self.focused is grid and event.character in EDIT_START_CHARACTERS:
+            event.stop()
+            event.prevent_default()
+            self.start_edit(event.character)
+
+    @on(PayoffGrid.CellSelected, "#grid")
+    def _cell_selected(self, event: PayoffGrid.CellSelected) -> None:
+        event.stop()
+        self.start_edit()
+
+    def start_edit(self, first: str | None = None) -> None:
+        """Open the cell editor on the cursor cell: prefilled with its payoffs, or with ``first``."""
+        grid = self.query_one(PayoffGrid)
+        cell = grid.cell_at_cursor()
+        self.editing = cell
+        values = self.game.exact_payoffs[(slice(None), *cell)]
+        editor = self.query_one("#editor")
+        editor.display = True
+        box = self.query_one("#cell-input", Input)
+        where = ", ".join(self.game.actions[p][a] for p, a in enumerate(cell))
+        box.border_title = f"({where})"
+        box.value = format_entry(values) if first is None else first
+        box.cursor_position = len(box.value)
+        self.query_one("#cell-error", Static).update("")
+        box.focus()
+
+    @on(Input.Submitted, "#cell-input")
+    def _cell_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.editing is None:
+            return
+        cell = self.editing
+        try:
+            values = parse_payoff_entry(event.value, self.game.n_players)
+            game = self.game.with_payoffs(cell, values)
+        except GameError as error:
+            self.query_one("#cell-error", Static).update(f"✗ {error}; the cell is unchanged")
+            return
+        self.stop_edit()
+        where = ", ".join(self.game.actions[p][a] for p, a in enumerate(cell))
+        self.commit(game, f"({where}) = {format_entry(values)}")
+
+    def stop_edit(self) -> None:
+        self.editing = None
+        self.query_one("#editor").display = False
+        self.query_one(PayoffGrid).focus()
+
+    # ----- undo / redo -----------------------------------------------------------------------
+    def action_undo(self) -> None:
+        if not self.undo_stack:
+            self.set_status("Nothing to undo.")
+            return
+        self.redo_stack.append(self.game)
+        self._replace(self.undo_stack.pop(), "Undone.")
+
+    def action_redo(self) -> None:
+        if not self.redo_stack:
+            self.set_status("Nothing to redo.")
+            return
+        self.undo_stack.append(self.game)
+        self._replace(self.redo_stack.pop(), "Redone.")
+
+    # ----- structure -------------------------------------------------------------------------
+    def _try(self, edit, status: str) -> None:
+        try:
+            game = edit()
+        except GameError as error:
+            self.set_status(str(error), error=True)
+            return
+        self.commit(game, status)
+
+    def _cursor_action(self, player: int) -> int:
+        cell = self.query_one(PayoffGrid).cell_at_cursor()
+        return cell[player]
+
+    def action_add_action(self, player: int) -> None:
+        self._try(lambda: self.game.with_action_added(player),
+                  f"Added an action for {self.game.players[player]}.")
+
+    def action_remove_action(self, player: int) -> None:
+        index = self._cursor_action(player)
+        label = self.game.actions[player][index]
+        self._try(lambda: self.game.with_action_removed(player, index),
+                  f"Removed {self.game.players[player]}'s action {label}.")
+
+    def action_rename_action(self, player: int) -> None:
+        index = self._cursor_action(player)
+        game = self.game
+        label = game.actions[player][index]
+        self.app.push_screen(
+            PromptScreen(
+                f"Rename {game.players[player]}'s action {label!r}",
+                lambda text: game.with_action_renamed(player, index, text),
+                value=label,
+            ),
+            callback=lambda result: result is not None
+            and self.commit(result, f"Renamed {label} to {result.actions[player][index]}."),
+        )
+
+    def action_rename_players(self) -> None:
+        self.app.push_screen(
+            NamesScreen(self.game),
+            callback=lambda result: result is not None and self.commit(result, "Renamed."),
+        )
+
+    def action_add_player(self) -> None:
+        self._try(self.game.with_player_added, "Added a player (one action, payoffs 0).")
+
+    def action_add_slice_action(self) -> None:
+        if self.game.n_players <= 2:
+            self.set_status("Two-player game: use r and c to add rows and columns.")
+            return
+        self.action_add_action(self.slice_player)
+
+    def action_remove_player(self) -> None:
+        if self.game.n_players <= 2:
+            self.set_status("a game needs at least two players", error=True)
+            return
+        player = self.slice_player
+        keep = self.fixed[player - 2]
+        name = self.game.players[player]
+        label = self.game.actions[player][keep]
+        self._try(lambda: self.game.with_player_removed(player, keep),
+                  f"Removed {name} (kept the slice where they play {label}).")
+
+    def action_slice(self, step: int) -> None:
+        if self.game.n_players <= 2:
+            self.set_status("Two-player game: the grid shows the whole game.")
+            return
+        k = self.slice_player - 2
+        self.fixed[k] = (self.fixed[k] + step) % self.game.num_actions[self.slice_player]
+        self._update_slice_bar()
+        self.query_one(PayoffGrid).show(self.game, self.fixed, self.marks)
+
+    def action_slice_player(self, step: int) -> None:
+        if self.game.n_players <= 2:
+            self.set_status("Two-player game: the grid shows the whole game.")
+            return
+        extra = self.game.n_players - 2
+        self.slice_player = 2 + (self.slice_player - 2 + step) % extra
+        self._update_slice_bar()
+
+    # ----- files -----------------------------------------------------------------------------
+    def action_save(self) -> None:
+        path = self.path
+        if path is None:
+            self.action_save_as()
+            return
+        try:
+            self._write(path)
+        except (GameError, OSError) as error:
+            self.set_status(f"not saved: {error}", error=True)
+
+    def _write(self, path: Path) -> Path:
+        from games import io
+
+        path = Path(path).expanduser()
+        io.save(self.game, path)
+        self.saved = self.game
+        self.path = path
+        self.post_message(GameSaved(self.game, path))
+        self.sub_title = self._subtitle()
+        self.set_status(f"Saved to {path}.")
+        return path
+
+    def action_save_as(self) -> None:
+        path = self.path
+        suggestion = str(path) if path else f"{slug(self.game.name)}.json"
+        self.app.push_screen(
+            PromptScreen(
+                "Save as (.json or .nfg)",
+                lambda text: self._write(Path(text.strip())),
+                value=suggestion,
+                hint="The extension picks the format; the file is replaced atomically.",
+            ),
+        )
+
+    # ----- other screens ---------------------------------------------------------------------
+    def action_open(self, which: str) -> None:
+        """Open Play, Watch or Tournament on the current game (imported only now: torch is heavy)."""
+        import importlib
+
+        names = {"play": "PlayScreen", "watch": "WatchScreen", "tournament": "TournamentScreen"}
+        try:
+            module = importlib.import_module(f"marl_tui.screens.{which}")
+            screen_class = getattr(module, names[which])
+        except (ImportError, AttributeError) as error:
+            self.set_status(f"{which} is not available: {error}", error=True)
+            return
+        self.app.push_screen(screen_class(self.app.game))
+
+    def action_back(self) -> None:
+        if self.editing is not None:
+            self.stop_edit()
+            self.set_status("Edit cancelled; the cell is unchanged.")
+            return
+        if self.game != self.saved:
+            self.app.push_screen(
+                ConfirmScreen(f"Discard unsaved edits to {self.game.name!r}?", "Discard", "Keep"),
+                callback=lambda ok: ok and self.app.close_game(),
+            )
+            return
+        self.app.close_game()
+
+
+def slug(name: str) -> str:
+    """A file-name-friendly version of a game name: "Battle of the Sexes" -> "battle-of-the-sexes"."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in name).split()
+    return "-".join(words) or "game"

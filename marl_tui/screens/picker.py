@@ -1,0 +1,201 @@
+"""The game picker: the catalogue with type-to-filter and a preview; open a file; start a blank game."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from games import Game, GameError
+from games.catalogue import CatalogueEntry, catalogue
+from marl_tui.messages import GameChosen
+from marl_tui.screens.prompt import PromptScreen
+from marl_tui.widgets.formatting import format_entry
+
+STYLES = Path(__file__).resolve().parent.parent / "styles"
+
+MAX_NEW_ACTIONS = 20
+MAX_NEW_PLAYERS = 3
+PREVIEW_ROWS = 8  # larger games are previewed by their top-left corner
+
+
+def matches(entry: CatalogueEntry, query: str) -> bool:
+    """True when every word of ``query`` occurs in the entry's slug, name, aliases or description."""
+    haystack = " ".join((entry.slug, entry.name, *entry.aliases, entry.description)).lower()
+    return all(word in haystack for word in query.lower().split())
+
+
+@cache
+def preview_game(slug: str) -> Game:
+    """The catalogue game with default parameters (built once per entry)."""
+    entry = next(e for e in catalogue() if e.slug == slug)
+    return entry.build()
+
+
+def matrix_table(game: Game) -> Table:
+    """The payoff matrix (the first slice for n players) as a Rich table, cells "a, b"."""
+    rows, columns = game.num_actions[0], game.num_actions[1]
+    fixed = (0,) * (game.n_players - 2)
+    table = Table(show_lines=False, box=None, pad_edge=False, padding=(0, 1))
+    table.add_column(f"{game.players[0]} \\ {game.players[1]}", style="bold")
+    for label in game.actions[1][:PREVIEW_ROWS]:
+        table.add_column(label, justify="center")
+    exact = game.exact_payoffs
+    for i in range(min(rows, PREVIEW_ROWS)):
+        cells = [format_entry(exact[(slice(None), i, j, *fixed)])
+                 for j in range(min(columns, PREVIEW_ROWS))]
+        table.add_row(game.actions[0][i], *cells)
+    return table
+
+
+def preview(entry: CatalogueEntry) -> Group:
+    """Name, size, matrix, description and source of a catalogue entry."""
+    game = preview_game(entry.slug)
+    shape = "×".join(str(k) for k in game.num_actions)
+    parts: list = [Text(f"{entry.name}  ({game.n_players} players, {shape})\n", style="bold")]
+    parts.append(matrix_table(game))
+    if game.n_players > 2:
+        others = ", ".join(f"{game.players[p]} = {game.actions[p][0]}"
+                           for p in range(2, game.n_players))
+        parts.append(Text(f"(slice: {others})", style="dim"))
+    parts.append(Text("\n" + entry.description))
+    if entry.parameters:
+        params = ", ".join(f"{k}={v}" for k, v in entry.parameters.items())
+        parts.append(Text(f"\nParameters: {params}", style="dim"))
+    if entry.source:
+        parts.append(Text(f"\nSource: {entry.source}", style="dim italic"))
+    return Group(*parts)
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """Actions per player from "2x3" or "2 2 2" (2 or 3 players, 1..20 actions each)."""
+    parts = [p for p in re.split(r"[x×*,\s]+", text.strip().lower()) if p]
+    if not 2 <= len(parts) <= MAX_NEW_PLAYERS:
+        raise GameError(f"give 2 or 3 sizes, one per player (e.g. 2x2 or 2x2x2); got {text!r}")
+    sizes = []
+    for part in parts:
+        if not part.isdigit() or not 1 <= int(part) <= MAX_NEW_ACTIONS:
+            raise GameError(f"{part!r} is not a number of actions from 1 to {MAX_NEW_ACTIONS}")
+        sizes.append(int(part))
+    return tuple(sizes)
+
+
+def blank_game(shape: tuple[int, ...]) -> Game:
+    """A game of the given shape with every payoff 0, for the user to fill in."""
+    return Game(np.zeros((len(shape), *shape)), name="Untitled game")
+
+
+class PickerScreen(Screen):
+    """Choose a classic game (type to filter, arrows to move, Enter to open), a file, or a blank game."""
+
+    CSS_PATH = STYLES / "picker.tcss"
+    BINDING_GROUP_TITLE = "Picker"
+    BINDINGS = [
+        Binding("ctrl+o", "open_file", "Open file", id="open-file"),
+        Binding("ctrl+n", "new_game", "New game", id="new-game"),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries = catalogue()
+        self.shown: list[CatalogueEntry] = list(self.entries)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="picker-body"):
+            with Vertical(id="picker-left"):
+                yield Input(placeholder="type to filter, e.g. dilemma", id="filter")
+                yield OptionList(id="games")
+            with VerticalScroll(id="preview-pane"):
+                yield Static(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "marl-tui"
+        self.sub_title = "pick a game"
+        self._fill()
+        self.query_one("#filter", Input).focus()
+
+    def _fill(self) -> None:
+        options = self.query_one("#games", OptionList)
+        options.clear_options()
+        options.add_options([Option(e.name, id=e.slug) for e in self.shown])
+        if self.shown:
+            options.highlighted = 0
+        else:
+            self.query_one("#preview", Static).update("No game matches the filter.")
+
+    @property
+    def selected(self) -> CatalogueEntry | None:
+        index = self.query_one("#games", OptionList).highlighted
+        return None if index is None or not self.shown else self.shown[index]
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.shown = [e for e in self.entries if matches(e, event.value)]
+            self._fill()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        entry = self.selected
+        if entry is not None:
+            self.query_one("#preview", Static).update(preview(entry))
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#games", OptionList)
+        if step > 0:
+            options.action_cursor_down()
+        else:
+            options.action_cursor_up()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            event.stop()
+            self.open_selected()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.open_selected()
+
+    def open_selected(self) -> None:
+        entry = self.selected
+        if entry is not None:
+            self.post_message(GameChosen(entry.build()))
+
+    def action_open_file(self) -> None:
+        def load(text: str) -> tuple[Game, Path]:
+            from games import io
+
+            path = Path(text.strip()).expanduser()
+            if not text.strip():
+                raise GameError("type the path of a .json or .nfg game file")
+            return io.load(path), path
+
+        self.app.push_screen(
+            PromptScreen("Open a game file (.json or Gambit .nfg)", load,
+                         placeholder="path/to/game.json"),
+            callback=lambda result: result is not None and self.post_message(GameChosen(*result)),
+        )
+
+    def action_new_game(self) -> None:
+        self.app.push_screen(
+            PromptScreen(
+                "New game: actions per player",
+                lambda text: blank_game(parse_shape(text)),
+                value="2x2",
+                hint="e.g. 2x2, 3x4, or 2x2x2 for three players; payoffs start at 0.",
+            ),
+            callback=lambda game: game is not None and self.post_message(GameChosen(game)),
+        )

@@ -1,0 +1,48 @@
+"""Helpers for driving the app: wait for the analysis worker, read the screen as text."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+from rich.text import Text
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from marl_tui.app import MarlTuiApp
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let pending messages, the analysis worker and its redraw finish."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def screen_text(app: MarlTuiApp) -> str:
+    """What the terminal shows, as plain text lines."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def widget_text(app: MarlTuiApp, selector: str) -> str:
+    """The plain text a Static of the current screen shows, unwrapped (Rich renderables too)."""
+    content = app.screen.query_one(selector).content
+    if isinstance(content, str | Content | Text):
+        return str(content) if not isinstance(content, Text) else content.plain
+    console = Console(width=200, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    """Type ``text`` key by key (as a user would)."""
+    names = {" ": "space", ",": "comma", "-": "minus", "/": "slash", ".": "full_stop"}
+    await pilot.press(*(names.get(c, c) for c in text))
+
+
+@pytest.fixture(autouse=True)
+def no_cursor_blink(monkeypatch):
+    """Inputs do not blink, so screenshots and snapshots are deterministic."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)

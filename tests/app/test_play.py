@@ -1,0 +1,179 @@
+"""Pilot tests of the Play screen: a human against registry agents, and hot-seat, at 80x24."""
+
+from __future__ import annotations
+
+import numpy as np
+from textual.app import App
+from textual.widgets import DataTable, Label, OptionList, Static
+
+from games import Game
+from games.catalogue import get_game
+from marl_tui.screens.play import HOT_SEAT, PlayScreen
+from marl_tui.widgets.agent_picker import AgentPicker
+from marl_tui.widgets.belief_bars import BeliefBars
+
+SIZE = (80, 24)
+
+
+class _Host(App):
+    """A bare app that opens one screen, so these tests don't depend on the main app."""
+
+    def __init__(self, screen) -> None:
+        super().__init__()
+        self.first = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.first)
+
+
+async def _ready(pilot) -> PlayScreen:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, PlayScreen)
+    assert screen.session is not None, screen.error
+    return screen
+
+
+def _text(widget) -> str:
+    return str(widget.render())
+
+
+async def test_ten_rounds_against_iql_by_number_keys() -> None:
+    game = get_game("prisoners-dilemma")
+    app = _Host(PlayScreen(game, opponent="iql", seed=3))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        bars = screen.query_one("#belief-1", BeliefBars)
+        before = bars.values
+        assert bars.kind == "q" and before == (0.0, 0.0)  # IQL starts knowing nothing
+        keys = "1211111211"
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+
+        history = screen.session.history
+        assert [r.number for r in history] == list(range(1, 11))
+        assert [r.actions[0] for r in history] == [int(k) - 1 for k in keys]
+        for record in history:  # every payoff is the stage game's payoff of the joint action
+            assert record.rewards == game.payoff(record.actions)
+        expected = np.sum([game.payoff(r.actions) for r in history], axis=0)
+        assert np.allclose(screen.session.scores, expected)
+
+        table = screen.query_one("#history", DataTable)
+        assert table.row_count == 10
+        last = table.get_row_at(9)
+        assert last[1:3] == [game.actions[p][a] for p, a in enumerate(history[-1].actions)]
+        scores = _text(screen.query_one("#scores", Static))
+        assert "after 10 rounds" in scores
+        assert f"{expected[0]:g}" in scores and f"{expected[1]:g}" in scores
+        assert "Round 10" in _text(screen.query_one("#last-round", Static))
+        assert bars.values != before  # the agent learned from the match
+
+
+async def test_arrows_and_enter_choose_the_highlighted_action() -> None:
+    game = get_game("prisoners-dilemma")
+    app = _Host(PlayScreen(game, opponent="always-cooperate"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        assert screen.query_one("#actions", OptionList).has_focus
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert screen.session.history[-1].actions == (1, 0)
+        assert screen.session.history[-1].rewards == (5.0, 0.0)
+
+
+async def test_a_number_beyond_the_actions_plays_nothing() -> None:
+    app = _Host(PlayScreen(get_game("prisoners-dilemma"), opponent="iql"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("7")
+        await pilot.pause()
+        assert screen.session.history == []
+
+
+async def test_tit_for_tat_chosen_from_the_picker_copies_your_last_move() -> None:
+    game = get_game("prisoners-dilemma")
+    app = _Host(PlayScreen(game, opponent="iql"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, AgentPicker)
+        picker.query_one(OptionList).highlighted = picker.names.index("tit-for-tat")
+        await pilot.press("enter")
+        screen = await _ready(pilot)
+        assert screen.opponent == "tit-for-tat"
+        assert "tit-for-tat" in _text(screen.query_one("#play-title", Static))
+        for key in "2211":
+            await pilot.press(key)
+        await pilot.pause()
+        opponent_moves = [r.actions[1] for r in screen.session.history]
+        assert opponent_moves == [0, 1, 1, 0]  # cooperate first, then copy the human
+
+
+async def test_hot_seat_hides_the_first_choice_until_both_have_chosen() -> None:
+    game = Game.from_bimatrix([[3, 0], [5, 1]], [[3, 5], [0, 1]], name="PD",
+                              players=("Ann", "Bob"), actions=(("C", "D"), ("c", "d")))
+    app = _Host(PlayScreen(game, opponent="iql"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("h")
+        screen = await _ready(pilot)
+        assert screen.opponent == HOT_SEAT
+        assert "Ann, your move" in _text(screen.query_one("#prompt", Label))
+
+        await pilot.press("2")  # Ann defects ...
+        await pilot.pause()
+        prompt = _text(screen.query_one("#prompt", Label))
+        assert "Bob, your move" in prompt and "Ann chose (hidden)" in prompt
+        options = screen.query_one("#actions", OptionList)
+        assert [str(options.get_option_at_index(k).prompt) for k in range(2)] == ["1  c", "2  d"]
+        assert options.highlighted == 0  # nothing hints at Ann's choice
+        assert screen.query_one("#history", DataTable).row_count == 0
+        assert "No rounds yet" in _text(screen.query_one("#last-round", Static))
+        assert screen.session.history == []
+
+        await pilot.press("1")  # ... Bob cooperates: reveal
+        await pilot.pause()
+        assert screen.session.history[-1].actions == (1, 0)
+        assert screen.query_one("#history", DataTable).get_row_at(0)[1:3] == ["D", "c"]
+        assert "Ann, your move" in _text(screen.query_one("#prompt", Label))
+        assert np.allclose(screen.session.scores, [5, 0])
+
+
+async def test_new_match_clears_the_score_and_history() -> None:
+    app = _Host(PlayScreen(get_game("prisoners-dilemma"), opponent="iql"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("1", "2")
+        await pilot.press("n")
+        screen = await _ready(pilot)
+        assert screen.session.history == []
+        assert screen.query_one("#history", DataTable).row_count == 0
+
+
+async def test_deep_opponent_loads_in_a_worker_and_plays() -> None:
+    app = _Host(PlayScreen(get_game("prisoners-dilemma"), opponent="qmix"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        if screen.session is None:  # still building: the screen says so and ignores moves
+            assert "Loading qmix" in _text(screen.query_one("#prompt", Label))
+            await pilot.press("1")
+        screen = await _ready(pilot)
+        await pilot.press("1", "2")
+        await pilot.pause()
+        assert len(screen.session.history) == 2
+        bars = screen.query_one("#belief-1", BeliefBars)
+        assert bars.kind == "q" and len(bars.values) == 2
+
+
+async def test_escape_goes_back() -> None:
+    app = _Host(PlayScreen(get_game("prisoners-dilemma")))
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, PlayScreen)

@@ -1,0 +1,236 @@
+"""Pilot tests of the Watch screen: live training off the UI thread, controls, export and save."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from textual.app import App
+from textual.widgets import Input, Select, Static
+from textual_plotext import PlotextPlot
+
+from agents.registry import load_agent
+from games.catalogue import get_game
+from marl_tui.screens.watch import SPEEDS, WatchScreen
+from marl_tui.widgets.heatmap import JointHeatmap
+from marl_tui.widgets.path_modal import PathModal
+from marl_tui.widgets.plot_screen import PlotScreen
+from marl_tui.widgets.training_dashboard import TrainingDashboard
+from marl_tui.widgets.watch_setup import WatchSetupModal
+
+SIZE = (80, 24)
+
+
+class _Host(App):
+    def __init__(self, screen) -> None:
+        super().__init__()
+        self.first = screen
+
+    def on_mount(self) -> None:
+        self.push_screen(self.first)
+
+
+async def _ready(pilot) -> WatchScreen:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, WatchScreen)
+    assert screen.runner is not None, screen.message
+    return screen
+
+
+async def _until(pilot, condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the screen"
+        await pilot.pause(0.05)
+
+
+def _counters(screen: WatchScreen) -> str:
+    return str(screen.query_one("#counters", Static).render())
+
+
+async def test_iql_learns_to_defect_live_and_the_dashboard_follows() -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",), seed=1, speed=5))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        first = screen.last.policies
+        await pilot.press("space")
+        assert screen.running and "running" in _counters(screen)
+        await _until(pilot, lambda: screen.last.episode >= 300)
+        await pilot.press("space")
+        assert not screen.running
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        # IQL's greedy action in the Prisoner's Dilemma becomes Defect (index 1) for both players.
+        assert all(p[1] > 0.5 for p in screen.last.policies)
+        assert not np.allclose(first[0], screen.last.policies[0])
+        dashboard = screen.query_one(TrainingDashboard)
+        rewards = dashboard.data_of("reward-0")
+        assert len(rewards) > 3
+        assert dashboard.data_of("prob-0-1")[-1] == pytest.approx(screen.last.policies[0][1])
+        assert len(dashboard.data_of("exploitability")) == len(rewards)
+        counts = screen.query_one(JointHeatmap).counts
+        assert counts.shape == (2, 2) and counts.sum() > 0
+        assert f"episode {screen.last.episode}" in _counters(screen)
+        stopped_at = screen.runner.episode
+        await pilot.pause(0.2)
+        assert screen.runner.episode == stopped_at  # paused means paused
+
+
+async def test_pause_answers_promptly_while_qmix_trains() -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma"), env="two-step", agents=("qmix",)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("space")
+        await _until(pilot, lambda: screen.last.episode >= 40)
+        await pilot.press("plus")  # other keys are handled mid-training too
+        assert screen.speed == SPEEDS[1] and f"speed   {SPEEDS[1]}" in _counters(screen)
+        start = time.perf_counter()
+        await pilot.press("space")
+        await _until(pilot, lambda: "paused" in _counters(screen), timeout=2.0)
+        assert time.perf_counter() - start < 2.0
+        await pilot.app.workers.wait_for_complete()
+        assert screen.query_one(TrainingDashboard).data_of("reward-0")
+
+
+async def test_single_step_advances_one_round() -> None:
+    app = _Host(WatchScreen(get_game("matching-pennies"), agents=("fictitious-play",), seed=0))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        for _ in range(3):
+            await pilot.press("full_stop")
+        await pilot.pause()
+        assert screen.runner.rounds == 3 and screen.last.rounds == 3
+        assert "rounds  3" in _counters(screen)
+        assert screen.query_one(JointHeatmap).counts.sum() == 3
+        assert len(screen.query_one(TrainingDashboard).data_of("reward-0")) == 3
+
+
+async def test_reset_starts_over_with_fresh_agents() -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        old_runner = screen.runner
+        for _ in range(12):
+            await pilot.press("full_stop")
+        assert screen.runner.episode == 1
+        await pilot.press("r")
+        screen = await _ready(pilot)
+        assert screen.runner is not old_runner
+        assert screen.runner.rounds == 0 and screen.last.rounds == 0
+        assert screen.query_one(TrainingDashboard).data_of("reward-0") == []
+
+
+async def test_speed_keys_step_through_the_levels() -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma")))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("plus", "plus", "minus")
+        assert screen.speed == SPEEDS[1]
+        await pilot.press("minus", "minus")
+        assert screen.speed == SPEEDS[0]
+
+
+async def test_csv_export_round_trip(tmp_path) -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql", "wolf-phc")))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        for _ in range(30):  # three whole episodes of ten rounds
+            screen.action_single_step()
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, PathModal)
+        target = tmp_path / "log.csv"
+        app.screen.query_one(Input).value = str(target)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        written = pd.read_csv(target)
+        pd.testing.assert_frame_equal(written, screen.runner.log, check_dtype=False)
+        assert len(written) == 3 and "Exported 3 rows" in str(
+            screen.query_one("#watch-status", Static).render())
+
+
+async def test_export_to_a_bad_path_reports_the_error(tmp_path) -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma")))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        screen.export_csv(str(tmp_path / "missing-folder" / "log.csv"))
+        await pilot.pause()
+        assert "Export failed" in str(screen.query_one("#watch-status", Static).render())
+
+
+async def test_saved_agents_load_back_with_the_same_policy(tmp_path) -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",), seed=4))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        for _ in range(20):
+            screen.action_single_step()
+        await pilot.press("s")
+        await pilot.pause()
+        app.screen.query_one(Input).value = str(tmp_path / "team")
+        await pilot.press("enter")
+        await pilot.pause()
+        folders = sorted(p.name for p in (tmp_path / "team").iterdir())
+        assert folders == ["1-iql", "2-iql"]
+        spec = screen.env.spec
+        obs = tuple(np.zeros(d, np.float32) for d in spec.obs_dims)
+        state = np.zeros(spec.state_dim, np.float32)
+        for agent, folder in zip(screen.agents, folders, strict=True):
+            loaded = load_agent(tmp_path / "team" / folder, spec)
+            assert np.allclose(loaded.policy(obs, state), agent.policy(obs, state))
+
+
+async def test_setup_switches_to_the_two_step_game_with_vdn() -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma")))
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, WatchSetupModal)
+        modal.query_one("#setup-env", Select).value = "two-step"
+        modal.query_one("#setup-agent-0", Select).value = "vdn"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        screen = await _ready(pilot)
+        assert screen.env.spec.name == "two-step"
+        assert [a.name for a in screen.agents] == ["vdn"]
+        assert "exploitability" not in screen.query_one(TrainingDashboard).rows
+        await pilot.press("full_stop")
+        assert screen.runner.rounds == 1
+
+
+async def test_a_diverging_run_stops_with_the_runners_message() -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        screen.runner.max_loss = 1e-9  # any non-zero TD error now counts as divergence
+        await pilot.press("space")
+        await _until(pilot, lambda: not screen.running)
+        status = str(screen.query_one("#watch-status", Static).render())
+        assert screen.runner.stopped and status == screen.runner.stopped
+        assert "stopped" in _counters(screen)
+        await pilot.press("full_stop")  # stepping a stopped run is refused, not raised
+        await pilot.press("r")
+        screen = await _ready(pilot)
+        assert screen.runner.stopped is None and screen.message is None
+
+
+async def test_plot_opens_full_size_and_escape_closes_it() -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma")))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        for _ in range(5):
+            await pilot.press("full_stop")
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, PlotScreen)
+        assert app.screen.query_one(PlotextPlot).size.height > 10
+        assert len(app.screen.series["reward P1"]) == 5
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
