@@ -109,6 +109,11 @@ class Agent(ABC):
             for p, a in zip(self.players, decision.actions, strict=True)
         )
 
+    def average_policy(self) -> tuple[np.ndarray, ...] | None:
+        """Time-averaged policy of each of this agent's players, where the algorithm defines one
+        (fictitious play, regret matching, ...); ``None`` lets the runner average the decisions."""
+        return None
+
     def summary(self) -> dict[str, Any]:
         """Extra facts for the training summary (e.g. QMIX's ``q_tot_greedy``); JSON-serialisable."""
         return {}

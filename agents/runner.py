@@ -404,9 +404,9 @@ class Runner:
         result: list[np.ndarray] = []
         for p, (i, k) in enumerate(self._owner):
             agent = self.agents[i]
-            own = getattr(agent, "average_policy", None)
+            own = agent.average_policy()
             if own is not None:
-                result.append(np.asarray(own()[k], dtype=float))
+                result.append(np.asarray(own[k], dtype=float))
             elif self._prob_rounds:
                 result.append(self._prob_sum[p] / self._prob_rounds)
             else:

@@ -93,7 +93,9 @@ class SelfPlay(Agent):
             torch.manual_seed(init_seed)
             self.q_net = mlp([self.in_dim, int(self.hp["hidden"]), self.max_actions])
         self.q_net.to(self.device)
-        self.optimizer = torch.optim.Adam(self.q_net.parameters(), lr=float(self.hp["lr"]))
+        self.optimizer = torch.optim.Adam(
+            self.q_net.parameters(), lr=float(self.hp["lr"]), fused=True
+        )
         self._layers = [(m.out_features, m.in_features) for m in self.q_net
                         if isinstance(m, nn.Linear)]
         n_params = sum(p.numel() for p in self.q_net.parameters())
@@ -113,7 +115,8 @@ class SelfPlay(Agent):
         )
         self.steps = 0
         self.episodes = 0
-        self._opponent = 0  # pool slot playing the other seat this episode
+        self._opponent = 0  # which snapshot (index in age order) plays the other seat
+        self._policy_cache: tuple[tuple, tuple[np.ndarray, np.ndarray]] | None = None
         self._new_episode = True
         self._last_obs: tuple[np.ndarray, np.ndarray] = (
             np.zeros(spec.obs_dims[0], np.float32), np.zeros(spec.obs_dims[1], np.float32)
@@ -161,9 +164,6 @@ class SelfPlay(Agent):
     def pool_len(self) -> int:
         return min(self.pool_count, self.pool.shape[0])
 
-    def _latest_slot(self) -> int:
-        return (self.pool_count - 1) % self.pool.shape[0]
-
     def _pool_q(self, slots: torch.Tensor | slice, x: np.ndarray, seat: int) -> torch.Tensor:
         """Q-values of the chosen snapshots at one input: (snapshots, actions), invalid -inf."""
         flat = self.pool[slots]
@@ -188,24 +188,29 @@ class SelfPlay(Agent):
         greedy = q.argmax(dim=1).cpu().numpy()
         return np.eye(int(self.n_actions[seat]))[greedy]
 
+    def _seat_policies(self, obs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Every pooled snapshot's greedy policy in both seats, cached until the pool or the
+        observation changes (in a stateless game: recomputed once per snapshot)."""
+        key = (self.pool_count, *(np.asarray(o, np.float32).tobytes() for o in obs[:2]))
+        if self._policy_cache is None or self._policy_cache[0] != key:
+            self._policy_cache = (key, tuple(self.snapshot_policies(obs[s], s) for s in (0, 1)))
+        return self._policy_cache[1]
+
     def _strategies(self, obs: Sequence[np.ndarray]) -> tuple[tuple[np.ndarray, ...], ...]:
         """(average over the pool, latest snapshot) strategies of both seats at ``obs``."""
-        average, latest = [], []
-        for seat in (0, 1):
-            policies = self.snapshot_policies(obs[seat], seat)
-            average.append(policies.mean(axis=0))
-            latest.append(policies[-1])
-        return tuple(average), tuple(latest)
+        policies = self._seat_policies(obs)
+        return tuple(p.mean(axis=0) for p in policies), tuple(p[-1] for p in policies)
 
     def average_policy(self) -> tuple[np.ndarray, ...]:
         """The pool's average strategy for both seats at the latest observation (runner hook)."""
         return self._strategies(self._last_obs)[0]
 
-    def _learner_q(self, obs: np.ndarray, seat: int) -> np.ndarray:
+    def _learner_q(self, obs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The learner's Q-values in both seats (one batched call)."""
+        x = np.stack([self._input(obs[s], s) for s in (0, 1)])
         with torch.no_grad():
-            x = torch.as_tensor(self._input(obs, seat), device=self.device)
-            q = self.q_net(x).masked_fill(self._invalid[seat], float("-inf"))
-        return q.cpu().numpy().astype(np.float64)
+            q = self.q_net(torch.as_tensor(x, device=self.device)).cpu().numpy()
+        return tuple(q[s, : self.n_actions[s]].astype(np.float64) for s in (0, 1))
 
     # ----- acting -----------------------------------------------------------------------------
     @property
@@ -219,20 +224,18 @@ class SelfPlay(Agent):
             if self.hp["mode"] == "fictitious":
                 self._opponent = int(self.rng.integers(self.pool_len))
             else:
-                self._opponent = self._latest_slot()
+                self._opponent = self.pool_len - 1  # the latest (index in age order)
             self._new_episode = False
         average, latest = self._strategies(obs)
         shown = average if self.hp["mode"] == "fictitious" else latest
-        q_values = tuple(self._learner_q(obs[s], s)[: self.n_actions[s]] for s in (0, 1))
+        q_values = self._learner_q(obs)
         if not explore:
             actions = tuple(_sample(self.rng, shown[s]) for s in (0, 1))
             return Decision(actions, shown, q_values)
         seat, other = self.learner_seat, 1 - self.learner_seat
         coin, uniform = self.rng.random(), int(self.rng.integers(self.n_actions[seat]))
         learner = uniform if coin < float(self.hp["epsilon"]) else int(np.argmax(q_values[seat]))
-        with torch.no_grad():
-            slot = torch.tensor([self._opponent], device=self.device)
-            opponent = int(self._pool_q(slot, self._input(obs[other], other), other).argmax())
+        opponent = int(np.argmax(self._seat_policies(obs)[other][self._opponent]))
         actions = [0, 0]
         actions[seat], actions[other] = learner, opponent
         return Decision(tuple(actions), shown, q_values)

@@ -32,23 +32,25 @@ class TarMACPolicy(CommunicatingPolicy):
     ) -> None:
         super().__init__(obs_dim, n_actions, hidden, comm_steps)
         self.key_dim = key_dim
-        self.signature = nn.Linear(hidden, key_dim)  # k_j: who the message is about
-        self.value = nn.Linear(hidden, hidden)  # v_j: what it says
-        self.query = nn.Linear(hidden, key_dim)  # q_i: what the receiver looks for
-        self.state_update = nn.Linear(2 * hidden, hidden)  # W [h; c]
+        rounds = range(comm_steps)
+        self.signature = nn.ModuleList(nn.Linear(hidden, key_dim) for _ in rounds)  # k_j
+        self.value = nn.ModuleList(nn.Linear(hidden, hidden) for _ in rounds)  # v_j
+        self.query = nn.ModuleList(nn.Linear(hidden, key_dim) for _ in rounds)  # q_i
+        self.state_update = nn.ModuleList(nn.Linear(2 * hidden, hidden) for _ in rounds)
 
     def communicate_round(
         self, h: torch.Tensor, e: torch.Tensor, step: int, talk: bool
     ) -> torch.Tensor:
         n = h.shape[1]
         if talk and n > 1:
-            scores = self.query(h) @ self.signature(h).transpose(1, 2) / math.sqrt(self.key_dim)
+            keys = self.signature[step](h)
+            scores = self.query[step](h) @ keys.transpose(1, 2) / math.sqrt(self.key_dim)
             others = ~torch.eye(n, dtype=torch.bool, device=h.device)
             attention = torch.softmax(scores.masked_fill(~others, float("-inf")), dim=-1)
-            c = attention @ self.value(h)  # c_i = sum_{j != i} alpha_ij v_j
+            c = attention @ self.value[step](h)  # c_i = sum_{j != i} alpha_ij v_j
         else:
             c = torch.zeros_like(h)
-        return torch.tanh(self.state_update(torch.cat([h, c], dim=-1)) + e)
+        return torch.tanh(self.state_update[step](torch.cat([h, c], dim=-1)) + e)
 
 
 class TarMAC(CommunicationAgent):

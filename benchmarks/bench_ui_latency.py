@@ -16,6 +16,7 @@ import asyncio
 import statistics
 import time
 
+from textual import events
 from textual.app import App
 
 from games.catalogue import get_game
@@ -34,6 +35,14 @@ class _Host(App):
         self.push_screen(self.first)
 
 
+def send_key(app: App, key: str) -> None:
+    """Deliver a key the way the terminal driver does (``pilot.press`` would also wait for the
+    process to go idle, which never happens while training runs, adding up to 2 s)."""
+    event = events.Key(key, None)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
 def _screen_text(app: App) -> str:
     """The lines the compositor would send to the terminal now."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
@@ -45,7 +54,7 @@ async def _latencies(pilot, screen: WatchScreen, presses: int) -> list[float]:
     for k in range(presses):
         key, speed = ("plus", SPEEDS[1]) if k % 2 == 0 else ("minus", SPEEDS[0])
         start = time.perf_counter()
-        await pilot.press(key)
+        send_key(pilot.app, key)
         while f"speed   {speed} " not in _screen_text(pilot.app):
             if time.perf_counter() - start > TIMEOUT_S:
                 raise TimeoutError(f"the screen did not show speed {speed} within {TIMEOUT_S}s")
@@ -65,12 +74,13 @@ async def measure(presses: int, agent: str, env: str) -> dict[str, list[float]]:
         await pilot.press("space")
         while screen.last.episode < 20:  # training is under way
             await asyncio.sleep(0.05)
-        training = await _latencies(pilot, screen, presses)
         episodes = screen.last.episode
-        await pilot.press("space")
-        await app.workers.wait_for_complete()
-        if screen.last.episode <= episodes:
-            raise RuntimeError("training did not advance during the measurement")
+        training = await _latencies(pilot, screen, presses)
+        if not screen.running or screen.last.episode <= episodes:
+            raise RuntimeError("training did not run throughout the measurement")
+        send_key(app, "space")
+        while any(worker.is_running for worker in app.workers):
+            await asyncio.sleep(0.01)
     return {"idle": idle, f"{agent} training": training}
 
 

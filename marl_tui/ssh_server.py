@@ -35,7 +35,7 @@ class ServeOptions:
     authorized_keys: Path | None = None
     max_sessions: int = 16
     idle_timeout: int = 30 * 60
-    command: Sequence[str] = field(default_factory=lambda: [sys.executable, "-m", "marl_tui.cli"])
+    command: Sequence[str] = field(default_factory=lambda: [sys.executable, "-m", "marl_tui"])
 
     @property
     def open_access(self) -> bool:

@@ -81,9 +81,12 @@ class MultiAgentEnv(ABC):
         return _box(self.spec.obs_dims[self.possible_agents.index(agent)])
 
     def action_space(self, agent: str):
-        from gymnasium.spaces import Discrete
+        return _discrete(self.spec.n_actions[self.possible_agents.index(agent)])
 
-        return Discrete(self.spec.n_actions[self.possible_agents.index(agent)])
+    @property
+    def unwrapped(self) -> MultiAgentEnv:
+        """PettingZoo's ``ParallelEnv.unwrapped``: the environment itself (it wraps nothing)."""
+        return self
 
     def render(self) -> None:
         return None
@@ -100,3 +103,11 @@ def _box(dim: int):
     from gymnasium.spaces import Box
 
     return Box(low=0.0, high=np.inf, shape=(dim,), dtype=np.float32)
+
+
+@cache
+def _discrete(n: int):
+    """The same space object on every call, as PettingZoo's API test requires."""
+    from gymnasium.spaces import Discrete
+
+    return Discrete(n)

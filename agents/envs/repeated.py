@@ -10,8 +10,6 @@ divided by the episode length, is appended. The global state is the same encodin
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 
 from agents.base import EnvSpec
@@ -104,19 +102,3 @@ class RepeatedGameEnv(MultiAgentEnv):
                 )
             )
         return joint
-
-    @property
-    def unwrapped(self) -> RepeatedGameEnv:
-        """PettingZoo's ``ParallelEnv.unwrapped``: the environment itself (it wraps nothing)."""
-        return self
-
-    def action_space(self, agent: str):
-        """The same ``Discrete`` object on every call, as PettingZoo's API test requires."""
-        return _discrete(self._spec.n_actions[self.possible_agents.index(agent)])
-
-
-@cache
-def _discrete(n: int):
-    from gymnasium.spaces import Discrete
-
-    return Discrete(n)

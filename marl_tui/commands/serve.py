@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(
             f"refusing to serve on {args.host} without --password or --authorized-keys"
         )
-    command = [sys.executable, "-m", "marl_tui.cli"]
+    command = [sys.executable, "-m", "marl_tui"]
     if args.game:
         from games import GameError
         from games.io import resolve

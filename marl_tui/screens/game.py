@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -91,15 +92,15 @@ class GameScreen(Screen):
         yield Header()
         with Horizontal(id="game-body"):
             with Vertical(id="grid-pane"):
-                yield Static(id="grid-caption")
+                yield Static(id="grid-caption", markup=False)
                 with ScrollableContainer(id="grid-scroll"):
                     yield PayoffGrid(id="grid")
-                yield Static(id="slice-bar")
+                yield Static(id="slice-bar", markup=False)
                 with Vertical(id="editor"):
                     yield Input(id="cell-input", placeholder="payoffs, e.g. 3, 3 or -1.5 2/3",
                                 select_on_focus=False)
-                    yield Static(id="cell-error", classes="error")
-                yield Static(id="status")
+                    yield Static(id="cell-error", classes="error", markup=False)
+                yield Static(id="status", markup=False)
             yield AnalysisPanel(id="analysis")
         yield Legend(id="legend")
         yield Footer()
@@ -156,12 +157,17 @@ class GameScreen(Screen):
             bar.display = False
             return
         bar.display = True
-        parts = []
+        text = Text("Slice: ")
         for p in range(2, self.game.n_players):
             label = self.game.actions[p][self.fixed[p - 2]]
-            text = f"{self.game.players[p]} = {label}"
-            parts.append(f"[reverse]▸{text}[/]" if p == self.slice_player else text)
-        bar.update("Slice: " + "  ".join(parts) + "   ([ ] action, < > player)")
+            part = f"{self.game.players[p]} = {label}"
+            if p == self.slice_player:
+                text.append(f"▸{part}", style="reverse")
+            else:
+                text.append(part)
+            text.append("  ")
+        text.append(" ([ ] action, < > player)", style="dim")
+        bar.update(text)
 
     def set_status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#status", Static)

@@ -29,7 +29,7 @@ class NamesScreen(ModalScreen[Game | None]):
             for p, player in enumerate(self.game.players):
                 yield Label(f"Player {p + 1}")
                 yield Input(player, id=f"name-player-{p}")
-            yield Static("", id="names-error", classes="error")
+            yield Static("", id="names-error", classes="error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#name-player-0", Input).focus()

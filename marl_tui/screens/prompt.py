@@ -40,10 +40,10 @@ class PromptScreen(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.title_text, classes="dialog-title", markup=False)
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
-            yield Static(self.hint, classes="dialog-hint")
-            yield Static("", id="prompt-error", classes="error")
+            yield Static(self.hint, classes="dialog-hint", markup=False)
+            yield Static("", id="prompt-error", classes="error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -59,11 +59,11 @@ def cell_name(game: Game, cell: Sequence[int]) -> str:
 
 
 def mixed_strategy(labels: Sequence[str], probabilities: Sequence) -> str:
-    """A strategy over its support: "Opera 2/3, Football 1/3"."""
-    return ", ".join(
-        f"{label} {format_number(p, decimals=False)}" for label, p in zip(labels, probabilities, strict=True)
-        if p > 0
-    )
+    """A strategy over its support: "Opera 2/3, Football 1/3", or just "Opera" when pure."""
+    support = [(label, p) for label, p in zip(labels, probabilities, strict=True) if p > 0]
+    if len(support) == 1:
+        return support[0][0]
+    return ", ".join(f"{label} {format_number(p, decimals=False)}" for label, p in support)
 
 
 def describe(game: Game, analysis) -> Text:
@@ -78,13 +78,13 @@ def describe(game: Game, analysis) -> Text:
         if eq.is_pure:
             cell = tuple(s[0] for s in eq.supports)
             text.append(f"{k}. pure {cell_name(game, cell)}", style="bold")
-            text.append(f"  payoffs {payoffs}\n")
+            text.append(f": {payoffs}\n")
             continue
         kind = "mixed" if eq.exact else "mixed ≈"
         text.append(f"{k}. {kind}\n", style="bold")
         for p, strategy in enumerate(eq.strategies):
-            text.append(f"   {game.players[p]}: {mixed_strategy(game.actions[p], strategy)}\n")
-        text.append(f"   payoffs {payoffs}\n")
+            text.append(f"  {game.players[p]}: {mixed_strategy(game.actions[p], strategy)}\n")
+        text.append(f"  payoffs {payoffs}\n")
     if not count:
         text.append("none found\n")
     if solution.degenerate:
@@ -98,8 +98,6 @@ def describe(game: Game, analysis) -> Text:
     steps = analysis.elimination.steps
     for k, step in enumerate(steps, start=1):
         by = mixed_strategy([d[0] for d in step.dominator], [d[1] for d in step.dominator])
-        if len(step.dominator) == 1:
-            by = step.dominator[0][0]
         text.append(f"{k}. {game.players[step.player]}: {step.label} (by {by})\n")
     if not steps:
         text.append("no dominated actions\n")

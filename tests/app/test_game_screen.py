@@ -35,14 +35,14 @@ async def test_typing_a_digit_edits_the_cell_and_reanalyses():
     app = MarlTuiApp(get_game("battle-of-the-sexes"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "Nash equilibria (3)" in screen_text(app)
-        assert "Opera 2/3, Football 1/3" in screen_text(app)
+        assert "Nash equilibria (3)" in widget_text(app, "#analysis-text")
+        assert "Opera 2/3, Football 1/3" in widget_text(app, "#analysis-text")
         await type_text(pilot, "4, 1")
         await pilot.press("enter")
         await settle(pilot)
         assert payoff(app, (0, 0)) == (4, 1)
         # Player 2 now mixes so that player 1 is indifferent: 4q = 1 - q  =>  q = 1/5.
-        assert "Opera 1/5, Football 4/5" in screen_text(app)
+        assert "Opera 1/5, Football 4/5" in widget_text(app, "#analysis-text")
         assert app.dirty
 
 
@@ -258,12 +258,12 @@ async def test_prisoners_dilemma_cooperation_becomes_an_equilibrium():
     app = MarlTuiApp(get_game("prisoners-dilemma"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "Nash equilibria (1)" in screen_text(app)
-        assert "pure (Defect, Defect)" in screen_text(app)
-        assert "Player 1: Cooperate (by Defect)" in screen_text(app)
+        panel = widget_text(app, "#analysis-text")
+        assert "Nash equilibria (1)" in panel and "pure (Defect, Defect)" in panel
+        assert "Player 1: Cooperate (by Defect)" in panel
         assert app.screen.marks.dominated == (frozenset({0}), frozenset({0}))
         await edit(pilot, "6, 6")  # mutual cooperation now beats defecting against it
-        text = screen_text(app)
+        text = widget_text(app, "#analysis-text")
         assert "pure (Cooperate, Cooperate)" in text and "pure (Defect, Defect)" in text
         assert (0, 0) in app.screen.marks.equilibria
         assert app.screen.marks.dominated == (frozenset(), frozenset())
@@ -278,4 +278,4 @@ async def test_analysis_marks_best_responses_in_the_grid():
         # Each player has exactly one best response to each of the other's actions.
         assert marks.best_response[0].sum(axis=0).tolist() == [1, 1]
         assert marks.best_response[1].sum(axis=1).tolist() == [1, 1]
-        assert "Nash equilibria (1)" in screen_text(app)
+        assert "Nash equilibria (1)" in widget_text(app, "#analysis-text")
