@@ -73,11 +73,12 @@ class CommunicationAgent(Agent):
         "hidden": 64,  # width of hidden states and messages
         "comm_steps": 2,  # K: rounds of communication before acting
         "communicate": True,  # False zeroes all messages (the ablation)
-        "lr": 3e-3,  # Adam step size
+        "lr": 0.01,  # Adam step size
         "batch_episodes": 32,  # episodes per REINFORCE update
         "gamma": 1.0,  # discount of the return R(t)
         "baseline_weight": 0.03,  # alpha: weight of the baseline's squared error
         "entropy": 0.01,  # entropy bonus, keeps early exploration alive
+        "grad_clip": 1.0,  # max gradient norm of each update (0: no clipping)
         "player_id": False,  # append a one-hot of the player's seat to its observation
         "device": "auto",  # "auto": CUDA when present, else CPU
     }
@@ -189,6 +190,8 @@ class CommunicationAgent(Agent):
         )
         self.optimizer.zero_grad()
         loss.backward()
+        if float(self.hp["grad_clip"]) > 0:
+            nn.utils.clip_grad_norm_(self.network.parameters(), float(self.hp["grad_clip"]))
         self.optimizer.step()
         self.updates += 1
         return {
@@ -218,9 +221,7 @@ class CommunicationAgent(Agent):
         )
 
     def load_state(self, directory: Path) -> None:
-        state = torch.load(
-            self._state_path(directory), map_location=self.device, weights_only=True
-        )
+        state = torch.load(self._state_path(directory), map_location=self.device, weights_only=True)
         self.network.load_state_dict(state["network"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.updates = int(state["updates"])

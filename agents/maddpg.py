@@ -45,8 +45,12 @@ class GroupedMLP(nn.Module):
         self.biases = nn.ParameterList()
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
             bound = 1.0 / math.sqrt(fan_in)
-            self.weights.append(nn.Parameter(torch.empty(groups, fan_in, fan_out).uniform_(-bound, bound)))
-            self.biases.append(nn.Parameter(torch.empty(groups, 1, fan_out).uniform_(-bound, bound)))
+            self.weights.append(
+                nn.Parameter(torch.empty(groups, fan_in, fan_out).uniform_(-bound, bound))
+            )
+            self.biases.append(
+                nn.Parameter(torch.empty(groups, 1, fan_out).uniform_(-bound, bound))
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         last = len(self.weights) - 1
@@ -68,7 +72,7 @@ class MADDPG(Agent):
     team = True
     defaults: ClassVar[dict[str, Any]] = {
         "hidden": 64,  # width of the actors' and critics' two hidden layers
-        "lr_actor": 0.01,  # Adam step size of the actors
+        "lr_actor": 0.003,  # Adam step size of the actors
         "lr_critic": 0.01,  # Adam step size of the critics
         "gamma": 0.95,  # discount factor
         "tau": 0.01,  # soft target update: theta' <- tau theta + (1 - tau) theta'
@@ -123,14 +127,32 @@ class MADDPG(Agent):
         self.action_mask = torch.as_tensor(invalid, device=self.device).unsqueeze(1)  # [n, 1, A]
         self.updates = 0
         self.steps = 0
-        capacity = int(self.hp["buffer_size"])
-        self._obs = np.zeros((capacity, self.n, self.obs_dim), dtype=np.float32)
-        self._next_obs = np.zeros_like(self._obs)
-        self._actions = np.zeros((capacity, self.n), dtype=np.int64)
-        self._rewards = np.zeros((capacity, self.n), dtype=np.float32)
-        self._done = np.zeros(capacity, dtype=np.float32)
+        self.capacity = int(self.hp["buffer_size"])
+        if self.capacity < 1:
+            raise ValueError(f"maddpg: buffer_size must be >= 1, got {self.capacity}")
         self._size = 0
         self._cursor = 0
+        self._allocate(min(self.capacity, 1024))
+
+    def _allocate(self, rows: int) -> None:
+        """(Re)size the replay arrays to ``rows``, keeping what they hold.
+
+        The buffer grows by doubling up to ``buffer_size``, so short runs (and the runner's
+        snapshots, which deep-copy the agent) do not pay for the full capacity.
+        """
+        old = getattr(self, "_done", None)
+        shapes = {
+            "_obs": ((rows, self.n, self.obs_dim), np.float32),
+            "_next_obs": ((rows, self.n, self.obs_dim), np.float32),
+            "_actions": ((rows, self.n), np.int64),
+            "_rewards": ((rows, self.n), np.float32),
+            "_done": ((rows,), np.float32),
+        }
+        for key, (shape, dtype) in shapes.items():
+            array = np.zeros(shape, dtype=dtype)
+            if old is not None:
+                array[: self._size] = getattr(self, key)[: self._size]
+            setattr(self, key, array)
 
     # ----- networks ----------------------------------------------------------------------------
     def _stack(self, obs: Sequence[np.ndarray]) -> np.ndarray:
@@ -181,14 +203,16 @@ class MADDPG(Agent):
 
     # ----- learning (Lowe et al. 2017, Algorithm 1) --------------------------------------------
     def learn(self, transition: Transition) -> dict[str, float]:
+        if self._cursor == len(self._done) and len(self._done) < self.capacity:
+            self._allocate(min(2 * len(self._done), self.capacity))
         row = self._cursor
         self._obs[row] = self._stack(transition.obs)
         self._next_obs[row] = self._stack(transition.next_obs)
         self._actions[row] = [transition.actions[p] for p in self.players]
         self._rewards[row] = [transition.rewards[p] for p in self.players]
         self._done[row] = float(transition.done)
-        self._cursor = (row + 1) % len(self._done)
-        self._size = min(self._size + 1, len(self._done))
+        self._cursor = (row + 1) % self.capacity
+        self._size = min(self._size + 1, self.capacity)
         self.steps += 1
         ready = self._size >= max(int(self.hp["warmup"]), 1)
         if not ready or self.steps % int(self.hp["update_every"]):
@@ -237,7 +261,10 @@ class MADDPG(Agent):
         self._soft_update(self.target_actors, self.actors)
         self._soft_update(self.target_critics, self.critics)
         self.updates += 1
-        return {"critic_loss": float(critic_loss.detach()), "actor_loss": float(actor_loss.detach())}
+        return {
+            "critic_loss": float(critic_loss.detach()),
+            "actor_loss": float(actor_loss.detach()),
+        }
 
     def _soft_update(self, target: nn.Module, source: nn.Module) -> None:
         """theta' <- tau theta + (1 - tau) theta'  (Algorithm 1, last line)."""
@@ -250,8 +277,14 @@ class MADDPG(Agent):
         return {"updates": self.updates}
 
     # ----- persistence: torch state dicts ------------------------------------------------------
-    _MODULES = ("actors", "critics", "target_actors", "target_critics",
-                "actor_optimizer", "critic_optimizer")
+    _MODULES = (
+        "actors",
+        "critics",
+        "target_actors",
+        "target_critics",
+        "actor_optimizer",
+        "critic_optimizer",
+    )
 
     def save_state(self, directory: Path) -> None:
         state = {key: getattr(self, key).state_dict() for key in self._MODULES}
@@ -259,7 +292,9 @@ class MADDPG(Agent):
         torch.save(state, Path(directory) / "maddpg.pt")
 
     def load_state(self, directory: Path) -> None:
-        state = torch.load(Path(directory) / "maddpg.pt", map_location=self.device, weights_only=True)
+        state = torch.load(
+            Path(directory) / "maddpg.pt", map_location=self.device, weights_only=True
+        )
         for key in self._MODULES:
             getattr(self, key).load_state_dict(state[key])
         self.updates = int(state["updates"])

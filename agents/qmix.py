@@ -33,10 +33,10 @@ class QMixer(nn.Module):
         batch = agent_qs.shape[0]
         w1, b1, w2, v_hidden = torch.split(self.hyper(state), self.sizes, dim=1)
         w1 = torch.abs(w1).view(batch, self.n_agents, self.embed)  # eq. 5: non-negative weights
-        hidden = F.elu(torch.bmm(agent_qs.view(batch, 1, self.n_agents), w1) + b1.unsqueeze(1))
+        hidden = F.elu(torch.baddbmm(b1.unsqueeze(1), agent_qs.view(batch, 1, self.n_agents), w1))
         w2 = torch.abs(w2).view(batch, self.embed, 1)
         v = self.value_out(F.relu(v_hidden))  # state-dependent bias V(s)
-        return (torch.bmm(hidden, w2).view(batch, 1) + v).view(batch)
+        return torch.baddbmm(v.view(batch, 1, 1), hidden, w2).view(batch)
 
 
 class QMIX(ValueDecompositionAgent):

@@ -18,6 +18,8 @@ class ReplayBuffer:
 
     ``fields`` maps a field name to ``(shape, dtype)`` of one entry, e.g.
     ``{"obs": ((2, 3), torch.float32), "actions": ((2,), torch.int64)}``.
+    With ``reservoir=True`` a full buffer instead keeps a uniform sample of *everything* ever
+    added (Vitter's algorithm R): entry t replaces a random slot with probability capacity / t.
     """
 
     def __init__(
@@ -25,6 +27,7 @@ class ReplayBuffer:
         capacity: int,
         fields: Mapping[str, tuple[tuple[int, ...], torch.dtype]],
         device: torch.device | str = "cpu",
+        reservoir: bool = False,
     ) -> None:
         if capacity < 1:
             raise ValueError(f"replay capacity must be at least 1, got {capacity}")
@@ -34,22 +37,35 @@ class ReplayBuffer:
             name: torch.zeros((self.capacity, *shape), dtype=dtype, device=self.device)
             for name, (shape, dtype) in fields.items()
         }
+        self.reservoir = reservoir
         self.size = 0
         self.position = 0
+        self.seen = 0  # entries ever offered
 
     def __len__(self) -> int:
         return self.size
 
-    def add(self, **entry: np.ndarray | float | int | bool) -> None:
-        """Store one entry; every field must be given."""
+    def add(
+        self, rng: np.random.Generator | None = None, **entry: np.ndarray | float | int | bool
+    ) -> None:
+        """Store one entry (every field must be given); a full reservoir draws its slot with ``rng``."""
         missing = set(self.data) - set(entry)
         if missing:
             raise ValueError(f"replay entry is missing field(s) {sorted(missing)}")
+        self.seen += 1
+        slot = self.position
+        if self.reservoir and self.size == self.capacity:
+            if rng is None:
+                raise ValueError("a full reservoir buffer needs rng to choose a slot")
+            slot = int(rng.integers(self.seen))
+            if slot >= self.capacity:
+                return
         for name, value in entry.items():
             store = self.data[name]
-            store[self.position] = torch.as_tensor(value, dtype=store.dtype)
-        self.position = (self.position + 1) % self.capacity
-        self.size = min(self.size + 1, self.capacity)
+            store[slot] = torch.as_tensor(value, dtype=store.dtype)
+        if not (self.reservoir and self.size == self.capacity):
+            self.position = (self.position + 1) % self.capacity
+            self.size = min(self.size + 1, self.capacity)
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
         """A uniform minibatch (with replacement) drawn with ``rng``, for reproducible runs."""

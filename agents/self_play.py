@@ -2,16 +2,28 @@
 
 One agent controls both seats. A learner — a small torch Q-network trained by ε-greedy Q-learning
 from replay — sits in one seat; the other seat is played by a frozen snapshot of the learner,
-taken every ``snapshot_every`` learning steps. Each snapshot plays greedily, so it is an
-(approximate) best response to the opponents the learner faced before it.
+taken every ``snapshot_every`` learning steps. Each snapshot plays a Boltzmann policy
+softmax(Q / temperature) — a smooth best response (Fudenberg & Kreps 1993), within
+temperature * ln(k) of a best response — to the opponents the learner faced before it; smooth best
+responses keep estimation noise in Q from flipping the policy and make the average converge
+faster (temperature 0 plays greedily: classical fictitious play). The temperature is in payoff
+units and bounds how far from equilibrium the average can settle, O(temperature * ln k).
 
-- ``mode="fictitious"``: fictitious self-play (Heinrich, Lanctot & Silver 2015, §3–4). Every
-  episode the opponent is drawn uniformly from the pool; playing a uniformly drawn snapshot is
-  playing the *average* of past policies, so the learner best-responds to the average strategy,
-  which is fictitious play (Brown 1951). The average strategy is the agent's output: in
-  two-player zero-sum games it converges to a Nash equilibrium.
-- ``mode="naive"``: the opponent is always the latest snapshot. Best-responding to the last
-  policy cycles in games like rock-paper-scissors (R -> P -> S -> R ...) and never settles.
+The opponent seat is always played by the latest snapshot; the two modes differ in which past
+the learner best-responds to, i.e. in its memory:
+
+- ``mode="fictitious"``: fictitious self-play (Brown 1951; Heinrich, Lanctot & Silver 2015). The
+  learner's replay is a reservoir: a uniform sample of *all* its past play, hence of play against
+  every snapshot in the pool, each weighted by the steps it was in play (equal for all). Every
+  minibatch therefore faces opponents drawn uniformly from the pool, and the learner's Q-values
+  estimate payoffs against the *average* of past policies: its greedy policy is a best response
+  to the average strategy, as fictitious play requires. The average of the snapshots is the
+  agent's output; in two-player zero-sum games it converges to a Nash equilibrium. (Drawing the
+  opponent from the pool at play time and learning from a recent window instead would make the
+  learner respond to a lagged average, which slows fictitious play badly.)
+- ``mode="naive"``: the replay holds only the play since the latest snapshot, so the learner
+  best-responds to the latest snapshot only. That cycles in games like rock-paper-scissors (R -> P -> S -> R ...)
+  and never settles.
 
 Seats: in a symmetric game with stateless observations both seats share one policy (the learner
 sits in seat 0, the opponent mirrors it in seat 1). Otherwise the network also reads a seat
@@ -54,12 +66,17 @@ class SelfPlay(Agent):
     defaults: ClassVar[dict[str, Any]] = {
         "mode": "fictitious",  # "fictitious": opponent drawn from the pool; "naive": latest only
         "hidden": 32,  # width of the Q-network's hidden layer
-        "lr": 0.01,  # Adam step size
+        "lr": 0.003,  # Adam step size
         "gamma": 0.0,  # discount (0: best response to the stage game, the repeated-game default)
-        "batch_size": 64,  # transitions per update
-        "buffer_size": 256,  # recent learner transitions kept (the opponent mixture drifts)
-        "epsilon": 0.1,  # the learner's ε-greedy exploration
-        "snapshot_every": 25,  # learning steps between snapshots
+        # learn every action's value from the stage game's payoffs against the opponent's
+        # realised action (as Hedge does); "auto": when there is a stage game and gamma is 0
+        "full_information": "auto",
+        "batch_size": 1024,  # transitions per update (large: Q must track a slowly moving mean)
+        "buffer_size": 5000,  # fictitious: reservoir over all history; naive: at most this many,
+        # and only the play since the latest snapshot (min(buffer_size, snapshot_every))
+        "epsilon": 0.5,  # the learner's ε-greedy exploration (snapshots do not explore)
+        "temperature": 0.1,  # snapshots play softmax(Q / temperature); 0: greedy
+        "snapshot_every": 5,  # learning steps between snapshots
         "pool_size": 2000,  # snapshots kept (oldest dropped beyond this)
         "device": "auto",  # "auto" (CUDA when present), "cpu", "cuda", ...
         "cpu_threads": 1,  # torch CPU threads, set process-wide on the CPU (0: torch's default)
@@ -81,6 +98,12 @@ class SelfPlay(Agent):
         self.mirrored = bool(
             game is not None and game.is_symmetric and max(spec.obs_dims) == 0
         )
+        self.full_information = (
+            game is not None and float(self.hp["gamma"]) == 0.0
+            if self.hp["full_information"] == "auto" else bool(self.hp["full_information"])
+        )
+        if self.full_information and (game is None or float(self.hp["gamma"]) != 0.0):
+            raise ValueError("self-play: full_information needs a stage game and gamma = 0")
         self.n_actions = np.array(spec.n_actions[:2])
         self.max_actions = int(self.n_actions.max())
         self.obs_dim = max(spec.obs_dims[:2])
@@ -101,23 +124,25 @@ class SelfPlay(Agent):
         n_params = sum(p.numel() for p in self.q_net.parameters())
         self.pool = torch.zeros((int(self.hp["pool_size"]), n_params), device=self.device)
         self.pool_count = 0  # snapshots taken in all
+        fictitious = self.hp["mode"] == "fictitious"
+        window = min(int(self.hp["buffer_size"]), int(self.hp["snapshot_every"]))
         self.buffer = ReplayBuffer(
-            int(self.hp["buffer_size"]),
+            int(self.hp["buffer_size"]) if fictitious else window,
             {
                 "x": ((self.in_dim,), torch.float32),
                 "action": ((), torch.int64),
                 "reward": ((), torch.float32),
+                "payoffs": ((self.max_actions,), torch.float32),
                 "next_x": ((self.in_dim,), torch.float32),
                 "seat": ((), torch.int64),
                 "done": ((), torch.float32),
             },
             self.device,
+            reservoir=fictitious,
         )
         self.steps = 0
         self.episodes = 0
-        self._opponent = 0  # which snapshot (index in age order) plays the other seat
         self._policy_cache: tuple[tuple, tuple[np.ndarray, np.ndarray]] | None = None
-        self._new_episode = True
         self._last_obs: tuple[np.ndarray, np.ndarray] = (
             np.zeros(spec.obs_dims[0], np.float32), np.zeros(spec.obs_dims[1], np.float32)
         )
@@ -139,6 +164,8 @@ class SelfPlay(Agent):
         for key in ("hidden", "batch_size", "buffer_size", "snapshot_every", "pool_size"):
             if int(hp[key]) < 1:
                 raise ValueError(f"self-play: {key} must be a positive integer, got {hp[key]!r}")
+        if float(hp["temperature"]) < 0:
+            raise ValueError(f"self-play: temperature must be >= 0, got {hp['temperature']!r}")
         for key in ("epsilon", "gamma"):
             if not 0.0 <= float(hp[key]) <= 1.0:
                 raise ValueError(f"self-play: {key} must lie in [0, 1], got {hp[key]!r}")
@@ -181,12 +208,16 @@ class SelfPlay(Agent):
         return h[:, 0, :].masked_fill(self._invalid[seat], float("-inf"))
 
     def snapshot_policies(self, obs: np.ndarray, seat: int = 0) -> np.ndarray:
-        """Each pooled snapshot's greedy policy at ``obs`` in ``seat``, oldest first: (P, k)."""
+        """Each pooled snapshot's policy at ``obs`` in ``seat``, oldest first: (P, k)."""
         order = torch.arange(self.pool_count - self.pool_len, self.pool_count) % self.pool.shape[0]
         with torch.no_grad():
             q = self._pool_q(order.to(self.device), self._input(obs, seat), seat)
-        greedy = q.argmax(dim=1).cpu().numpy()
-        return np.eye(int(self.n_actions[seat]))[greedy]
+        k = int(self.n_actions[seat])
+        tau = float(self.hp["temperature"])
+        if tau == 0:
+            return np.eye(k)[q.argmax(dim=1).cpu().numpy()]
+        # Boltzmann (smooth) best response: an ε-best response with ε <= τ ln k
+        return torch.softmax(q / tau, dim=1)[:, :k].double().cpu().numpy()
 
     def _seat_policies(self, obs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Every pooled snapshot's greedy policy in both seats, cached until the pool or the
@@ -219,13 +250,6 @@ class SelfPlay(Agent):
 
     def act(self, obs: Sequence[np.ndarray], state: np.ndarray, explore: bool = True) -> Decision:
         self._last_obs = (np.asarray(obs[0]), np.asarray(obs[1]))
-        if self._new_episode:
-            # FSP samples the opponent from the pool, i.e. plays against the average strategy
-            if self.hp["mode"] == "fictitious":
-                self._opponent = int(self.rng.integers(self.pool_len))
-            else:
-                self._opponent = self.pool_len - 1  # the latest (index in age order)
-            self._new_episode = False
         average, latest = self._strategies(obs)
         shown = average if self.hp["mode"] == "fictitious" else latest
         q_values = self._learner_q(obs)
@@ -235,21 +259,26 @@ class SelfPlay(Agent):
         seat, other = self.learner_seat, 1 - self.learner_seat
         coin, uniform = self.rng.random(), int(self.rng.integers(self.n_actions[seat]))
         learner = uniform if coin < float(self.hp["epsilon"]) else int(np.argmax(q_values[seat]))
-        opponent = int(np.argmax(self._seat_policies(obs)[other][self._opponent]))
+        opponent = _sample(self.rng, latest[other])
         actions = [0, 0]
         actions[seat], actions[other] = learner, opponent
         return Decision(tuple(actions), shown, q_values)
 
-    def reset(self) -> None:
-        self._new_episode = True
-
     # ----- learning ---------------------------------------------------------------------------
     def learn(self, transition: Transition) -> dict[str, float]:
         seat = self.learner_seat
+        payoffs = np.zeros(self.max_actions, dtype=np.float32)
+        if self.full_information:
+            # the learner's payoff for each of its actions, the opponent's action held fixed
+            cell: list[Any] = list(transition.actions)
+            cell[seat] = slice(None)
+            payoffs[: self.n_actions[seat]] = self.spec.game.payoffs[(seat, *cell)]
         self.buffer.add(
+            self.rng,
             x=self._input(transition.obs[seat], seat),
             action=int(transition.actions[seat]),
             reward=float(transition.rewards[seat]),
+            payoffs=payoffs,
             next_x=self._input(transition.next_obs[seat], seat),
             seat=seat,
             done=float(transition.done),
@@ -260,20 +289,27 @@ class SelfPlay(Agent):
             self.snapshot()
         if transition.done:
             self.episodes += 1
-            self._new_episode = True
         return {"loss": loss}
 
     def update(self) -> float:
-        """One Q-learning step: y = r + γ (1 - done) max_a' Q(x', a') (Watkins 1989), on replay."""
+        """One Q-learning step: y = r + γ (1 - done) max_a' Q(x', a') (Watkins 1989), on replay.
+
+        With full information every action's value is regressed on its stage-game payoff against
+        the opponent's realised action (one-step values, γ = 0)."""
         batch = self.buffer.sample(int(self.hp["batch_size"]), self.rng)
         invalid = self._invalid[batch["seat"]]
+        if self.full_information:
+            error = (self.q_net(batch["x"]) - batch["payoffs"]).masked_fill(invalid, 0.0)
+            return self._step(torch.mean(error**2))
         q = self.q_net(batch["x"]).gather(1, batch["action"].unsqueeze(1)).squeeze(1)
         with torch.no_grad():
             target = batch["reward"]
             if float(self.hp["gamma"]) > 0:
                 best = self.q_net(batch["next_x"]).masked_fill(invalid, float("-inf")).max(1)
                 target = target + float(self.hp["gamma"]) * (1 - batch["done"]) * best.values
-        loss = torch.mean((q - target) ** 2)
+        return self._step(torch.mean((q - target) ** 2))
+
+    def _step(self, loss: torch.Tensor) -> float:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()

@@ -8,8 +8,10 @@ receiver ``i`` forms a query ``q_i`` and attends softly over the *other* players
 and updates its hidden state from the aggregated message, with a skip connection to its own
 observation encoding: ``h_i <- tanh(W [h_i; c_i] + e_i)``. Repeating this gives multi-round
 communication (§3.3). The paper's GRU carries memory across *time steps* of long episodes; for
-rounds within one step this update trained markedly faster on lever pulling (a GRU update
-reached 0.77 greedy team reward after 20k episodes, this one 0.93, m = 5, pool = 10).
+rounds within one step this update trained markedly faster on lever pulling (one run, 20k
+episodes, m = 5, pool = 10: a GRU update reached 0.77 greedy team reward, this one 0.93). Each
+round has its own weights, and queries start at zero so attention starts uniform (CommNet's
+mean) and sharpens only where that pays; this made learning more reliable across seeds.
 Trained end to end by REINFORCE with a baseline (:mod:`agents.communication`).
 """
 
@@ -37,6 +39,9 @@ class TarMACPolicy(CommunicatingPolicy):
         self.value = nn.ModuleList(nn.Linear(hidden, hidden) for _ in rounds)  # v_j
         self.query = nn.ModuleList(nn.Linear(hidden, key_dim) for _ in rounds)  # q_i
         self.state_update = nn.ModuleList(nn.Linear(2 * hidden, hidden) for _ in rounds)
+        for query in self.query:  # attention starts uniform (CommNet's mean); sharpens if useful
+            nn.init.zeros_(query.weight)
+            nn.init.zeros_(query.bias)
 
     def communicate_round(
         self, h: torch.Tensor, e: torch.Tensor, step: int, talk: bool
@@ -63,6 +68,8 @@ class TarMAC(CommunicationAgent):
     )
     defaults: ClassVar[dict[str, Any]] = {
         **CommunicationAgent.defaults,
+        "lr": 0.005,  # Adam step size (attention is less stable than CommNet's mean at 0.01)
+        "entropy": 0.003,  # entropy bonus
         "key_dim": 16,  # size of signatures and queries
     }
 

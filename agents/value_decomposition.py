@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from agents.base import Agent, Decision, EnvSpec, Transition
 from agents.replay import ReplayBuffer
@@ -109,8 +110,8 @@ class ValueDecompositionAgent(Agent):
             ).to(self.device)
             self.target_mixer = self.build_mixer(self.n_agents, self.state_dim).to(self.device)
         self._sync_targets()
-        self.params = list(self.agent_net.parameters()) + list(self.mixer.parameters())
-        self.optimizer = torch.optim.Adam(self.params, lr=float(self.hp["lr"]), fused=True)
+        self.flat_params = _flatten(self._params())
+        self.optimizer = torch.optim.Adam([self.flat_params], lr=float(self.hp["lr"]), fused=True)
 
         n, d, s = self.n_agents, self.obs_dim, self.state_dim
         self.buffer = ReplayBuffer(
@@ -130,6 +131,15 @@ class ValueDecompositionAgent(Agent):
         self.updates = 0  # gradient updates
         self._episode_start = True
         self._start: tuple[np.ndarray, np.ndarray] | None = None  # first (obs, state) of an episode
+
+    def _params(self) -> list[nn.Parameter]:
+        return list(self.agent_net.parameters()) + list(self.mixer.parameters())
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """After a copy (the runner snapshots agents with deepcopy, which clones each parameter
+        separately) make the parameters views of the flat parameter again."""
+        self.__dict__.update(state)
+        _link(self._params(), self.flat_params)
 
     @abstractmethod
     def build_mixer(self, n_agents: int, state_dim: int) -> nn.Module:
@@ -233,10 +243,14 @@ class ValueDecompositionAgent(Agent):
             next_tot = self.target_mixer(next_chosen, batch["next_state"])
             # y = r + γ (1 - done) Q_tot^-(s', argmax_a' Q(s', a'))  (DQN target on Q_tot)
             target = batch["reward"] + float(self.hp["gamma"]) * (1.0 - batch["done"]) * next_tot
-        loss = torch.mean((q_tot - target) ** 2)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(self.params, float(self.hp["grad_clip"]), foreach=True)
+        loss = F.mse_loss(q_tot, target)
+        if self.flat_params.grad is None:  # e.g. after optimizer.zero_grad(set_to_none=True)
+            _link(self._params(), self.flat_params)
+        grad = self.flat_params.grad
+        grad.zero_()
+        loss.backward()  # accumulates into views of ``grad``
+        # clip the gradient norm (one tensor, so one norm)
+        grad.mul_(torch.clamp(float(self.hp["grad_clip"]) / (grad.norm() + 1e-6), max=1.0))
         self.optimizer.step()
         self.updates += 1
         if self.updates % int(self.hp["target_update_interval"]) == 0:
@@ -335,6 +349,29 @@ class ValueDecompositionAgent(Agent):
         self.optimizer.load_state_dict(saved["optimizer"])
         self.steps = int(saved["steps"])
         self.updates = int(saved["updates"])
+
+
+def _flatten(params: list[nn.Parameter]) -> nn.Parameter:
+    """Make ``params`` (and their gradients) views into one flat parameter, returned.
+
+    The optimiser and the gradient clip then touch one tensor instead of one per layer, which
+    matters for networks this small, where per-tensor overhead dominates an update.
+    """
+    flat = nn.Parameter(torch.cat([p.detach().reshape(-1) for p in params]))
+    _link(params, flat)
+    return flat
+
+
+def _link(params: list[nn.Parameter], flat: nn.Parameter) -> None:
+    """Point every parameter's data and gradient at its slice of ``flat`` (values from ``flat``)."""
+    if flat.grad is None:
+        flat.grad = torch.zeros_like(flat)
+    offset = 0
+    for p in params:
+        count = p.numel()
+        p.data = flat.data[offset : offset + count].view_as(p)
+        p.grad = flat.grad[offset : offset + count].view_as(p)
+        offset += count
 
 
 def _validate(name: str, hp: dict[str, Any], players: tuple[int, ...], spec: EnvSpec) -> None:

@@ -7,12 +7,13 @@ numpy. Ours (agents.qmix.QMIX.update) shares one agent network across agents (ag
 one call for all agents), runs the hypernetworks as one layer, uses fused Adam and hard target
 copies, and samples replay with one index per field.
 
-Both run the same sizes (batch 32, 2 agents, the two-step game: observation and state width 3,
-2 actions, agent hidden 64, mixing embed 32) on the same transitions, in the same process,
-interleaved, with torch.set_num_threads(1) and with torch's default thread count. The best of
+Both run the same sizes (batch 32, the two-step game's observation and state width 3, 2 actions,
+agent hidden 64, mixing embed 32) on the same transitions, in the same process, interleaved,
+with torch.set_num_threads(1) and with torch's default thread count; 2 agents is the two-step
+game itself, more agents a two-step-shaped game with only the agent count changed. The best of
 several rounds is reported, to damp noise from other processes on a shared machine.
 
-Run: ``.venv/bin/python benchmarks/bench_qmix.py [--seconds 1.0] [--rounds 3]``
+Run: ``.venv/bin/python benchmarks/bench_qmix.py [--seconds 1.0] [--rounds 3] [--agents 2,8]``
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from agents.base import Transition
+from agents.base import EnvSpec, Transition
 from agents.envs.two_step import TwoStepEnv
 from agents.qmix import QMIX
 
@@ -115,17 +116,30 @@ class LoopQMIX:
 
 
 # ----- measurement ---------------------------------------------------------------------------
-def collect(episodes: int, seed: int) -> list[Transition]:
-    """Two-step transitions under uniform random play."""
-    env, rng, out = TwoStepEnv(), np.random.default_rng(seed), []
-    for _ in range(episodes):
-        obs, state = env.reset_tuple()
-        done = False
-        while not done:
-            actions = tuple(int(a) for a in rng.integers(0, 2, size=2))
-            next_obs, rewards, done, next_state = env.step_tuple(actions)
-            out.append(Transition(obs, state, actions, rewards, next_obs, next_state, done))
-            obs, state = next_obs, next_state
+def collect(n_agents: int, steps: int, seed: int) -> list[Transition]:
+    """Transitions under uniform random play: the two-step game for 2 agents; for more agents, a
+    two-step-shaped game (3-wide one-hot observations and state, 2 actions, reward paid on the
+    second step) so that only the number of agents changes."""
+    rng, out = np.random.default_rng(seed), []
+    if n_agents == 2:
+        env = TwoStepEnv()
+        while len(out) < steps:
+            obs, state = env.reset_tuple()
+            done = False
+            while not done:
+                actions = tuple(int(a) for a in rng.integers(0, 2, size=2))
+                next_obs, rewards, done, next_state = env.step_tuple(actions)
+                out.append(Transition(obs, state, actions, rewards, next_obs, next_state, done))
+                obs, state = next_obs, next_state
+        return out
+    eye = np.eye(3, dtype=np.float32)
+    for k in range(steps):
+        where, done = eye[k % 2 * int(rng.integers(1, 3))], bool(k % 2)
+        after = np.zeros(3, np.float32) if done else eye[int(rng.integers(1, 3))]
+        actions = tuple(int(a) for a in rng.integers(0, 2, size=n_agents))
+        reward = float(rng.integers(0, 9)) if done else 0.0
+        out.append(Transition((where,) * n_agents, where, actions, (reward,) * n_agents,
+                              (after,) * n_agents, after, done))
     return out
 
 
@@ -153,45 +167,52 @@ def rate(update, seconds: float) -> float:
     return count / elapsed
 
 
+def contenders(n_agents: int) -> dict[str, object]:
+    """Both implementations, loaded with the same 1000 transitions."""
+    transitions = collect(n_agents, 1000, seed=0)
+    arrays = as_arrays(transitions)
+    spec = EnvSpec(n_agents, (2,) * n_agents, (3,) * n_agents, 3, 2, "two-step-like")
+    ours = QMIX(spec, range(n_agents), seed=0, batch_size=BATCH, hidden=HIDDEN,
+                mixing_embed=EMBED, lr=LR, gamma=GAMMA, buffer_size=len(transitions),
+                cpu_threads=0, learning_starts=len(transitions) + 1)
+    for t in transitions:
+        ours.learn(t)  # fills replay; learning_starts keeps it from updating yet
+    torch.manual_seed(0)
+    reference = LoopQMIX(n_agents, 3, 2, 3)
+    ref_rng = np.random.default_rng(0)
+    return {"per-agent loop": lambda: reference.update(arrays, ref_rng),
+            "batched (ours)": ours.update}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0, help="measuring time per cell")
     parser.add_argument("--rounds", type=int, default=3, help="best of this many rounds")
+    parser.add_argument("--agents", default="2,8", help="comma-separated agent counts")
     args = parser.parse_args()
-
-    transitions = collect(500, seed=0)
-    arrays = as_arrays(transitions)
-    env = TwoStepEnv()
-    ours = QMIX(env.spec, (0, 1), seed=0, batch_size=BATCH, hidden=HIDDEN, mixing_embed=EMBED,
-                lr=LR, gamma=GAMMA, buffer_size=len(transitions), cpu_threads=0,
-                learning_starts=len(transitions) + 1)
-    for t in transitions:
-        ours.learn(t)  # fills replay; learning_starts keeps it from updating yet
-    torch.manual_seed(0)
-    reference = LoopQMIX(2, 3, 2, 3)
-    ref_rng = np.random.default_rng(0)
 
     default_threads = torch.get_num_threads()
     thread_counts = sorted({1, default_threads})
-    best: dict[tuple[str, int], float] = {}
+    agent_counts = [int(n) for n in args.agents.split(",")]
+    runs = {n: contenders(n) for n in agent_counts}
+    best: dict[tuple[int, int, str], float] = {}
     for _ in range(args.rounds):
-        for threads in thread_counts:
-            torch.set_num_threads(threads)
-            for name, update in (("per-agent loop", lambda: reference.update(arrays, ref_rng)),
-                                 ("batched (ours)", ours.update)):
-                measured = rate(update, args.seconds)
-                best[name, threads] = max(best.get((name, threads), 0.0), measured)
+        for n, updates in runs.items():
+            for threads in thread_counts:
+                torch.set_num_threads(threads)
+                for name, update in updates.items():
+                    measured = rate(update, args.seconds)
+                    best[n, threads, name] = max(best.get((n, threads, name), 0.0), measured)
     torch.set_num_threads(default_threads)
 
-    base = best["per-agent loop", 1]
-    print(f"QMIX updates/s, batch {BATCH}, 2 agents, two-step game, torch {torch.__version__}, "
-          f"best of {args.rounds} x {args.seconds:.1f} s")
-    print(f"{'implementation':<16} {'threads':>7} {'updates/s':>10} {'vs loop@1':>10}")
-    for (name, threads), value in sorted(best.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        print(f"{name:<16} {threads:>7} {value:>10.0f} {value / base:>9.2f}x")
-    for threads in thread_counts:
-        ratio = best["batched (ours)", threads] / best["per-agent loop", threads]
-        print(f"speed-up at {threads} thread(s): {ratio:.2f}x")
+    print(f"QMIX updates/s, batch {BATCH}, agent hidden {HIDDEN}, mixing embed {EMBED}, "
+          f"torch {torch.__version__}, best of {args.rounds} x {args.seconds:.1f} s")
+    print(f"{'agents':>6} {'threads':>7} {'per-agent loop':>15} {'batched (ours)':>15} "
+          f"{'speed-up':>9}")
+    for n in agent_counts:
+        for threads in thread_counts:
+            loop, ours = best[n, threads, "per-agent loop"], best[n, threads, "batched (ours)"]
+            print(f"{n:>6} {threads:>7} {loop:>15.0f} {ours:>15.0f} {ours / loop:>8.2f}x")
 
 
 if __name__ == "__main__":

@@ -20,17 +20,71 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from games.model import MAX_CELLS, MAX_PLAYERS, Game, GameError, to_fraction
+from games.model import MAX_CELLS, MAX_PLAYERS, Game, GameError
 
 FORMAT = "marl-tui-game"
 VERSION = 1
 _REQUIRED = ("format", "version", "payoffs")
 _OPTIONAL = ("name", "description", "source", "players", "actions")
+# Decimal exponents beyond this many digits are refused before Fraction expands them: "1e999999999"
+# would otherwise build a billion-digit integer (and hang) only to overflow a double anyway.
+_MAX_EXPONENT_DIGITS = 3
+_EXPONENT_RE = re.compile(r"[eE][+-]?0*(\d+)\s*\Z")
+
+
+@dataclass(frozen=True)
+class _Decimal:
+    """A JSON number with a fraction or exponent, kept as its text until a field reads it."""
+
+    text: str
+
+    def __repr__(self) -> str:
+        return _short(self.text)
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """A value as an error message quotes it: long ones cut in the middle."""
+    return text if len(text) <= limit else f"{text[:20]}…{text[-12:]} ({len(text)} characters)"
+
+
+def exact_number(value: Any) -> Fraction:
+    """A payoff or parameter read exactly: an int, a Fraction, or a string like "2/3", "-1.5e2".
+
+    Raises GameError (the message says what is wrong, not where) for anything else, and for
+    numbers no double can hold (beyond about ±1.8e308, or nonzero but below about 5e-324): the
+    game also keeps every payoff as a float for agents and plots.
+    """
+    if isinstance(value, _Decimal):
+        value = value.text
+    if isinstance(value, bool) or not isinstance(value, int | Fraction | str):
+        raise GameError(f'expected a number or a fraction string like "2/3", got {_kind(value)}')
+    if isinstance(value, str):
+        exponent = _EXPONENT_RE.search(value)
+        if exponent and len(exponent[1]) > _MAX_EXPONENT_DIGITS and re.search(r"[1-9]", value):
+            raise GameError(f"{_short(value.strip())} is out of range for a payoff")
+        try:
+            number = Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            raise GameError(
+                f'expected a number or a fraction string like "2/3", got {_kind(value)}'
+            ) from None
+    else:
+        number = Fraction(value)
+    shown = _short(str(value).strip())
+    try:
+        as_float = float(number)
+    except OverflowError:
+        raise GameError(f"{shown} is too large (payoffs must lie within ±1.8e308)") from None
+    if as_float == 0 and number != 0:
+        raise GameError(f"{shown} is too small to hold as a double (the smallest is about 5e-324)")
+    return number
 
 
 def game_to_dict(game: Game) -> dict[str, Any]:
@@ -88,6 +142,11 @@ def game_from_dict(data: Any, where: str = "<dict>") -> Game:
     if data["format"] != FORMAT:
         raise fail("format", f"expected {FORMAT!r}, got {data['format']!r}")
     version = data["version"]
+    if isinstance(version, _Decimal):
+        try:
+            version = exact_number(version)
+        except GameError as error:
+            raise fail("version", str(error)) from None
     if (
         isinstance(version, bool)
         or not isinstance(version, int | Fraction)
@@ -176,8 +235,8 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)}"
     if isinstance(value, str):
-        return f"the string {value!r}"
-    return repr(value)
+        return f"the string {_short(value)!r}"
+    return _short(repr(value))
 
 
 def _labels(value: Any, field: str, fail: Any) -> list[str]:
@@ -222,20 +281,11 @@ def _fill(
 
     ``names`` are the players whose actions the remaining nesting levels index.
     """
-    expected = 'expected a number or a fraction string like "2/3"'
     if not shape:
-        if isinstance(node, list | dict | bool) or node is None:
-            raise fail(field, f"{expected}, got {_kind(node)}")
         try:
-            value = to_fraction(node, field)
-            finite = np.isfinite(float(value))
-        except GameError:
-            raise fail(field, f"{expected}, got {_kind(node)}") from None
-        except OverflowError:
-            finite = False
-        if not finite:
-            raise fail(field, f"{node!r} is too large to be a payoff")
-        out[index] = value
+            out[index] = exact_number(node)
+        except GameError as error:
+            raise fail(field, str(error)) from None
         return
     if not isinstance(node, list) or len(node) != shape[0]:
         raise fail(
@@ -255,7 +305,7 @@ def read_json(text: str, where: str = "<string>") -> Game:
     """Parse marl-tui JSON text; decimals are read exactly (no float rounding)."""
     try:
         data = json.loads(
-            text.lstrip("\ufeff"), parse_float=Fraction, parse_constant=_parse_constant
+            text.lstrip("\ufeff"), parse_float=_Decimal, parse_constant=_parse_constant
         )
     except json.JSONDecodeError as error:
         raise GameError(
@@ -263,6 +313,8 @@ def read_json(text: str, where: str = "<string>") -> Game:
         ) from None
     except ValueError as error:
         raise GameError(f"{where}: invalid JSON: {error}") from None
+    except RecursionError:
+        raise GameError(f"{where}: invalid JSON: lists or objects nested too deeply") from None
     return game_from_dict(data, where)
 
 

@@ -3,8 +3,11 @@
 HiGHS (via ``scipy.optimize.linprog``) finds an optimal primal-dual pair in floats. Rounding both
 to nearby fractions with small denominators and checking primal feasibility, dual feasibility
 and equal objective values exactly (the strong duality certificate, e.g. Chvátal 1983, Ch. 5)
-proves the rounded answer optimal. When no rounding passes, the float answer is returned with
-``exact=False``: the certificate is sound, never guessed.
+proves the rounded answer optimal. When no rounding passes, or HiGHS itself gives up (payoffs
+spanning more orders of magnitude than doubles resolve), a small LP is solved again exactly by
+the simplex method in rational arithmetic (Dantzig's two phases with Bland's rule, Chvátal 1983,
+Ch. 3); only a large one falls back on the float answer, with ``exact=False``. Every exact answer
+is proven, never guessed.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ Number = Fraction | float
 # Denominator bounds tried when rounding: a large one first (recovers p/q up to q ~ 10^5 from
 # HiGHS's ~1e-12 accurate vertices), then a small one for less accurate solves.
 _DENOMINATOR_BOUNDS = (1_000_000, 1_000)
+# Largest LP (constraints x variables) the exact simplex takes on when floats fail: a few
+# thousand Fraction entries pivot in well under a second.
+_EXACT_SIMPLEX_LIMIT = 4_000
 
 
 @dataclass(frozen=True)
@@ -70,29 +76,124 @@ def certified_linprog(
     b_ub = _integer_array(b_ub, n, rows=False)
     A_eq = _integer_array(A_eq, n, rows=True)
     b_eq = _integer_array(b_eq, n, rows=False)
-    result = linprog(
-        c_min.astype(float),
-        A_ub=A_ub.astype(float) if len(b_ub) else None,
-        b_ub=b_ub.astype(float) if len(b_ub) else None,
-        A_eq=A_eq.astype(float) if len(b_eq) else None,
-        b_eq=b_eq.astype(float) if len(b_eq) else None,
-        bounds=[(None, None) if f else (0, None) for f in free],
-        method="highs",
-    )
+    small = (len(b_ub) + len(b_eq)) * n <= _EXACT_SIMPLEX_LIMIT
+    with np.errstate(over="ignore"):  # coefficients beyond float range become inf: HiGHS fails
+        result = linprog(
+            c_min.astype(float),
+            A_ub=A_ub.astype(float) if len(b_ub) else None,
+            b_ub=b_ub.astype(float) if len(b_ub) else None,
+            A_eq=A_eq.astype(float) if len(b_eq) else None,
+            b_eq=b_eq.astype(float) if len(b_eq) else None,
+            bounds=[(None, None) if f else (0, None) for f in free],
+            method="highs",
+        )
+    if result.status == 0:
+        u = result.ineqlin.marginals if len(b_ub) else np.zeros(0)
+        w = result.eqlin.marginals if len(b_eq) else np.zeros(0)
+        for bound in _DENOMINATOR_BOUNDS:
+            certified = _certify(result.x, u, w, c_min, A_ub, b_ub, A_eq, b_eq, free, bound)
+            if certified is not None:
+                x, value = certified
+                return LPSolution(tuple(x), value * sign, True)
+    if small:  # floats could not prove their answer (or gave up): decide exactly
+        exact = _exact_simplex(c_min, A_ub, b_ub, A_eq, b_eq, free)
+        if exact is None:
+            return None
+        x, value = exact
+        return LPSolution(tuple(x), value * sign, True)
+    if result.status == 0:
+        return LPSolution(tuple(float(v) for v in result.x), float(result.fun) * sign, False)
     if result.status == 2:
         return None
     if result.status == 3:
         raise GameError("internal error: an analysis linear program is unbounded")
-    if result.status != 0:
-        raise GameError(f"linear program failed: {result.message}")
-    u = result.ineqlin.marginals if len(b_ub) else np.zeros(0)
-    w = result.eqlin.marginals if len(b_eq) else np.zeros(0)
-    for bound in _DENOMINATOR_BOUNDS:
-        certified = _certify(result.x, u, w, c_min, A_ub, b_ub, A_eq, b_eq, free, bound)
-        if certified is not None:
-            x, value = certified
-            return LPSolution(tuple(x), value * sign, True)
-    return LPSolution(tuple(float(v) for v in result.x), float(result.fun) * sign, False)
+    raise GameError(f"linear program failed: {result.message}")
+
+
+def _exact_simplex(c, A_ub, b_ub, A_eq, b_eq, free) -> tuple[list[Fraction], Fraction] | None:
+    """min c·x s.t. A_ub x <= b_ub, A_eq x = b_eq, x_j >= 0 unless free, in exact arithmetic.
+
+    Standard form (Chvátal 1983, Ch. 3 and 8): a free x_j = x_j⁺ - x_j⁻, a slack per <= row, rows
+    negated so that b >= 0, one artificial per row; phase 1 minimises the artificials' sum,
+    phase 2 the objective, both with Bland's rule, which cannot cycle. None when infeasible.
+    """
+    n = len(c)
+    columns = [(j, 1) for j in range(n)] + [(j, -1) for j in range(n) if free[j]]
+    rows = [([int(a) for a in A_ub[i]], int(b_ub[i]), True) for i in range(len(b_ub))]
+    rows += [([int(a) for a in A_eq[i]], int(b_eq[i]), False) for i in range(len(b_eq))]
+    m, k = len(rows), len(columns)
+    slacks = [i for i, (_, _, ub) in enumerate(rows) if ub]
+    width = k + len(slacks) + m  # structural, slack, artificial columns; then the right side
+    tableau = []
+    for i, (coefficients, rhs, _) in enumerate(rows):
+        row = [Fraction(coefficients[j] * s) for j, s in columns]
+        row += [Fraction(int(i == r)) for r in slacks]
+        row += [Fraction(int(i == r)) for r in range(m)]
+        row.append(Fraction(rhs))
+        if rhs < 0:
+            row = [-v for v in row[: k + len(slacks)]] + row[k + len(slacks) : width] + [-row[-1]]
+        tableau.append(row)
+    basis = list(range(k + len(slacks), width))
+    # Phase 1: minimise the sum of the artificials.
+    phase1 = [Fraction(0)] * (k + len(slacks)) + [Fraction(1)] * m
+    _pivot_to_optimum(tableau, basis, phase1, width)
+    if sum(tableau[i][-1] for i, b in enumerate(basis) if b >= k + len(slacks)) != 0:
+        return None
+    # Drive zero-valued artificials out of the basis where a real column can replace them.
+    for i, b in enumerate(basis):
+        if b >= k + len(slacks):
+            entering = next((j for j in range(k + len(slacks)) if tableau[i][j] != 0), None)
+            if entering is not None:
+                _pivot(tableau, basis, i, entering)
+    cost = [Fraction(int(c[j]) * s) for j, s in columns] + [Fraction(0)] * (len(slacks) + m)
+    allowed = k + len(slacks)  # artificials never re-enter
+    if not _pivot_to_optimum(tableau, basis, cost, allowed):
+        raise GameError("internal error: an analysis linear program is unbounded")
+    value = [Fraction(0)] * k
+    for i, b in enumerate(basis):
+        if b < k:
+            value[b] = tableau[i][-1]
+    x = [Fraction(0)] * n
+    for (j, s), v in zip(columns, value, strict=True):
+        x[j] += s * v
+    return x, sum((int(c[j]) * x[j] for j in range(n)), Fraction(0))
+
+
+def _pivot(tableau: list[list[Fraction]], basis: list[int], row: int, column: int) -> None:
+    pivot = tableau[row][column]
+    tableau[row] = [v / pivot for v in tableau[row]]
+    for i, other in enumerate(tableau):
+        factor = other[column]
+        if i != row and factor != 0:
+            tableau[i] = [a - factor * b for a, b in zip(other, tableau[row], strict=True)]
+    basis[row] = column
+
+
+def _pivot_to_optimum(
+    tableau: list[list[Fraction]], basis: list[int], cost: list[Fraction], allowed: int
+) -> bool:
+    """Primal simplex with Bland's rule over columns < ``allowed``; False when unbounded."""
+    while True:
+        # Reduced cost of column j: c_j - c_B · B⁻¹ A_j (the tableau holds B⁻¹ A).
+        entering = None
+        for j in range(allowed):
+            if j in basis:
+                continue
+            reduced = cost[j] - sum(cost[b] * tableau[i][j] for i, b in enumerate(basis))
+            if reduced < 0:
+                entering = j
+                break
+        if entering is None:
+            return True
+        candidates = [
+            (tableau[i][-1] / tableau[i][entering], basis[i], i)
+            for i in range(len(basis))
+            if tableau[i][entering] > 0
+        ]
+        if not candidates:
+            return False
+        _, _, leaving = min(candidates)  # smallest ratio, ties to the lowest basic index (Bland)
+        _pivot(tableau, basis, leaving, entering)
 
 
 def _snap(values: np.ndarray, bound: int) -> tuple[np.ndarray, int]:

@@ -1,8 +1,11 @@
 """Payoffs scaled to integers, so that analysis decides ties exactly and still runs in numpy.
 
-Multiplying every payoff by the least common multiple of their denominators is a positive linear
-map: it keeps each player's preferences, best responses, dominance, the Pareto order and the
-ranking of welfare sums, while turning Fraction comparisons into integer ones.
+Multiplying every payoff by the least common multiple of their denominators, then dividing by the
+greatest common divisor of the resulting integers, is a positive linear map: it keeps each
+player's preferences, best responses, dominance, the Pareto order and the ranking of welfare
+sums, while turning Fraction comparisons into integer ones. Dividing by the gcd keeps the
+integers as small as the payoffs' proportions allow (payoffs 3e20 and 5e20 become 3 and 5), so
+the floating-point linear programs built on them stay well within their numeric range.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ class ScaledPayoffs:
     """``values = scale * payoffs`` exactly; ``values`` is int64 when it fits, else Python ints."""
 
     values: np.ndarray
-    scale: int
+    scale: Fraction
 
     def unscale(self, value: int | Fraction) -> Fraction:
         """A quantity in scaled units (an integer or Fraction) back in payoff units."""
@@ -32,10 +35,13 @@ class ScaledPayoffs:
 
 
 def scaled_payoffs(game: Game) -> ScaledPayoffs:
-    """The game's exact payoffs times the common denominator, as an integer array."""
+    """The game's exact payoffs as coprime integers: times the common denominator, over the gcd."""
     flat = game.exact_payoffs.reshape(-1)
-    scale = math.lcm(*(v.denominator for v in flat))
-    ints = [v.numerator * (scale // v.denominator) for v in flat]
+    denominator = math.lcm(*(v.denominator for v in flat))
+    ints = [v.numerator * (denominator // v.denominator) for v in flat]
+    divisor = math.gcd(*ints) or 1  # all-zero payoffs: nothing to divide
+    ints = [v // divisor for v in ints]
+    scale = Fraction(denominator, divisor)
     if max(abs(v) for v in ints) < _INT64_SAFE:
         values = np.array(ints, dtype=np.int64)
     else:

@@ -51,7 +51,7 @@ def maxmin(game: Game, player: int) -> tuple[Strategy, Number]:
     strategy = tuple(solution.x[:k])
     if solution.exact:
         return strategy, scaled.unscale(solution.objective + shift)
-    return strategy, (float(solution.objective) + float(shift)) / scaled.scale
+    return strategy, (float(solution.objective) + float(shift)) / float(scaled.scale)
 
 
 @dataclass(frozen=True)

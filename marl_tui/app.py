@@ -38,7 +38,7 @@ class MarlTuiApp(App[int]):
     TITLE = "marl-tui"
     CSS_PATH = "styles/app.tcss"
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help", key_display="?", id="help"),
+        Binding("question_mark,f1", "help", "Help", key_display="?/f1", id="help"),
         Binding("ctrl+t", "toggle_dark", "Light/dark", id="toggle-dark"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
@@ -56,8 +56,10 @@ class MarlTuiApp(App[int]):
         return self.game is not None and self.game != self.saved_game
 
     def on_mount(self) -> None:
-        self.push_screen(PickerScreen())
-        if self.game is not None:
+        # Opened on a game, the picker is built only when the user leaves the game (startup).
+        if self.game is None:
+            self.push_screen(PickerScreen())
+        else:
             self.push_screen(GameScreen(self.game, self.path))
         if self.exit_after_first_frame:
             self.call_after_refresh(self.exit, 0)
@@ -78,7 +80,10 @@ class MarlTuiApp(App[int]):
     def close_game(self) -> None:
         """Leave the game screen for the picker, forgetting the current game."""
         if isinstance(self.screen, GameScreen):
-            self.pop_screen()
+            if any(isinstance(screen, PickerScreen) for screen in self.screen_stack):
+                self.pop_screen()
+            else:
+                self.switch_screen(PickerScreen())
         self.game = self.saved_game = None
         self.path = None
 
@@ -106,5 +111,8 @@ class MarlTuiApp(App[int]):
         self.theme = LIGHT_THEME if dark else DARK_THEME
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield from binding_commands(screen)
+        """Textual's commands (theme, quit, keys...) plus every described key binding."""
+        builtin = list(super().get_system_commands(screen))
+        yield from builtin
+        titles = {command.title for command in builtin}
+        yield from (c for c in binding_commands(screen) if c.title not in titles)

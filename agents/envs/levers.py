@@ -33,7 +33,9 @@ class LeversEnv(MultiAgentEnv):
 
     def __init__(self, m: int = 5, pool: int = 50) -> None:
         if not isinstance(m, int | np.integer) or m < 2:
-            raise ValueError(f"levers: m (levers and drawn agents) must be an integer >= 2, got {m!r}")
+            raise ValueError(
+                f"levers: m (levers and drawn agents) must be an integer >= 2, got {m!r}"
+            )
         if not isinstance(pool, int | np.integer) or pool < m:
             raise ValueError(
                 f"levers: pool must be an integer >= m = {m} (agents are drawn without "

@@ -107,8 +107,11 @@ class GameScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#editor").display = False
-        self.refresh_view()
+        # Draw the grid first and solve after the first frame: the solver's imports (scipy)
+        # would otherwise compete with the first paint for the interpreter.
+        self.refresh_view(analyse=False)
         self.query_one(PayoffGrid).focus()
+        self.call_after_refresh(self._analyse)
 
     # ----- state changes ---------------------------------------------------------------------
     def commit(self, game: Game, status: str = "") -> None:
@@ -131,8 +134,8 @@ class GameScreen(Screen):
         self.set_status(status)
         self.refresh_view()
 
-    def refresh_view(self) -> None:
-        """Redraw the grid and re-run the analysis for the current game."""
+    def refresh_view(self, analyse: bool = True) -> None:
+        """Redraw the grid and (unless told not to) re-run the analysis for the current game."""
         game = self.game
         self.title = game.name
         self.sub_title = self._subtitle()
@@ -142,7 +145,8 @@ class GameScreen(Screen):
         self._update_slice_bar()
         self.marks = None  # until the analysis of this game arrives
         self.query_one(PayoffGrid).show(game, self.fixed, None)
-        self._analyse()
+        if analyse:
+            self._analyse()
 
     def _subtitle(self) -> str:
         path = self.path

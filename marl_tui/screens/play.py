@@ -49,11 +49,11 @@ class RoundRecord:
 
 @dataclass
 class Belief:
-    """What one opponent player believes: Q-values or action probabilities."""
+    """What one opponent player believes: its Q-values and/or its action probabilities."""
 
     player: int
-    kind: str  # "q" or "probs"
-    values: np.ndarray
+    q_values: np.ndarray | None
+    probs: np.ndarray | None
 
 
 @dataclass
@@ -106,13 +106,11 @@ class PlaySession:
                 continue
             decision: Decision = copy.deepcopy(agent).act(obs, state, explore=False)
             for k, player in enumerate(agent.players):
-                if decision.q_values is not None:
-                    found.append(Belief(player, "q", np.asarray(decision.q_values[k], float)))
-                elif decision.probs is not None:
-                    found.append(Belief(player, "probs", np.asarray(decision.probs[k], float)))
-                else:
-                    found.append(Belief(player, "probs",
-                                        np.eye(env.spec.n_actions[player])[decision.actions[k]]))
+                q = None if decision.q_values is None else np.asarray(decision.q_values[k], float)
+                probs = None if decision.probs is None else np.asarray(decision.probs[k], float)
+                if q is None and probs is None:  # a pure rule: it plays its action for sure
+                    probs = np.eye(env.spec.n_actions[player])[decision.actions[k]]
+                found.append(Belief(player, q, probs))
         return found
 
 
@@ -217,23 +215,26 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
         return build_session(self.game, opponent, self.seed)
 
     @on(Worker.StateChanged)
-    def _built(self, event: Worker.StateChanged) -> None:
+    async def _built(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "play-build":
             return
         if event.state == WorkerState.SUCCESS:
-            self.session = event.worker.result
-            self._mount_beliefs()
+            session = event.worker.result
+            if session.opponent != self.opponent:
+                return  # built for an opponent the user has since replaced
+            self.session = session
+            await self._mount_beliefs()
             self._refresh_all()
         elif event.state == WorkerState.ERROR:
             self.error = f"Could not start {self.opponent}: {event.worker.error}"
             self._refresh_all()
 
-    def _mount_beliefs(self) -> None:
+    async def _mount_beliefs(self) -> None:
         container = self.query_one("#beliefs", VerticalScroll)
-        container.remove_children()
+        await container.remove_children()
         if self.session is None or self.opponent == HOT_SEAT:
             return
-        container.mount_all(
+        await container.mount_all(
             BeliefBars(id=f"belief-{p}") for p in range(1, self.game.n_players)
         )
         self.call_after_refresh(self._refresh_beliefs)
@@ -339,9 +340,8 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
             prompt.update(f"Loading {self.opponent}…")
             options.clear_options()
             return
-        hot = self.opponent == HOT_SEAT
-        name = game_player = self.game.players[player]
-        lead = f"{name}, your move" if hot else f"Your move ({game_player})"
+        name = self.game.players[player]
+        lead = f"{name}, your move" if self.opponent == HOT_SEAT else f"Your move ({name})"
         hidden = [self.game.players[p] for p in sorted(self.pending)]
         text = Text(lead, style="bold")
         if hidden:
@@ -389,10 +389,11 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
         for belief in beliefs:
             bars = self.query(f"#belief-{belief.player}")
             if bars:
-                what = "Q-values" if belief.kind == "q" else "action probabilities"
+                what = ("action probabilities" if belief.q_values is None
+                        else "Q-values" if belief.probs is None else "Q-values, policy")
                 caption = f"{self.opponent} ({self.game.players[belief.player]}) — {what}"
                 bars.first(BeliefBars).show(
-                    caption, self.game.actions[belief.player], belief.values, belief.kind)
+                    caption, self.game.actions[belief.player], belief.q_values, belief.probs)
 
     def _role(self, player: int) -> str:
         if self.opponent == HOT_SEAT or player == 0:

@@ -1,9 +1,10 @@
 """Watch: agents of any kind learn the current game (or ``two-step`` / ``levers``), live.
 
-Training runs in a thread worker that calls ``Runner.run`` in small chunks, under a lock, and posts
-:class:`TrainingProgress` snapshots (plain numbers, never widgets) at most ~10 times a second. The
-UI thread only draws those snapshots, so keys stay prompt even while QMIX trains: the chunks are
-small, torch uses one thread, and the worker sleeps briefly between chunks to hand over the GIL.
+Training runs in a thread worker that calls ``Runner.run`` one episode at a time, under a lock, and
+posts a :class:`TrainingProgress` snapshot (plain numbers, never widgets) once per frame of 0.1 s.
+The speed is the number of episodes per frame. The UI thread only draws those snapshots, so keys
+stay prompt even while QMIX trains: the steps are small, torch uses one thread, and the worker
+sleeps briefly every few milliseconds to hand over the GIL.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ from marl_tui.widgets.watch_setup import WatchSetup, WatchSetupModal
 GAME_ENV = "game"
 SPECIAL_ENVS = {"two-step": 2, "levers": 5}  # environment -> number of players
 LEVERS_SPEC = "levers:m=5,pool=50"
-SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200)  # episodes per chunk ("frame")
-UI_INTERVAL_S = 0.1  # at most ~10 progress messages a second
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # episodes per frame
+DEFAULT_SPEED = 20
+FRAME_S = 0.1  # one UI update per frame: about 10 a second
+YIELD_S = 0.005  # the training thread sleeps briefly this often, handing the GIL to the UI
 HISTORY = 600  # points kept per curve
 MAX_PLAYER_ROWS = 4  # players whose reward/probability rows the dashboard shows
 TRAIN_ROUNDS = 10  # rounds per episode of a repeated game
@@ -139,7 +142,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
 | `space` | start / pause training |
 | `.` | one round (single step, while paused) |
 | `r` | reset: fresh agents, counters to zero |
-| `+` / `-` | faster / slower (episodes per frame) |
+| `+` / `-` | faster / slower (episodes per frame; 10 frames a second) |
 | `a` | set up: environment (this game, two-step, levers) and agents |
 | `g` | full-size reward / exploitability plot |
 | `x` | export the training log to CSV |
@@ -160,12 +163,12 @@ Agents learn by playing the game against each other; the dashboard updates live.
     ]
 
     def __init__(self, game: Game, env: str = GAME_ENV, agents: Sequence[str] = ("iql",),
-                 seed: int | None = 0, speed: int = 1) -> None:
+                 seed: int | None = 0, speed: int = DEFAULT_SPEED) -> None:
         super().__init__()
         self.game = game
         self.setup = WatchSetup(env, tuple(agents))
         self.seed = seed
-        self.speed = speed if speed in SPEEDS else SPEEDS[0]
+        self.speed = speed if speed in SPEEDS else DEFAULT_SPEED
         self.lock = threading.Lock()
         self.runner = None
         self.env = None
@@ -174,6 +177,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
         self.message: str | None = None
         self.rounds_per_s: float | None = None
         self.last: Snapshot | None = None
+        self.labels: tuple[tuple[str, ...], ...] = ()
         self._reset_history()
 
     # ----- layout -----------------------------------------------------------------------------
@@ -194,6 +198,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
     def _rebuild(self) -> None:
         self._stop()
         self.runner = None
+        self.env = None
         self.last = None
         self.message = None
         self.rounds_per_s = None
@@ -206,14 +211,17 @@ Agents learn by playing the game against each other; the dashboard updates live.
         env, agents, runner = build_watch(self.game, setup, self.seed)
         with self.lock:
             first = snapshot_of(runner)
-        return env, agents, runner, first
+        return setup, env, agents, runner, first
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.group == "watch-build":
             if event.state == WorkerState.SUCCESS:
-                self.env, self.agents, self.runner, first = worker.result
+                setup, env, agents, runner, first = worker.result
+                if setup != self.setup or self.runner is not None:
+                    return  # a build the user has since replaced
+                self.env, self.agents, self.runner = env, agents, runner
                 self._configure_dashboard()
                 self._show(first, record=False)
             elif event.state == WorkerState.ERROR:
@@ -241,32 +249,48 @@ Agents learn by playing the game against each other; the dashboard updates live.
     # ----- training (thread worker) -----------------------------------------------------------
     @work(thread=True, exclusive=True, group="watch-train", exit_on_error=False)
     def _train(self) -> None:
+        """Each frame: up to ``speed`` episodes, one at a time, then one snapshot for the UI.
+
+        A frame lasts at least FRAME_S (slow speeds let you watch each episode) and at most about
+        FRAME_S plus one episode (fast ones stay responsive); the thread yields the GIL every
+        YIELD_S so the UI thread gets to run while numpy and torch work.
+        """
         worker = get_current_worker()
         runner = self.runner
-        last_post = 0.0
         mark_time, mark_rounds = time.perf_counter(), runner.rounds
-        rate = None
+        last_yield = mark_time
         while not worker.is_cancelled:
+            frame_start = time.perf_counter()
+            stopped = None
+            done = 0
+            while done < self.speed and time.perf_counter() - frame_start < FRAME_S:
+                if worker.is_cancelled:
+                    return
+                with self.lock:
+                    runner.run(1)
+                    stopped = runner.stopped
+                done += 1
+                if stopped is not None:
+                    break
+                if time.perf_counter() - last_yield > YIELD_S:
+                    time.sleep(0.001)
+                    last_yield = time.perf_counter()
             with self.lock:
-                runner.run(self.speed)
-                stopped = runner.stopped
-                due = time.perf_counter() - last_post >= UI_INTERVAL_S
-                snapshot = snapshot_of(runner) if due or stopped else None
-            if snapshot is not None:
-                now = time.perf_counter()
-                if now > mark_time:
-                    rate = (snapshot.rounds - mark_rounds) / (now - mark_time)
-                mark_time, mark_rounds = now, snapshot.rounds
-                last_post = now
-                self.post_message(
-                    TrainingProgress(runner, snapshot, rate, final=stopped is not None))
+                snapshot = snapshot_of(runner)
+            now = time.perf_counter()
+            rate = (snapshot.rounds - mark_rounds) / (now - mark_time)
+            mark_time, mark_rounds = now, snapshot.rounds
+            if worker.is_cancelled:
+                return
+            self.post_message(TrainingProgress(runner, snapshot, rate, final=stopped is not None))
             if stopped is not None:
                 return
-            time.sleep(0.001)  # hand the GIL to the UI thread between chunks
+            time.sleep(max(FRAME_S - (time.perf_counter() - frame_start), 0.001))
+            last_yield = time.perf_counter()
 
     def on_training_progress(self, message: TrainingProgress) -> None:
-        if message.runner is not self.runner:
-            return  # a chunk of a run that was reset meanwhile
+        if message.runner is not self.runner or not (self.running or message.final):
+            return  # from a run that was reset or paused meanwhile
         self.rounds_per_s = message.rounds_per_s
         if message.final:
             self.running = False
@@ -371,7 +395,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
             with self.lock:
                 for k, agent in enumerate(self.agents):
                     agent.save(folder / f"{k + 1}-{agent.name}")
-        except (OSError, ValueError, TypeError) as error:
+        except Exception as error:  # agents' own save code: report anything, never crash the UI
             self._report(f"Saving failed: {error}", error=True)
         else:
             self._report(f"Saved {len(self.agents)} agent(s) to {folder}")

@@ -40,7 +40,11 @@ def bar_fractions(values: Sequence[float], kind: str) -> list[float]:
 
 
 class BeliefBars(Static):
-    """One bar per action for the probabilities or Q-values an agent currently holds."""
+    """One bar per action for the Q-values (or, without them, the probabilities) an agent holds.
+
+    When an agent reports both, the bars show the Q-values and a last column the probability it
+    would play each action with.
+    """
 
     DEFAULT_CSS = """
     BeliefBars { height: auto; }
@@ -48,36 +52,52 @@ class BeliefBars(Static):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("", id=id, classes=classes)
-        self.labels: tuple[str, ...] = ()
-        self.values: tuple[float, ...] = ()
-        self.kind = "probs"
         self.caption = ""
+        self.labels: tuple[str, ...] = ()
+        self.q_values: tuple[float, ...] = ()
+        self.probs: tuple[float, ...] = ()
 
-    def show(self, caption: str, labels: Sequence[str], values: Sequence[float] | None,
-             kind: str) -> None:
-        """Display ``values`` (``kind`` "probs" or "q") for the actions ``labels``."""
+    @property
+    def kind(self) -> str:
+        """What the bars show: "q" (Q-values) or "probs"."""
+        return "q" if self.q_values else "probs"
+
+    @property
+    def values(self) -> tuple[float, ...]:
+        """The numbers the bars show."""
+        return self.q_values or self.probs
+
+    def show(self, caption: str, labels: Sequence[str], q_values: Sequence[float] | None = None,
+             probs: Sequence[float] | None = None) -> None:
+        """Display an agent's beliefs about ``labels`` (each argument may be missing)."""
         self.caption = caption
         self.labels = tuple(labels)
-        self.values = () if values is None else tuple(float(v) for v in values)
-        self.kind = kind
+        self.q_values = () if q_values is None else tuple(float(v) for v in q_values)
+        self.probs = () if probs is None else tuple(float(v) for v in probs)
         self.update(self._render_text())
 
     def _render_text(self) -> Text:
         text = Text(self.caption, style="bold")
-        if not self.values:
+        values = self.values
+        if not values:
             text.append("\n(nothing to show yet)", style="dim")
             return text
+        both = bool(self.q_values and self.probs)
         name_width = min(max(len(label) for label in self.labels), 12)
-        width = max(6, (self.size.width or 40) - name_width - 12)
-        best = int(np.argmax(self.values))
+        width = max(6, (self.size.width or 40) - name_width - 10 - (6 if both else 0))
+        if both:
+            text.append(f"\n{'':<{name_width}} {'':<{width}} {'Q':>7} {'play':>5}", style="dim")
+        best = int(np.argmax(values))
         for k, (label, fraction, value) in enumerate(
-            zip(self.labels, bar_fractions(self.values, self.kind), self.values, strict=True)
+            zip(self.labels, bar_fractions(values, self.kind), values, strict=True)
         ):
-            number = f"{value:6.1%}" if self.kind == "probs" else f"{value:+7.2f}"
+            number = f"{value:+7.2f}" if self.q_values else f"{value:7.1%}"
             style = "bold" if k == best else ""
             text.append(f"\n{label[:name_width]:<{name_width}} ")
             text.append(bar(fraction, width), style=style)
             text.append(f" {number}", style=style)
+            if both:
+                text.append(f" {self.probs[k]:5.0%}")
         return text
 
     def on_resize(self) -> None:

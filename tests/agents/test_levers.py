@@ -43,10 +43,14 @@ def test_reward_is_the_shared_fraction_of_distinct_levers() -> None:
 def test_seeded_draws_repeat_and_cover_the_pool() -> None:
     first = LeversEnv(m=3, pool=7)
     second = LeversEnv(m=3, pool=7)
-    draws_a = [tuple(np.argmax(first.reset_tuple(seed=11 if k == 0 else None)[0], axis=1))
-               for k in range(50)]
-    draws_b = [tuple(np.argmax(second.reset_tuple(seed=11 if k == 0 else None)[0], axis=1))
-               for k in range(50)]
+    draws_a = [
+        tuple(np.argmax(first.reset_tuple(seed=11 if k == 0 else None)[0], axis=1))
+        for k in range(50)
+    ]
+    draws_b = [
+        tuple(np.argmax(second.reset_tuple(seed=11 if k == 0 else None)[0], axis=1))
+        for k in range(50)
+    ]
     assert draws_a == draws_b
     assert set(itertools.chain(*draws_a)) == set(range(7))
 

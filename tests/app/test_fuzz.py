@@ -25,8 +25,8 @@ KEYS = (
     + ["left_square_bracket", "right_square_bracket", "less_than_sign", "greater_than_sign"]
     + ["question_mark"]
 )
-SEQUENCES = 25
-KEYS_PER_SEQUENCE = 40
+SEQUENCES = 10
+KEYS_PER_SEQUENCE = 30
 MAX_CELLS = 64  # keep random growth (r, c, A) from making the solver the bottleneck
 
 

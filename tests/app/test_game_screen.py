@@ -279,3 +279,50 @@ async def test_analysis_marks_best_responses_in_the_grid():
         assert marks.best_response[0].sum(axis=0).tolist() == [1, 1]
         assert marks.best_response[1].sum(axis=1).tolist() == [1, 1]
         assert "Nash equilibria (1)" in widget_text(app, "#analysis-text")
+
+
+async def test_mouse_click_moves_the_cursor_and_a_second_click_edits():
+    app = MarlTuiApp(get_game("battle-of-the-sexes"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        grid = app.screen.query_one("#grid")
+        # Row 2 of the widget is player 1's second action; the last columns hold "Football".
+        offset = (grid.size.width - 2, 2)
+        await pilot.click("#grid", offset=offset)
+        assert grid.cell_at_cursor() == (1, 1)
+        await pilot.click("#grid", offset=offset)
+        await pilot.pause()
+        assert app.screen.editing == (1, 1) and app.screen.query_one("#cell-input").has_focus
+
+
+async def test_a_slow_analysis_shows_solving_and_never_blocks_editing(monkeypatch):
+    import threading
+
+    import marl_tui.screens.game as game_module
+
+    release = threading.Event()
+    real = game_module.compute_analysis
+
+    def slow(game):
+        release.wait(timeout=30)
+        return real(game)
+
+    app = MarlTuiApp(get_game("prisoners-dilemma"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        monkeypatch.setattr(game_module, "compute_analysis", slow)
+        await type_text(pilot, "6 6")
+        await pilot.press("enter")
+        await pilot.pause(game_module.SOLVING_NOTICE_DELAY + 0.3)
+        panel = app.screen.query_one("#analysis")
+        assert panel.border_subtitle == "solving…" and panel.has_class("solving")
+        await pilot.press("down", "right")  # the UI keeps answering while the solver runs
+        await type_text(pilot, "2 2")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert payoff(app, (1, 1)) == (2, 2)
+        release.set()
+        await settle(pilot)
+        assert not panel.has_class("solving")
+        assert app.screen.analysis.game is app.game  # the stale first result was dropped
+        assert "Nash equilibria (3)" in widget_text(app, "#analysis-text")

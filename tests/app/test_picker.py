@@ -97,6 +97,7 @@ async def test_new_blank_games_two_and_three_players():
         await pilot.press("enter")
         await settle(pilot)
         assert app.game.num_actions == (2, 3) and not app.game.payoffs.any()
+        assert "Degenerate game" in widget_text(app, "#analysis-text")  # all ties
         await pilot.press("escape")
         await pilot.press("ctrl+n")
         await pilot.pause()

@@ -71,7 +71,7 @@ async def test_ten_rounds_against_iql_by_number_keys() -> None:
         assert bars.values != before  # the agent learned from the match
 
 
-async def test_arrows_and_enter_choose_the_highlighted_action() -> None:
+async def test_arrows_and_enter_or_a_click_choose_an_action() -> None:
     game = get_game("prisoners-dilemma")
     app = _Host(PlayScreen(game, opponent="always-cooperate"))
     async with app.run_test(size=SIZE) as pilot:
@@ -81,6 +81,9 @@ async def test_arrows_and_enter_choose_the_highlighted_action() -> None:
         await pilot.pause()
         assert screen.session.history[-1].actions == (1, 0)
         assert screen.session.history[-1].rewards == (5.0, 0.0)
+        await pilot.click("#actions", offset=(4, 1))  # the mouse: the first option, below the border
+        await pilot.pause()
+        assert [r.actions[0] for r in screen.session.history] == [1, 0]
 
 
 async def test_a_number_beyond_the_actions_plays_nothing() -> None:
@@ -143,6 +146,21 @@ async def test_hot_seat_hides_the_first_choice_until_both_have_chosen() -> None:
         assert np.allclose(screen.session.scores, [5, 0])
 
 
+async def test_three_players_one_human_and_two_learners() -> None:
+    game = get_game("public-goods:n_players=3")
+    app = _Host(PlayScreen(game, opponent="wolf-phc"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("1", "2")
+        await pilot.pause()
+        assert [a.name for a in screen.session.agents] == ["human", "wolf-phc", "wolf-phc"]
+        assert len(screen.query(BeliefBars)) == 2
+        for record in screen.session.history:
+            assert len(record.actions) == 3 and record.rewards == game.payoff(record.actions)
+        row = screen.query_one("#history", DataTable).get_row_at(1)
+        assert row[1:4] == [game.actions[p][a] for p, a in enumerate(screen.session.history[1].actions)]
+
+
 async def test_new_match_clears_the_score_and_history() -> None:
     app = _Host(PlayScreen(get_game("prisoners-dilemma"), opponent="iql"))
     async with app.run_test(size=SIZE) as pilot:
@@ -177,3 +195,41 @@ async def test_escape_goes_back() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, PlayScreen)
+
+
+async def test_the_app_opens_play_watch_and_tournament_on_its_current_game() -> None:
+    from marl_tui.app import MarlTuiApp
+    from marl_tui.screens.game import GameScreen
+    from marl_tui.screens.tournament import TournamentScreen
+    from marl_tui.screens.watch import WatchScreen
+
+    game = get_game("stag-hunt")
+    app = MarlTuiApp(game)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+        for key, screen_class in (("p", PlayScreen), ("w", WatchScreen), ("t", TournamentScreen)):
+            await pilot.press(key)
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+            assert isinstance(app.screen, screen_class) and app.screen.game is app.game
+            assert screen_class.HELP.startswith("## ")
+            if key == "p":
+                await pilot.press("2")
+                assert app.screen.session.history[-1].actions[0] == 1
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, GameScreen)
+
+
+def test_bars_are_drawn_in_eighths_and_clipped() -> None:
+    from marl_tui.widgets.belief_bars import bar, bar_fractions
+
+    assert bar(0.5, 4) == "██  "
+    assert bar(1 / 16, 2) == "▏ "  # one eighth of two cells
+    assert bar(2.0, 3) == "███" and bar(-1.0, 3) == "   " and bar(float("nan"), 2) == "  "
+    assert bar_fractions([0.2, 0.8], "probs") == [0.2, 0.8]
+    q = bar_fractions([-1.0, 0.0, 3.0], "q")  # Q-values: scaled from the lowest to the highest
+    assert q[0] < q[1] < q[2] == 1.0 and q[0] > 0
+    assert bar_fractions([2.0, 2.0], "q") == [1.0, 1.0]

@@ -14,7 +14,7 @@ from textual_plotext import PlotextPlot
 
 from agents.registry import load_agent
 from games.catalogue import get_game
-from marl_tui.screens.watch import SPEEDS, WatchScreen
+from marl_tui.screens.watch import DEFAULT_SPEED, SPEEDS, WatchScreen
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.path_modal import PathModal
 from marl_tui.widgets.plot_screen import PlotScreen
@@ -53,8 +53,9 @@ def _counters(screen: WatchScreen) -> str:
     return str(screen.query_one("#counters", Static).render())
 
 
-async def test_iql_learns_to_defect_live_and_the_dashboard_follows() -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",), seed=1, speed=5))
+async def test_fictitious_play_learns_to_defect_live_and_the_dashboard_follows() -> None:
+    game = get_game("prisoners-dilemma")
+    app = _Host(WatchScreen(game, agents=("fictitious-play",), seed=1, speed=SPEEDS[-1]))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         first = screen.last.policies
@@ -65,8 +66,9 @@ async def test_iql_learns_to_defect_live_and_the_dashboard_follows() -> None:
         assert not screen.running
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        # IQL's greedy action in the Prisoner's Dilemma becomes Defect (index 1) for both players.
-        assert all(p[1] > 0.5 for p in screen.last.policies)
+        # Defect (index 1) strictly dominates: both best-respond with it, whatever they believe.
+        assert all(p[1] > 0.9 for p in screen.last.policies)
+        assert screen.last.exploitability < 0.1
         assert not np.allclose(first[0], screen.last.policies[0])
         dashboard = screen.query_one(TrainingDashboard)
         rewards = dashboard.data_of("reward-0")
@@ -90,13 +92,14 @@ def _send_key(app: App, key: str) -> None:
 
 
 async def test_keys_answer_promptly_while_qmix_trains() -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma"), env="two-step", agents=("qmix",)))
+    app = _Host(WatchScreen(get_game("prisoners-dilemma"), env="two-step", agents=("qmix",),
+                            speed=SPEEDS[-2]))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         await pilot.press("space")
         await _until(pilot, lambda: screen.last.episode >= 40)
-        _send_key(app, "plus")
-        await _until(pilot, lambda: f"speed   {SPEEDS[1]}" in _counters(screen), timeout=1.0)
+        _send_key(app, "plus")  # as fast as it goes
+        await _until(pilot, lambda: f"speed   {SPEEDS[-1]}" in _counters(screen), timeout=1.0)
         assert screen.running  # still training
         start = time.perf_counter()
         _send_key(app, "space")
@@ -139,10 +142,12 @@ async def test_speed_keys_step_through_the_levels() -> None:
     app = _Host(WatchScreen(get_game("prisoners-dilemma")))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
+        start = SPEEDS.index(DEFAULT_SPEED)
         await pilot.press("plus", "plus", "minus")
-        assert screen.speed == SPEEDS[1]
-        await pilot.press("minus", "minus")
-        assert screen.speed == SPEEDS[0]
+        assert screen.speed == SPEEDS[start + 1]
+        assert f"speed   {SPEEDS[start + 1]} " in _counters(screen)
+        await pilot.press(*["minus"] * (start + 2))
+        assert screen.speed == SPEEDS[0]  # clamped at the slowest
 
 
 async def test_csv_export_round_trip(tmp_path) -> None:
@@ -245,3 +250,38 @@ async def test_plot_opens_full_size_and_escape_closes_it() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+def test_heatmap_shares_and_shades() -> None:
+    from marl_tui.widgets.heatmap import shade, shares
+
+    assert np.allclose(shares(np.array([[1, 3], [0, 0]])), [[0.25, 0.75], [0, 0]])
+    assert not shares(np.zeros((2, 2))).any()
+    assert [shade(v) for v in (0.0, 0.3, 0.5, 1.0)] == [" ", "░", "▒", "█"]
+
+
+async def test_a_big_joint_action_space_is_listed_most_frequent_first() -> None:
+    app = _Host(WatchScreen(get_game("prisoners-dilemma"), env="levers", agents=("iql",)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        for _ in range(6):
+            screen.action_single_step()
+        await pilot.pause()
+        heatmap = screen.query_one(JointHeatmap)
+        assert heatmap.counts.shape == (5,) * 5 and heatmap.counts.sum() == 6
+        lines = str(heatmap.render()).splitlines()[1:]
+        percents = [int(line.split("%")[0].split()[-1]) for line in lines]
+        assert percents == sorted(percents, reverse=True) and percents[0] > 0
+        assert all(len(line) <= heatmap.size.width for line in lines)
+
+
+async def test_saving_onto_a_file_reports_the_error(tmp_path) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+    app = _Host(WatchScreen(get_game("prisoners-dilemma")))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        screen.save_agents(str(blocker))
+        await pilot.pause()
+        assert "Saving failed" in str(screen.query_one("#watch-status", Static).render())
+        assert blocker.read_text() == "not a folder"

@@ -1,0 +1,144 @@
+"""MADDPG: decentralised Gumbel-softmax actors with centralised critics, judged by what it learns.
+
+Trained through the real path: ``make_agents(spec, "maddpg")`` (one team agent for every player)
+in a :class:`RepeatedGameEnv` (one round per episode), driven by the :class:`Runner`.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from agents.base import Transition
+from agents.envs.repeated import RepeatedGameEnv
+from agents.maddpg import MADDPG
+from agents.registry import load_agent
+from agents.runner import Runner, make_agents
+from games import Game
+
+COORDINATION = Game.from_bimatrix([[2, 0], [0, 1]], [[2, 0], [0, 1]])
+PRISONERS_DILEMMA = Game.from_bimatrix([[3, 0], [5, 1]], [[3, 5], [0, 1]])
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiny networks: intra-op threads only contend for the CI machine's cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def trained(game: Game, seed: int, episodes: int = 400, **hp) -> tuple[MADDPG, RepeatedGameEnv]:
+    env = RepeatedGameEnv(game, history=1, rounds=1)
+    agents = make_agents(env.spec, "maddpg", seed=seed, hp=hp)
+    assert len(agents) == 1 and isinstance(agents[0], MADDPG)  # one team agent, all players
+    runner = Runner(env, agents, seed=seed)
+    runner.run(episodes)
+    assert runner.stopped is None
+    return agents[0], env
+
+
+def greedy(agent: MADDPG, env: RepeatedGameEnv):
+    obs, state = env.reset_tuple(seed=0)
+    return agent.act(obs, state, explore=False)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_coordination_game_reaches_the_payoff_dominant_equilibrium(seed: int) -> None:
+    agent, env = trained(COORDINATION, seed)
+    decision = greedy(agent, env)
+    assert decision.actions == (0, 0)  # (A, A): payoff 2 each, not (B, B)'s 1
+    assert all(p[0] > 0.9 for p in decision.probs)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_prisoners_dilemma_players_defect(seed: int) -> None:
+    agent, env = trained(PRISONERS_DILEMMA, seed)
+    decision = greedy(agent, env)
+    assert decision.actions == (1, 1)  # each critic values its own reward: defection dominates
+    assert all(p[1] > 0.9 for p in decision.probs)
+
+
+def test_unequal_action_counts_are_masked_and_dominance_is_learned() -> None:
+    # Row (3 actions): its middle action strictly dominates. Column (2 actions): its second.
+    row = [[1, 1], [3, 3], [0, 0]]
+    col = [[0, 2], [0, 2], [0, 2]]
+    agent, env = trained(Game.from_bimatrix(row, col), seed=0)
+    decision = greedy(agent, env)
+    assert [len(p) for p in decision.probs] == [3, 2]
+    assert decision.actions == (1, 1)
+
+
+def test_soft_target_update_moves_targets_a_fraction_tau() -> None:
+    env = RepeatedGameEnv(COORDINATION, history=1, rounds=1)
+    agent = MADDPG(env.spec, (0, 1), seed=0, tau=0.25, warmup=8, batch_size=8)
+    obs, state = env.reset_tuple(seed=0)
+    for k in range(7):
+        actions = (k % 2, (k // 2) % 2)
+        agent.learn(Transition(obs, state, actions, (1.0, 0.0), obs, state, True))
+    before = copy.deepcopy(agent.target_critics.state_dict())
+    losses = agent.learn(Transition(obs, state, (0, 0), (2.0, 2.0), obs, state, True))
+    assert set(losses) == {"critic_loss", "actor_loss"} and agent.updates == 1
+    for key, online in agent.critics.state_dict().items():
+        expected = 0.75 * before[key] + 0.25 * online  # theta' <- tau theta + (1 - tau) theta'
+        torch.testing.assert_close(agent.target_critics.state_dict()[key], expected)
+
+
+def test_replay_grows_then_keeps_only_the_newest_transitions() -> None:
+    env = RepeatedGameEnv(COORDINATION, history=1, rounds=1)
+    agent = MADDPG(env.spec, (0, 1), seed=0, buffer_size=1500, warmup=10**9)
+    obs, state = env.reset_tuple(seed=0)
+    for k in range(2000):
+        agent.learn(Transition(obs, state, (0, 1), (float(k), 0.0), obs, state, True))
+    assert len(agent._done) == 1500 and agent._size == 1500
+    assert sorted(agent._rewards[:, 0].astype(int)) == list(range(500, 2000))
+
+
+def test_critics_learn_each_players_own_payoffs() -> None:
+    agent, env = trained(PRISONERS_DILEMMA, seed=0, episodes=300)
+    obs = torch.as_tensor(np.zeros((4, 2, agent.obs_dim), dtype=np.float32))
+    joint = torch.nn.functional.one_hot(torch.tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), 2)
+    joint = joint.float().unsqueeze(0).expand(2, 4, 2, 2)
+    with torch.no_grad():
+        q = agent._q(agent.critics, obs, joint).numpy()  # [player, joint action]
+    # Every joint action was tried while the policies were still mixed; within ~0.5 of truth.
+    np.testing.assert_allclose(q, PRISONERS_DILEMMA.payoffs.reshape(2, 4), atol=0.5)
+
+
+def test_seeded_cpu_runs_are_bit_reproducible() -> None:
+    runs = []
+    for _ in range(2):
+        env = RepeatedGameEnv(PRISONERS_DILEMMA, history=1, rounds=3)
+        agents = make_agents(env.spec, "maddpg", seed=7, hp={"device": "cpu"})
+        log = Runner(env, agents, seed=7).run(60)
+        runs.append((log, agents[0]))
+    assert runs[0][0].equals(runs[1][0])
+    for key, value in runs[0][1].actors.state_dict().items():
+        assert torch.equal(value, runs[1][1].actors.state_dict()[key]), key
+
+
+def test_save_and_load_round_trip(tmp_path) -> None:
+    agent, env = trained(COORDINATION, seed=3, episodes=120, hidden=16)
+    agent.save(tmp_path)
+    assert (tmp_path / "agent.json").exists() and (tmp_path / "maddpg.pt").exists()
+    loaded = load_agent(tmp_path, env.spec)
+    assert isinstance(loaded, MADDPG) and loaded.hp["hidden"] == 16
+    obs, state = env.reset_tuple(seed=0)
+    for mine, theirs in zip(agent.policy(obs, state), loaded.policy(obs, state), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    for key, value in agent.target_critics.state_dict().items():
+        assert torch.equal(value, loaded.target_critics.state_dict()[key])
+
+
+def test_bad_construction_is_rejected() -> None:
+    env = RepeatedGameEnv(COORDINATION, history=1, rounds=1)
+    with pytest.raises(ValueError, match="unknown hyper-parameter"):
+        MADDPG(env.spec, (0, 1), learning_rate=0.1)
+    with pytest.raises(ValueError, match="every player"):
+        MADDPG(env.spec, (0,))
+    with pytest.raises(ValueError, match="tau"):
+        MADDPG(env.spec, (0, 1), tau=0.0)

@@ -1,0 +1,207 @@
+"""VDN and QMIX, tested by what they learn (fixed seeds), through the environments and the Runner.
+
+Exploration is uniform throughout (ε = 1), as in the QMIX paper's two-step experiment, which
+shows what each factorisation can *represent*: every joint action is sampled equally often in
+expectation and the greedy policy is read off the learned values.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from agents.base import Transition
+from agents.envs.repeated import RepeatedGameEnv
+from agents.envs.two_step import TwoStepEnv, state_vector
+from agents.qmix import QMIX
+from agents.registry import load_agent, make_agent
+from agents.runner import Runner
+from agents.vdn import VDN
+from games import Game
+
+UNIFORM = {"epsilon_start": 1.0, "epsilon_end": 1.0}
+TWO_STEP_HP = {**UNIFORM, "lr": 1e-3, "target_update_interval": 100}
+EPISODES = 600  # 1200 updates
+
+
+def train_two_step(cls, seed: int, episodes: int = EPISODES, **hp):
+    env = TwoStepEnv()
+    agent = cls(env.spec, (0, 1), seed=seed, **{**TWO_STEP_HP, **hp})
+    Runner(env, [agent], seed=seed).run(episodes)
+    return agent
+
+
+def greedy_return(agent) -> float:
+    env = TwoStepEnv()
+    obs, state = env.reset_tuple()
+    agent.reset()
+    total, done = 0.0, False
+    while not done:
+        decision = agent.act(obs, state, explore=False)
+        obs, rewards, done, state = env.step_tuple(decision.actions)
+        total += rewards[0]
+    return total
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_qmix_learns_the_optimal_8_on_the_two_step_game(seed):
+    agent = train_two_step(QMIX, seed, double_q=seed == 1)
+    gamma = agent.hp["gamma"]
+    assert greedy_return(agent) == 8.0
+    # Rashid et al. 2018, Fig. 3: Q_tot(state 1) ≈ [[7, 7], [8, 8]] (discounted by γ here)
+    expected = gamma * np.array([[7.0, 7.0], [8.0, 8.0]])
+    np.testing.assert_allclose(agent.q_tot_table(state_vector(0)), expected, atol=0.5)
+    np.testing.assert_allclose(agent.q_tot_table(state_vector(2)), [[0, 1], [1, 8]], atol=0.5)
+    summary = json.loads(json.dumps(agent.summary()))
+    first = next(r for r in summary["q_tot_greedy"] if r["state"] == [1.0, 0.0, 0.0])
+    # agent 1 picks state 2B (agent 2's first action does not matter)
+    assert first["actions"][0] == 1 and first["q_tot"] == pytest.approx(8 * gamma, abs=0.5)
+    np.testing.assert_allclose(summary["q_tot_first_step"], agent.q_tot_table(state_vector(0)))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_vdn_settles_on_the_safe_7(seed):
+    agent = train_two_step(VDN, seed)
+    assert greedy_return(agent) == 7.0
+    # Under uniform play, state 2B's additive least-squares fit of [[0, 1], [1, 8]] is
+    # row mean + column mean - grand mean = [[-1.5, 2.5], [2.5, 6.5]]: its maximum 6.5 < 7, so
+    # agent 1 prefers state 2A. (Replay holds finitely many samples, hence the tolerance.)
+    np.testing.assert_allclose(agent.q_tot_table(state_vector(2)), [[-1.5, 2.5], [2.5, 6.5]],
+                               atol=0.5)
+    table = agent.q_tot_table(state_vector(0))
+    assert table[0].min() > table[1].max()
+
+
+NON_MONOTONIC = np.array([[8.0, -12.0, -12.0], [-12.0, 0.0, 0.0], [-12.0, 0.0, 0.0]])
+
+
+def additive_fit(payoff: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted least squares of r(a1, a2) ≈ q1(a1) + q2(a2); returns the fitted table."""
+    rows, cols = payoff.shape
+    design = np.zeros((rows * cols, rows + cols))
+    for i in range(rows):
+        for j in range(cols):
+            design[i * cols + j, [i, rows + j]] = 1.0
+    w = np.sqrt(weights.reshape(-1))
+    beta = np.linalg.lstsq(design * w[:, None], payoff.reshape(-1) * w, rcond=None)[0]
+    return (design @ beta).reshape(rows, cols)
+
+
+def test_uniform_additive_fit_formula():
+    # With uniform weights the normal equations give q1(i) + q2(j) = r̄(i,·) + r̄(·,j) - r̄: for the
+    # non-monotonic game, row/column means -16/3, -4, -4 and grand mean -40/9, so
+    # Q(0,0) = -32/3 + 40/9 = -6.22, Q(0,1) = -28/3 + 40/9 = -4.89, Q(1,1) = -8 + 40/9 = -3.56.
+    fit = additive_fit(NON_MONOTONIC, np.ones((3, 3)))
+    expected = [[-6.22, -4.89, -4.89], [-4.89, -3.56, -3.56], [-4.89, -3.56, -3.56]]
+    np.testing.assert_allclose(fit, expected, atol=0.005)
+
+
+def test_vdn_on_the_non_monotonic_game_reaches_the_least_squares_additive_fit():
+    """VDN's loss on one-step episodes is Σ (q1(a1) + q2(a2) - r)² over replay, so it converges to
+    the additive least-squares fit for the joint-action frequencies in replay: the uniform fit in
+    the limit. (With N samples the cell frequencies wobble by ~1/√(N/9), and the big residuals of
+    this game amplify that: the empirical fit sits ~0.5 from the uniform one at N = 900, so the
+    tight check is against the frequencies actually sampled.)"""
+    env = RepeatedGameEnv(Game.common_payoff(NON_MONOTONIC), history=0, rounds=1)
+    agent = VDN(env.spec, (0, 1), seed=0, buffer_size=900, batch_size=128, **UNIFORM)
+    Runner(env, [agent], seed=0).run(900)
+    actions = agent.buffer.stored("actions").numpy()
+    counts = np.zeros((3, 3))
+    np.add.at(counts, (actions[:, 0], actions[:, 1]), 1)
+    # settle on the now-fixed replay; average Q_tot over the last updates to remove SGD jitter
+    tables = []
+    for k in range(1600):
+        agent.update()
+        if k >= 800 and k % 10 == 0:
+            tables.append(agent.q_tot_table(np.zeros(0), obs=[np.zeros(0)] * 2))
+    q_tot = np.mean(tables, axis=0)
+    np.testing.assert_allclose(q_tot, additive_fit(NON_MONOTONIC, counts), atol=0.15)
+    np.testing.assert_allclose(q_tot, additive_fit(NON_MONOTONIC, np.ones((3, 3))), atol=1.0)
+    # a faithful VDN cannot represent the 8: (0, 0) is its *worst* joint action
+    assert np.unravel_index(np.argmin(q_tot), q_tot.shape) == (0, 0) and q_tot.max() < 0
+    greedy = agent.act([np.zeros(0)] * 2, np.zeros(0), explore=False).actions
+    assert greedy != (0, 0)
+
+
+def test_one_network_call_per_step_for_all_agents():
+    env = TwoStepEnv()
+    agent = QMIX(env.spec, (0, 1), seed=0, learning_starts=1, batch_size=4)
+    calls = []
+    agent.agent_net.register_forward_hook(lambda module, args, out: calls.append(args[0].shape))
+    obs, state = env.reset_tuple()
+    decision = agent.act(obs, state)
+    assert calls == [torch.Size([1, 2, 3])]  # both agents, one call
+    next_obs, rewards, done, next_state = env.step_tuple(decision.actions)
+    calls.clear()
+    agent.learn(Transition(obs, state, decision.actions, rewards, next_obs, next_state, done))
+    assert calls == [torch.Size([4, 2, 3])]  # the update: one online call for the whole batch
+
+
+def test_save_load_round_trip_gives_identical_values(tmp_path):
+    env = TwoStepEnv()
+    agent = make_agent("qmix", env.spec, (0, 1), seed=3, **TWO_STEP_HP)
+    Runner(env, [agent], seed=3).run(60)
+    agent.save(tmp_path)
+    loaded = load_agent(tmp_path, env.spec)
+    assert isinstance(loaded, QMIX) and loaded.hp == agent.hp
+    for index in range(3):
+        state = state_vector(index)
+        np.testing.assert_array_equal(loaded.q_tot_table(state), agent.q_tot_table(state))
+        a = agent.act([state, state], state, explore=False)
+        b = loaded.act([state, state], state, explore=False)
+        assert a.actions == b.actions
+        for qa, qb in zip(a.q_values, b.q_values, strict=True):
+            np.testing.assert_array_equal(qa, qb)
+    assert (loaded.steps, loaded.updates) == (agent.steps, agent.updates)
+
+
+@pytest.mark.parametrize("cls", [VDN, QMIX])
+def test_seeded_cpu_runs_are_bit_reproducible(cls):
+    def run():
+        env = TwoStepEnv()
+        agent = cls(env.spec, (0, 1), seed=7, device="cpu")
+        log = Runner(env, [agent], seed=7).run(40)
+        return log, agent
+
+    (log_a, agent_a), (log_b, agent_b) = run(), run()
+    assert log_a.equals(log_b)
+    for pa, pb in zip(agent_a.agent_net.parameters(), agent_b.agent_net.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+
+
+def test_epsilon_anneals_linearly():
+    env = TwoStepEnv()
+    agent = VDN(env.spec, (0, 1), seed=0, epsilon_start=1.0, epsilon_end=0.1,
+                epsilon_anneal_steps=100)
+    Runner(env, [agent], seed=0).run(25)  # 50 steps
+    assert agent.epsilon == pytest.approx(0.55)
+    Runner(env, [agent], seed=0).run(100)
+    assert agent.epsilon == pytest.approx(0.1)
+
+
+def test_bad_hyperparameters_are_refused_by_name():
+    spec = TwoStepEnv().spec
+    with pytest.raises(ValueError, match="unknown hyper-parameter"):
+        QMIX(spec, (0, 1), learning_rate=0.1)
+    with pytest.raises(ValueError, match="epsilon_start"):
+        VDN(spec, (0, 1), epsilon_start=2.0)
+    with pytest.raises(ValueError, match="batch_size"):
+        QMIX(spec, (0, 1), batch_size=0)
+
+
+def test_copies_learn_independently():
+    """The runner snapshots agents with deepcopy; a copy must keep learning on its own."""
+    import copy
+
+    env = TwoStepEnv()
+    agent = QMIX(env.spec, (0, 1), seed=0, learning_starts=4, batch_size=4)
+    Runner(env, [agent], seed=0).run(10)
+    clone = copy.deepcopy(agent)
+    before = agent.q_tot_table(state_vector(0))
+    for _ in range(30):
+        clone.update()
+    assert not np.array_equal(clone.q_tot_table(state_vector(0)), before)
+    np.testing.assert_array_equal(agent.q_tot_table(state_vector(0)), before)
