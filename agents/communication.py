@@ -103,7 +103,7 @@ class CommunicationAgent(Agent):
             if seed is not None:
                 torch.manual_seed(seed)
             self.network = self.build_network(self.obs_dim, self.max_actions).to(self.device)
-        self.optimizer = torch.optim.Adam(self.network.parameters(), lr=float(self.hp["lr"]))
+        self.optimizer = torch.optim.Adam(self.parameter_groups(), lr=float(self.hp["lr"]))
         invalid = np.arange(self.max_actions)[None, :] >= self.n_actions[:, None]
         self.action_mask = torch.as_tensor(invalid, device=self.device)
         self.updates = 0
@@ -114,6 +114,10 @@ class CommunicationAgent(Agent):
     @abstractmethod
     def build_network(self, obs_dim: int, n_actions: int) -> CommunicatingPolicy:
         """The architecture: a shared policy over ``obs_dim`` inputs and ``n_actions`` logits."""
+
+    def parameter_groups(self) -> list[dict[str, Any]]:
+        """Adam's parameter groups; one group at ``lr`` unless an architecture needs more."""
+        return [{"params": list(self.network.parameters())}]
 
     # ----- acting ----------------------------------------------------------------------------
     def _stack(self, obs: Sequence[np.ndarray]) -> np.ndarray:

@@ -1,8 +1,10 @@
-"""A fixed-size experience-replay buffer held as torch tensors (imports torch; import lazily).
+"""A fixed-size experience-replay buffer held as one torch tensor (imports torch; import lazily).
 
 Replay (Mnih et al. 2015) lets deep value learners reuse old joint transitions and breaks the
-correlation between consecutive samples. Storage is preallocated on the learner's device so a
-minibatch is one index operation per field, with no Python loop over samples.
+correlation between consecutive samples. Storage is preallocated on the learner's device as a single
+float32 table, one row per entry and a column range per field, so storing an entry is one row
+write and a minibatch is one index operation (plus one cast per integer field), with no Python loop
+over samples or fields: for networks as small as these, per-operation overhead is the cost.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from collections.abc import Mapping
 
 import numpy as np
 import torch
+
+#: Integer fields are stored in float32 columns, which hold integers exactly up to 2**24.
+MAX_EXACT_INTEGER = 2**24
 
 
 class ReplayBuffer:
@@ -33,10 +38,15 @@ class ReplayBuffer:
             raise ValueError(f"replay capacity must be at least 1, got {capacity}")
         self.capacity = int(capacity)
         self.device = torch.device(device)
-        self.data = {
-            name: torch.zeros((self.capacity, *shape), dtype=dtype, device=self.device)
-            for name, (shape, dtype) in fields.items()
-        }
+        self.fields = {name: (tuple(shape), dtype) for name, (shape, dtype) in fields.items()}
+        self.columns: dict[str, slice] = {}
+        width = 0
+        for name, (shape, _) in self.fields.items():
+            size = int(np.prod(shape, dtype=np.int64))
+            self.columns[name] = slice(width, width + size)
+            width += size
+        self.table = torch.zeros((self.capacity, width), dtype=torch.float32, device=self.device)
+        self._row = np.zeros(width, dtype=np.float32)
         self.reservoir = reservoir
         self.size = 0
         self.position = 0
@@ -49,7 +59,7 @@ class ReplayBuffer:
         self, rng: np.random.Generator | None = None, **entry: np.ndarray | float | int | bool
     ) -> None:
         """Store one entry (every field must be given); a full reservoir draws its slot with ``rng``."""
-        missing = set(self.data) - set(entry)
+        missing = set(self.fields) - set(entry)
         if missing:
             raise ValueError(f"replay entry is missing field(s) {sorted(missing)}")
         self.seen += 1
@@ -60,9 +70,10 @@ class ReplayBuffer:
             slot = int(rng.integers(self.seen))
             if slot >= self.capacity:
                 return
+        row = self._row
         for name, value in entry.items():
-            store = self.data[name]
-            store[slot] = torch.as_tensor(value, dtype=store.dtype)
+            row[self.columns[name]] = np.ravel(value)
+        self.table[slot] = torch.from_numpy(row)
         if not (self.reservoir and self.size == self.capacity):
             self.position = (self.position + 1) % self.capacity
             self.size = min(self.size + 1, self.capacity)
@@ -71,12 +82,21 @@ class ReplayBuffer:
         """A uniform minibatch (with replacement) drawn with ``rng``, for reproducible runs."""
         if self.size == 0:
             raise ValueError("cannot sample from an empty replay buffer")
-        index = torch.as_tensor(rng.integers(0, self.size, size=batch_size), device=self.device)
-        return {name: store[index] for name, store in self.data.items()}
+        index = torch.from_numpy(rng.integers(0, self.size, size=batch_size)).to(self.device)
+        return self._split(self.table[index])
 
     def stored(self, name: str) -> torch.Tensor:
         """Every stored entry of one field, oldest first."""
-        store = self.data[name]
-        if self.size < self.capacity:
-            return store[: self.size]
-        return torch.cat([store[self.position :], store[: self.position]])
+        table = self.table[: self.size]
+        if self.size == self.capacity:
+            table = torch.cat([table[self.position :], table[: self.position]])
+        return self._field(table, name)
+
+    def _split(self, rows: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {name: self._field(rows, name) for name in self.fields}
+
+    def _field(self, rows: torch.Tensor, name: str) -> torch.Tensor:
+        """One field's columns of ``rows``, in its shape and dtype (a view for float32 fields)."""
+        shape, dtype = self.fields[name]
+        values = rows[:, self.columns[name]].view(rows.shape[0], *shape)
+        return values if dtype == torch.float32 else values.to(dtype)

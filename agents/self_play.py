@@ -143,6 +143,8 @@ class SelfPlay(Agent):
         self.steps = 0
         self.episodes = 0
         self._policy_cache: tuple[tuple, tuple[np.ndarray, np.ndarray]] | None = None
+        # the opponent snapshot's mixed strategy in the step being played (set by act)
+        self._opponent_policy: np.ndarray | None = None
         self._last_obs: tuple[np.ndarray, np.ndarray] = (
             np.zeros(spec.obs_dims[0], np.float32), np.zeros(spec.obs_dims[1], np.float32)
         )
@@ -260,6 +262,7 @@ class SelfPlay(Agent):
         coin, uniform = self.rng.random(), int(self.rng.integers(self.n_actions[seat]))
         learner = uniform if coin < float(self.hp["epsilon"]) else int(np.argmax(q_values[seat]))
         opponent = _sample(self.rng, latest[other])
+        self._opponent_policy = latest[other]
         actions = [0, 0]
         actions[seat], actions[other] = learner, opponent
         return Decision(tuple(actions), shown, q_values)
@@ -269,10 +272,17 @@ class SelfPlay(Agent):
         seat = self.learner_seat
         payoffs = np.zeros(self.max_actions, dtype=np.float32)
         if self.full_information:
-            # the learner's payoff for each of its actions, the opponent's action held fixed
-            cell: list[Any] = list(transition.actions)
-            cell[seat] = slice(None)
-            payoffs[: self.n_actions[seat]] = self.spec.game.payoffs[(seat, *cell)]
+            # the learner's expected payoff for each of its actions against the mixed strategy
+            # the opponent snapshot played (its realised action when act did not record one):
+            # an unbiased, lower-variance target than the payoff of the realised action
+            other = 1 - seat
+            opponent = self._opponent_policy
+            if opponent is None:
+                opponent = np.eye(self.n_actions[other])[transition.actions[other]]
+            table = self.spec.game.payoffs[seat]  # (k_0, k_1), indexed (seat 0, seat 1)
+            values = table @ opponent if seat == 0 else opponent @ table
+            payoffs[: self.n_actions[seat]] = values
+        self._opponent_policy = None
         self.buffer.add(
             self.rng,
             x=self._input(transition.obs[seat], seat),

@@ -11,8 +11,15 @@ communication (§3.3). The paper's GRU carries memory across *time steps* of lon
 rounds within one step this update trained markedly faster on lever pulling (one run, 20k
 episodes, m = 5, pool = 10: a GRU update reached 0.77 greedy team reward, this one 0.93). Each
 round has its own weights, and queries start at zero so attention starts uniform (CommNet's
-mean) and sharpens only where that pays; this made learning more reliable across seeds.
-Trained end to end by REINFORCE with a baseline (:mod:`agents.communication`).
+mean) and sharpens only where that pays.
+
+Attention is learned on a slower time scale: signatures and queries take Adam steps of
+``attention_lr * lr``. The score ``q_i . k_j`` is a product of two learned maps, so at the full
+step size it sharpens within a few hundred updates, before the values carry anything worth
+selecting; the receivers then hear one sender instead of the team and training stalls or
+collapses. On lever pulling (m = 5, pool = 10, 12k episodes, seeds 0-3) the full step size gave
+0.84, 0.68, 0.20, 0.88 greedy team reward; a tenth of it 0.96 on every seed, as good as frozen
+uniform attention. Trained end to end by REINFORCE with a baseline (:mod:`agents.communication`).
 """
 
 from __future__ import annotations
@@ -68,10 +75,18 @@ class TarMAC(CommunicationAgent):
     )
     defaults: ClassVar[dict[str, Any]] = {
         **CommunicationAgent.defaults,
-        "lr": 0.005,  # Adam step size (attention is less stable than CommNet's mean at 0.01)
-        "entropy": 0.003,  # entropy bonus
         "key_dim": 16,  # size of signatures and queries
+        "attention_lr": 0.1,  # step size of signatures and queries, as a fraction of lr
     }
+
+    def parameter_groups(self) -> list[dict[str, Any]]:
+        """Two time scales: signatures and queries learn at ``attention_lr * lr``, the rest at lr."""
+        network = self.network
+        attention = [*network.signature.parameters(), *network.query.parameters()]
+        chosen = {id(p) for p in attention}
+        rest = [p for p in network.parameters() if id(p) not in chosen]
+        slow = float(self.hp["attention_lr"]) * float(self.hp["lr"])
+        return [{"params": rest}, {"params": attention, "lr": slow}]
 
     def build_network(self, obs_dim: int, n_actions: int) -> CommunicatingPolicy:
         return TarMACPolicy(

@@ -37,7 +37,12 @@ MODEL_FILE = "model.pt"
 
 VALUE_DECOMPOSITION_DEFAULTS: dict[str, Any] = {
     "hidden": 64,  # width of the agent network's two hidden layers
-    "lr": 5e-4,  # Adam step size
+    "lr": 5e-4,  # Adam step size ...
+    # ... annealed linearly to lr_end over this many updates (0: constant lr). A step size that
+    # shrinks to near zero lets SGD settle on the minimum of the loss over replay instead of
+    # jittering around it (Robbins & Monro 1951).
+    "lr_anneal_updates": 0,
+    "lr_end": 1e-5,
     "gamma": 0.99,  # discount
     "batch_size": 32,  # transitions per update
     "buffer_size": 5000,  # replay capacity, in joint transitions
@@ -57,17 +62,20 @@ VALUE_DECOMPOSITION_DEFAULTS: dict[str, Any] = {
 
 
 class AgentNetwork(nn.Module):
-    """Q_i(o_i, ·) for every player in one call: a shared MLP over [o_i, one-hot(i)]."""
+    """Q_i(o_i, ·) for every player in one call: a shared MLP over [o_i, one-hot(i)].
+
+    The inputs arrive with the one-hot player id already appended (see
+    ``ValueDecompositionAgent._obs_array``), so replay stores network inputs and an update spends
+    no operations rebuilding them.
+    """
 
     def __init__(self, obs_dim: int, n_agents: int, n_actions: int, hidden: int) -> None:
         super().__init__()
         self.net = mlp([obs_dim + n_agents, hidden, hidden, n_actions])
-        self.register_buffer("ids", torch.eye(n_agents))
 
-    def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        """``obs`` (batch, n_agents, obs_dim) -> Q-values (batch, n_agents, n_actions)."""
-        ids = self.ids.expand(obs.shape[0], -1, -1)
-        return self.net(torch.cat([obs, ids], dim=-1))
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """``inputs`` (batch, n_agents, obs_dim + n_agents) -> Q-values (batch, n_agents, n_actions)."""
+        return self.net(inputs)
 
 
 class ValueDecompositionAgent(Agent):
@@ -111,9 +119,9 @@ class ValueDecompositionAgent(Agent):
             self.target_mixer = self.build_mixer(self.n_agents, self.state_dim).to(self.device)
         self._sync_targets()
         self.flat_params = _flatten(self._params())
-        self.optimizer = torch.optim.Adam([self.flat_params], lr=float(self.hp["lr"]), fused=True)
+        self.optimizer = FlatAdam(self.flat_params)
 
-        n, d, s = self.n_agents, self.obs_dim, self.state_dim
+        n, d, s = self.n_agents, self.obs_dim + self.n_agents, self.state_dim
         self.buffer = ReplayBuffer(
             int(self.hp["buffer_size"]),
             {
@@ -123,7 +131,7 @@ class ValueDecompositionAgent(Agent):
                 "reward": ((), torch.float32),
                 "next_obs": ((n, d), torch.float32),
                 "next_state": ((s,), torch.float32),
-                "done": ((), torch.float32),
+                "discount": ((), torch.float32),  # γ (1 - done), the TD target's factor
             },
             self.device,
         )
@@ -147,8 +155,10 @@ class ValueDecompositionAgent(Agent):
 
     # ----- inputs --------------------------------------------------------------------------
     def _obs_array(self, obs: Sequence[np.ndarray]) -> np.ndarray:
-        """The controlled players' observations, zero-padded to a common width: (n, obs_dim)."""
-        out = np.zeros((self.n_agents, self.obs_dim), dtype=np.float32)
+        """The agent network's inputs: the controlled players' observations, zero-padded to a
+        common width, each followed by its player's one-hot id: (n, obs_dim + n)."""
+        out = np.zeros((self.n_agents, self.obs_dim + self.n_agents), dtype=np.float32)
+        out[:, self.obs_dim :] = np.eye(self.n_agents, dtype=np.float32)
         for i, p in enumerate(self.players):
             o = np.asarray(obs[p], dtype=np.float32).reshape(-1)
             out[i, : o.size] = o
@@ -172,6 +182,15 @@ class ValueDecompositionAgent(Agent):
         if span <= 0:
             return end
         return start + (end - start) * min(1.0, self.steps / span)
+
+    @property
+    def learning_rate(self) -> float:
+        """Adam's step size at the current update: lr, annealed linearly to lr_end."""
+        start, end = float(self.hp["lr"]), float(self.hp["lr_end"])
+        span = int(self.hp["lr_anneal_updates"])
+        if span <= 0:
+            return start
+        return start + (end - start) * min(1.0, self.updates / span)
 
     def q_values(self, obs: Sequence[np.ndarray]) -> np.ndarray:
         """Every controlled player's Q-values, (n_agents, max_actions); invalid actions -inf."""
@@ -209,7 +228,7 @@ class ValueDecompositionAgent(Agent):
             reward=reward,
             next_obs=self._obs_array(transition.next_obs),
             next_state=self._state_array(transition.next_state),
-            done=float(transition.done),
+            discount=float(self.hp["gamma"]) * (1.0 - float(transition.done)),
         )
         if transition.done:
             self._episode_start = True
@@ -242,7 +261,7 @@ class ValueDecompositionAgent(Agent):
                 next_chosen = q_next.max(dim=2).values
             next_tot = self.target_mixer(next_chosen, batch["next_state"])
             # y = r + γ (1 - done) Q_tot^-(s', argmax_a' Q(s', a'))  (DQN target on Q_tot)
-            target = batch["reward"] + float(self.hp["gamma"]) * (1.0 - batch["done"]) * next_tot
+            target = torch.addcmul(batch["reward"], batch["discount"], next_tot)
         loss = F.mse_loss(q_tot, target)
         if self.flat_params.grad is None:  # e.g. after optimizer.zero_grad(set_to_none=True)
             _link(self._params(), self.flat_params)
@@ -251,7 +270,7 @@ class ValueDecompositionAgent(Agent):
         loss.backward()  # accumulates into views of ``grad``
         # clip the gradient norm (one tensor, so one norm)
         grad.mul_(torch.clamp(float(self.hp["grad_clip"]) / (grad.norm() + 1e-6), max=1.0))
-        self.optimizer.step()
+        self.optimizer.step(grad, self.learning_rate)
         self.updates += 1
         if self.updates % int(self.hp["target_update_interval"]) == 0:
             self._sync_targets()
@@ -320,7 +339,7 @@ class ValueDecompositionAgent(Agent):
         return out
 
     def q_values_from(self, obs_array: np.ndarray) -> np.ndarray:
-        """Q-values from an already padded (n_agents, obs_dim) observation array."""
+        """Q-values from agent-network inputs as made by ``_obs_array``: (n_agents, obs_dim + n)."""
         with torch.no_grad():
             x = torch.as_tensor(obs_array, device=self.device)[None]
             return self._agent_q(self.agent_net, x)[0].cpu().numpy().astype(np.float64)
@@ -349,6 +368,44 @@ class ValueDecompositionAgent(Agent):
         self.optimizer.load_state_dict(saved["optimizer"])
         self.steps = int(saved["steps"])
         self.updates = int(saved["updates"])
+
+
+class FlatAdam:
+    """Adam (Kingma & Ba 2015, Algorithm 1) on one flat parameter tensor, in seven tensor ops.
+
+    torch.optim.Adam spends most of its time in Python bookkeeping (parameter groups, hooks,
+    state look-ups), which costs more than the arithmetic for networks this small; with all
+    parameters in one tensor the algorithm is a handful of in-place operations.
+    """
+
+    def __init__(
+        self, param: torch.Tensor, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
+    ) -> None:
+        self.param = param
+        self.beta1, self.beta2 = betas
+        self.eps = eps
+        self.m = torch.zeros_like(param, memory_format=torch.contiguous_format)
+        self.v = torch.zeros_like(self.m)
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self, grad: torch.Tensor, lr: float) -> None:
+        """θ ← θ - lr · m̂ / (√v̂ + ε) with bias-corrected moment estimates (Algorithm 1)."""
+        self.t += 1
+        self.m.lerp_(grad, 1.0 - self.beta1)  # m ← β1 m + (1 - β1) g
+        self.v.mul_(self.beta2).addcmul_(grad, grad, value=1.0 - self.beta2)  # v ← β2 v + (1-β2) g²
+        correction1 = 1.0 - self.beta1**self.t
+        correction2 = 1.0 - self.beta2**self.t
+        denom = self.v.sqrt().div_(correction2**0.5).add_(self.eps)
+        self.param.addcdiv_(self.m, denom, value=-lr / correction1)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"m": self.m.clone(), "v": self.v.clone(), "t": self.t}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.m.copy_(state["m"])
+        self.v.copy_(state["v"])
+        self.t = int(state["t"])
 
 
 def _flatten(params: list[nn.Parameter]) -> nn.Parameter:
@@ -389,5 +446,7 @@ def _validate(name: str, hp: dict[str, Any], players: tuple[int, ...], spec: Env
             raise ValueError(f"{name}: {key} must lie in [0, 1], got {hp[key]!r}")
     if int(hp["cpu_threads"]) < 0:
         raise ValueError(f"{name}: cpu_threads must be 0 (torch's default) or positive")
-    if float(hp["lr"]) <= 0 or float(hp["grad_clip"]) <= 0:
-        raise ValueError(f"{name}: lr and grad_clip must be positive")
+    if float(hp["lr"]) <= 0 or float(hp["lr_end"]) <= 0 or float(hp["grad_clip"]) <= 0:
+        raise ValueError(f"{name}: lr, lr_end and grad_clip must be positive")
+    if int(hp["lr_anneal_updates"]) < 0:
+        raise ValueError(f"{name}: lr_anneal_updates must be >= 0 (0: constant lr)")

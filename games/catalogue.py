@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from games.json_format import exact_number
 from games.model import MAX_CELLS, MAX_PLAYERS, Game, GameError, to_fraction
 
 ParamValue = int | Fraction
@@ -197,7 +198,13 @@ def _exact_default(value: int | float) -> ParamValue:
 
 def _coerce_parameter(entry: CatalogueEntry, name: str, value: Any) -> ParamValue:
     where = f"{entry.name}: parameter {name}"
-    exact = to_fraction(value, where)
+    if isinstance(value, float):
+        exact = to_fraction(value, where)  # a Python float: its shortest decimal (1.6 -> 8/5)
+    else:
+        try:
+            exact = exact_number(value)
+        except GameError as error:
+            raise GameError(f"{where}: {error}") from None
     if isinstance(entry.parameters[name], int):
         if exact.denominator != 1:
             raise GameError(f"{where} must be a whole number, got {_format_value(exact)}")

@@ -1,8 +1,11 @@
 """Nash equilibria of normal-form games: the one front every screen, command and agent calls.
 
 - two players: every extreme equilibrium, exactly as Fractions, by vertex enumeration
-  (:mod:`games.vertex_enumeration`); games too large to enumerate fall back on Lemke-Howson
-  from every initial label (:mod:`games.lemke_howson`), which finds some equilibria, exactly;
+  (:mod:`games.vertex_enumeration`). A game too large to enumerate is first reduced by iterated
+  strict dominance (:mod:`games.reduction`), which keeps the equilibrium set; if the reduced
+  game is small enough it is enumerated and the answer is still complete, else Lemke-Howson
+  runs from every initial label (:mod:`games.lemke_howson`) within a pivot and time budget,
+  which finds some equilibria, exactly;
 - n players: every pure equilibrium exactly (:mod:`games.pure`), plus mixed ones found
   numerically on each support profile (:mod:`games.support_enumeration`).
 
@@ -12,6 +15,7 @@ ones at most their ``tolerance``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -24,8 +28,15 @@ from games.deviation import action_values, as_profile, deviation_gains, is_equil
 from games.exact import integer_matrix
 from games.model import Game, GameError
 from games.pure import pure_equilibria
+from games.reduction import strictly_undominated
 from games.support_enumeration import numeric_equilibria
-from games.vertex_enumeration import ExtremeEquilibria, basis_count, extreme_equilibria
+from games.vertex_enumeration import (
+    EXACT_MAX_BASES,
+    ExtremeEquilibria,
+    basis_count,
+    extreme_equilibria,
+    floats_suffice,
+)
 
 __all__ = [
     "Equilibrium",
@@ -42,6 +53,12 @@ __all__ = [
 
 #: Two-player games with more square systems than this use Lemke-Howson instead (10x10: 184,756).
 MAX_BASES = 1_000_000
+#: Larger games (9x9: 48,620 systems, about a second) first drop strictly dominated actions.
+REDUCE_ABOVE = 20_000
+#: Lemke-Howson's wall-clock budget for one solve, all initial labels together (seconds).
+LH_SECONDS = 2.0
+#: Lemke-Howson's pivot budget for one path (one initial label).
+LH_MAX_PIVOTS = 20_000
 #: Default numeric tolerance for n-player equilibria, relative to the payoff range.
 NUMERIC_TOLERANCE = 1e-9
 
@@ -90,12 +107,17 @@ def solve(
     tol: float = NUMERIC_TOLERANCE,
     starts: int = 4,
     seed: int = 0,
+    lh_seconds: float = LH_SECONDS,
+    lh_max_pivots: int = LH_MAX_PIVOTS,
 ) -> Solution:
     """Nash equilibria of ``game``.
 
     ``method``: "auto" (vertex enumeration for two players when it takes at most ``max_bases``
-    systems, else Lemke-Howson from every label; support enumeration for n players),
-    "enumeration", "lemke-howson" (two players) or "support" (numeric, any number of players).
+    systems; above ``REDUCE_ABOVE`` systems, of the game left by iterated strict dominance,
+    whose equilibria are the same; else Lemke-Howson from every label on that reduced game;
+    support enumeration for n players), "enumeration", "lemke-howson" (two players) or
+    "support" (numeric, any number of players). ``lh_seconds`` and ``lh_max_pivots`` bound
+    Lemke-Howson (labels whose path runs out are skipped and the method says how many ran).
     ``tol``, ``starts`` and ``seed`` tune the numeric support enumeration.
     """
     methods = ("auto", "enumeration", "lemke-howson", "support")
@@ -107,9 +129,15 @@ def solve(
     pure = tuple(pure_equilibria(game))
     if method == "support" or not two:
         return _solve_numeric(game, pure, tol, starts, seed)
+    A, B = _integer_bimatrix(game)
     m, n = game.num_actions
-    if method == "enumeration" or (method == "auto" and basis_count(m, n) <= max_bases):
-        A, B = _integer_bimatrix(game)
+    rows, cols = range(m), range(n)
+    if method == "auto" and (basis_count(m, n) > REDUCE_ABOVE or not _enumerable(A, B, max_bases)):
+        rows, cols = _undominated(A, B)
+    shrunk = (len(rows), len(cols)) != (m, n)
+    if method == "enumeration" or (
+        method == "auto" and not shrunk and _enumerable(A, B, max_bases)
+    ):
         found = _extreme(A, B)
         equilibria = [_exact_equilibrium(game, pair) for pair in found.equilibria]
         return Solution(
@@ -119,13 +147,52 @@ def solve(
             True,
             "vertex enumeration (exact)",
         )
-    A, B = _integer_bimatrix(game)
-    pairs = dict.fromkeys(_lh.lemke_howson(A, B, label) for label in range(m + n))
+    reduced = _submatrices(A, B, rows, cols)
+    note = f"after iterated strict dominance {m}x{n} -> {len(rows)}x{len(cols)}" if shrunk else ""
+    if shrunk and _enumerable(*reduced, max_bases):
+        # Same equilibrium set (games.reduction), and the extreme equilibria correspond too:
+        # a removed column j is strictly worse than a surviving one against any x supported on
+        # surviving rows, so (Bᵀx)_j < 1 at every such vertex of P: vertices of the reduced P,
+        # padded with zeros, are the vertices of P with x_i = 0 on removed rows, same labels.
+        found = _extreme(*reduced)
+        equilibria = [
+            _exact_equilibrium(game, _lift(pair, rows, cols, m, n)) for pair in found.equilibria
+        ]
+        # A degenerate mixture of the reduced game is one of the full game too (removed actions
+        # are never best responses to it); the converse fails, so "no" stays undecided (None).
+        return Solution(
+            tuple(sorted(equilibria, key=_order)),
+            pure,
+            True if found.degenerate else None,
+            True,
+            f"vertex enumeration (exact, {note}; degeneracy of the full game"
+            f" {'proven' if found.degenerate else 'not decided'})",
+        )
+    labels = len(rows) + len(cols)
+    deadline = time.monotonic() + lh_seconds
+    pairs: dict[tuple[tuple[Fraction, ...], tuple[Fraction, ...]], None] = {}
+    finished = 0
+    for label in range(labels):
+        try:
+            pair = _lh.lemke_howson(*reduced, label, max_pivots=lh_max_pivots, deadline=deadline)
+        except _lh.PivotBudgetExceeded:
+            if time.monotonic() > deadline:
+                break
+            continue
+        pairs[_lift(pair, rows, cols, m, n)] = None
+        finished += 1
     equilibria = [_exact_equilibrium(game, pair) for pair in pairs]
     exact_pure = {e for e in pure} - {_joint_action(e) for e in equilibria}
     equilibria += [_pure_equilibrium(game, cell) for cell in sorted(exact_pure)]
+    details = [note] if note else []
+    if finished < labels:
+        details.append(f"{finished} of {labels} labels within the pivot/time budget")
     return Solution(
-        tuple(sorted(equilibria, key=_order)), pure, None, False, "lemke-howson (exact)"
+        tuple(sorted(equilibria, key=_order)),
+        pure,
+        None,
+        False,
+        f"lemke-howson (exact{''.join('; ' + d for d in details)})",
     )
 
 
@@ -155,6 +222,45 @@ def lemke_howson(game: Game, initial_label: int = 0) -> Equilibrium:
         raise GameError(f"initial label must be between 0 and {m + n - 1}, got {initial_label}")
     A, B = _integer_bimatrix(game)
     return _exact_equilibrium(game, _lh.lemke_howson(A, B, initial_label))
+
+
+def _enumerable(A: Sequence[Sequence[int]], B: Sequence[Sequence[int]], max_bases: int) -> bool:
+    """Whether vertex enumeration of (A, B) is quick: few systems, and floats may select them
+    (or there are few enough to solve each one exactly, for extreme payoff magnitudes)."""
+    count = basis_count(len(A), len(A[0]))
+    if count > max_bases:
+        return False
+    return count <= EXACT_MAX_BASES or floats_suffice(A, B)
+
+
+def _undominated(A, B) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Rows and columns surviving iterated strict dominance of the bimatrix game (A, B)."""
+    values = np.empty((2, len(A), len(A[0])), dtype=object)
+    values[0], values[1] = A, B
+    if max(map(max, (*A, *B))) * (len(A) + len(A[0])) < 2**62:
+        values = values.astype(np.int64)  # row sums and differences cannot overflow
+    rows, cols = strictly_undominated(values)
+    return rows, cols
+
+
+def _submatrices(A, B, rows: Sequence[int], cols: Sequence[int]) -> tuple[tuple, tuple]:
+    return tuple(tuple(tuple(matrix[i][j] for j in cols) for i in rows) for matrix in (A, B))
+
+
+def _lift(
+    pair: tuple[tuple[Fraction, ...], tuple[Fraction, ...]],
+    rows: Sequence[int],
+    cols: Sequence[int],
+    m: int,
+    n: int,
+) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+    """A reduced game's strategy pair padded with zero probability on the removed actions."""
+    x, y = [Fraction(0)] * m, [Fraction(0)] * n
+    for i, v in zip(rows, pair[0], strict=True):
+        x[i] = v
+    for j, v in zip(cols, pair[1], strict=True):
+        y[j] = v
+    return tuple(x), tuple(y)
 
 
 def _integer_bimatrix(game: Game) -> tuple[tuple[tuple[int, ...], ...], ...]:

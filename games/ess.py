@@ -164,7 +164,36 @@ def _strictly_copositive(G: list[list[Fraction]]) -> bool:
     return True
 
 
+def _stable_supports(A: np.ndarray) -> list[list[int]]:
+    """Supports S on whose subspace {z : Σz = 0, supp z ⊆ S} the form zᵀAz is negative definite.
+
+    An ESS's support must be one (its condition (ii) for y near x inside the face; Haigh 1975),
+    and the property passes to subsets (a subspace of a negative definite subspace), so a
+    depth-first search that extends only such supports finds them all while skipping the 2^k
+    others: pure coordination or Traveler's Dilemma games have only their singletons.
+    """
+    k = A.shape[0]
+    M = A + A.T
+    found: list[list[int]] = []
+    stack = [[i] for i in reversed(range(k))]
+    while stack:
+        support = stack.pop()
+        found.append(support)
+        for j in reversed(range(support[-1] + 1, k)):
+            extended = [*support, j]
+            base, rest = extended[0], extended[1:]
+            if _negative_definite([[_form(M, base, a, b) for b in rest] for a in rest]):
+                stack.append(extended)
+    return found
+
+
 def evolutionarily_stable_strategies(game: Game) -> tuple[Strategy, ...]:
-    """All ESS of a symmetric two-player game, as exact mixed strategies; GameError otherwise."""
+    """All ESS of a symmetric two-player game, as exact mixed strategies; GameError otherwise.
+
+    Candidates are the symmetric equilibria on the supports :func:`_stable_supports` allows (an
+    ESS's support system is nonsingular, so support enumeration misses none), each then decided
+    by the exact test :func:`is_ess`.
+    """
     A = _symmetric_matrix(game)
-    return tuple(x for x in symmetric_equilibria(game) if is_ess(A, x))
+    candidates = (_exact_support_equilibrium(A, support) for support in _stable_supports(A))
+    return tuple(x for x in candidates if x is not None and is_ess(A, x))

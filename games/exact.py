@@ -15,18 +15,21 @@ import numpy as np
 
 
 def integer_matrix(exact: np.ndarray) -> np.ndarray:
-    """Positive integer matrix with the same best responses as ``exact`` (Fractions).
+    """Smallest-proportioned positive integer matrix with the same best responses as ``exact``.
 
-    Multiplies by the common denominator and adds a constant so the minimum entry is 1; both
-    are positive affine maps, which leave every player's preferences, hence every equilibrium,
-    unchanged (von Stengel 2007, §3.2: P and Q are bounded polytopes when payoffs are positive).
+    Multiplies by the common denominator, subtracts the minimum, divides by the gcd of what is
+    left and adds 1, so the minimum entry is 1: positive affine maps, which leave every player's
+    preferences, hence every equilibrium, unchanged (von Stengel 2007, §3.2: P and Q are bounded
+    polytopes when payoffs are positive). Dividing by the gcd keeps payoffs such as 3e300 and
+    5e300 at 1 and 3, within what floating point can represent.
     """
     values = [Fraction(v) for v in exact.reshape(-1)]
     scale = math.lcm(*(v.denominator for v in values)) if values else 1
-    ints = [int(v * scale) for v in values]
-    low = min(ints)
+    ints = [v.numerator * (scale // v.denominator) for v in values]
+    low = min(ints, default=0)
+    divisor = math.gcd(*(v - low for v in ints)) or 1  # constant payoffs: nothing to divide
     result = np.empty(len(ints), dtype=object)
-    result[:] = [v - low + 1 for v in ints]
+    result[:] = [(v - low) // divisor + 1 for v in ints]
     return result.reshape(exact.shape)
 
 
@@ -151,9 +154,12 @@ def singular(matrices: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     if matrices.shape[1] == 0:
         return np.zeros(count, dtype=bool)
-    as_float = matrices.astype(float)
-    log2_bound = 0.5 * np.log2(np.maximum((as_float**2).sum(axis=2), 1.0)).sum(axis=1)
-    needed = int(np.max(log2_bound) // 30) + 2
+    # log2 H <= sum over rows of (bits of the row's largest entry + log2(k)/2), in integers
+    # (bit lengths), so entries beyond float range (1e300 and up) bound exactly, never inf/NaN.
+    bits = np.frompyfunc(lambda v: abs(int(v)).bit_length(), 1, 1)(matrices).astype(np.int64)
+    k = matrices.shape[1]
+    log2_bound = bits.max(axis=2).sum(axis=1) + k * math.ceil(math.log2(k) / 2 + 1)
+    needed = int(np.max(log2_bound)) // 30 + 2
     result = np.ones(count, dtype=bool)
     undecided = np.arange(count)
     for p in _primes_below_2_31(needed):

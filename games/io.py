@@ -101,7 +101,14 @@ def save(game: Game, path: str | os.PathLike[str], format: str | None = None) ->
             f"{path}: cannot tell which format to save from the extension {path.suffix!r}; "
             "use .json or .nfg (or pass format='json' / 'nfg')"
         )
-    data = dumps(game, format).encode("utf-8")
+    try:
+        data = dumps(game, format).encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = error.object[error.start : error.end].encode("unicode_escape").decode("ascii")
+        raise GameError(
+            f"{path}: cannot save: the game's text contains {bad}, which is not a character "
+            "UTF-8 can hold (half of a UTF-16 surrogate pair)"
+        ) from None
     folder = path.parent
     if not folder.is_dir():
         raise GameError(f"{path}: cannot save, the folder {folder} does not exist")
@@ -182,7 +189,6 @@ def resolve(spec: str) -> Game:
     if find_entry(text) is not None:
         return get_game(text)
     looks_like_file = _format_of(path) is not None or os.sep in text or "/" in text
-    hint = (f" (no file {path} exists)" if looks_like_file else "") + describe_matches(
-        close_matches(text)
-    )
-    raise GameError(f"{text!r} is neither a file nor a known game{hint}")
+    hint = f" (no file {path} exists)" if looks_like_file else ""
+    matches = describe_matches(close_matches(text))
+    raise GameError(f"{text!r} is neither a file nor a known game{hint}.{matches}")

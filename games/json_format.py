@@ -55,7 +55,8 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def exact_number(value: Any) -> Fraction:
-    """A payoff or parameter read exactly: an int, a Fraction, or a string like "2/3", "-1.5e2".
+    """A payoff or parameter read exactly: an int, a float (as its shortest decimal), a Fraction,
+    or a string like "2/3", "-1.5e2".
 
     Raises GameError (the message says what is wrong, not where) for anything else, and for
     numbers no double can hold (beyond about ±1.8e308, or nonzero but below about 5e-324): the
@@ -63,12 +64,22 @@ def exact_number(value: Any) -> Fraction:
     """
     if isinstance(value, _Decimal):
         value = value.text
+    if isinstance(value, np.integer):
+        value = int(value)
+    if isinstance(value, float | np.floating) and not isinstance(value, bool):
+        if not np.isfinite(value):
+            raise GameError(f"numbers must be finite, got {value}")
+        value = repr(float(value))  # its shortest decimal, read exactly: 0.1 is 1/10
     if isinstance(value, bool) or not isinstance(value, int | Fraction | str):
         raise GameError(f'expected a number or a fraction string like "2/3", got {_kind(value)}')
     if isinstance(value, str):
         exponent = _EXPONENT_RE.search(value)
         if exponent and len(exponent[1]) > _MAX_EXPONENT_DIGITS and re.search(r"[1-9]", value):
-            raise GameError(f"{_short(value.strip())} is out of range for a payoff")
+            small = exponent[0].lstrip("eE").startswith("-")
+            raise GameError(
+                f"{_short(value.strip())} is too {'small' if small else 'large'} "
+                "(nonzero numbers must lie between about 5e-324 and 1.8e308 in size)"
+            )
         try:
             number = Fraction(value.strip())
         except (ValueError, ZeroDivisionError):
@@ -81,7 +92,7 @@ def exact_number(value: Any) -> Fraction:
     try:
         as_float = float(number)
     except OverflowError:
-        raise GameError(f"{shown} is too large (payoffs must lie within ±1.8e308)") from None
+        raise GameError(f"{shown} is too large (numbers must lie within ±1.8e308)") from None
     if as_float == 0 and number != 0:
         raise GameError(f"{shown} is too small to hold as a double (the smallest is about 5e-324)")
     return number
@@ -145,8 +156,9 @@ def game_from_dict(data: Any, where: str = "<dict>") -> Game:
     if isinstance(version, _Decimal):
         try:
             version = exact_number(version)
-        except GameError as error:
-            raise fail("version", str(error)) from None
+        except GameError:
+            message = f"expected a whole number such as {VERSION}, got {version!r}"
+            raise fail("version", message) from None
     if (
         isinstance(version, bool)
         or not isinstance(version, int | Fraction)
@@ -157,13 +169,15 @@ def game_from_dict(data: Any, where: str = "<dict>") -> Game:
         newer = " (written by a newer marl-tui; please upgrade)" if version > VERSION else ""
         raise fail(
             "version",
-            f"unsupported version {int(version)}: this marl-tui reads version {VERSION}{newer}",
+            f"unsupported version {_short(str(int(version)))}: this marl-tui reads version "
+            f"{VERSION}{newer}",
         )
     texts = {}
     for key, default in (("name", "Untitled game"), ("description", ""), ("source", "")):
         value = data.get(key, default)
         if not isinstance(value, str):
             raise fail(key, f"expected a string, got {_kind(value)}")
+        _check_encodable(value, key, fail)
         texts[key] = value
 
     payoffs = data["payoffs"]
@@ -248,8 +262,21 @@ def _labels(value: Any, field: str, fail: Any) -> list[str]:
             raise fail(f"{field}[{k}]", f"expected a non-empty string, got {_kind(label)}")
         if label in seen:
             raise fail(f"{field}[{k}]", f"{label!r} appears twice (labels must be unique)")
+        _check_encodable(label, f"{field}[{k}]", fail)
         seen.add(label)
     return list(value)
+
+
+def _check_encodable(text: str, field: str, fail: Any) -> None:
+    """Refuse an unpaired surrogate ("\\ud800" in JSON): valid JSON, but no UTF-8 file can hold it,
+    so the game could be read but never saved."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = text[error.start : error.end].encode("unicode_escape").decode("ascii")
+        raise fail(
+            field, f"contains {bad}, half of a UTF-16 surrogate pair, which is not a character"
+        ) from None
 
 
 def _infer_shape(first: Any, n_players: int, fail: Any) -> tuple[int, ...]:

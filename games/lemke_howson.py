@@ -14,7 +14,12 @@ up again: the endpoint is completely labelled, hence a Nash equilibrium (Theorem
 
 from __future__ import annotations
 
+import time
 from fractions import Fraction
+
+
+class PivotBudgetExceeded(ArithmeticError):
+    """A Lemke-Howson path ran past its pivot or time budget before reaching an equilibrium."""
 
 
 class _Tableau:
@@ -79,11 +84,17 @@ class _Tableau:
 
 
 def lemke_howson(
-    A: list[list[int]], B: list[list[int]], initial_label: int = 0
+    A: list[list[int]],
+    B: list[list[int]],
+    initial_label: int = 0,
+    max_pivots: int | None = None,
+    deadline: float | None = None,
 ) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
     """The equilibrium reached by dropping ``initial_label`` (0..m+n-1) from (0, 0).
 
-    A and B must be positive integer matrices (shift and scale the payoffs first).
+    A and B must be positive integer matrices (shift and scale the payoffs first). Paths can be
+    exponentially long (Savani & von Stengel 2006), so ``max_pivots`` and ``deadline`` (a
+    :func:`time.monotonic` instant) bound the work: past either, :class:`PivotBudgetExceeded`.
     """
     m, n = len(A), len(A[0])
     if not 0 <= initial_label < m + n:
@@ -96,7 +107,13 @@ def lemke_howson(
     q = _Tableau(q_rows, list(range(m)), list(range(m)))
     tableau, other = (p, q) if initial_label < m else (q, p)
     entering = initial_label
+    pivots = 0
     while True:
+        pivots += 1
+        if max_pivots is not None and pivots > max_pivots:
+            raise PivotBudgetExceeded(f"no equilibrium within {max_pivots} pivots")
+        if deadline is not None and time.monotonic() > deadline:
+            raise PivotBudgetExceeded(f"no equilibrium after {pivots - 1} pivots (time budget)")
         leaving = tableau.pivot(entering)
         if leaving == initial_label:
             break

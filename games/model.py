@@ -29,29 +29,49 @@ class GameError(ValueError):
 
 
 def to_fraction(value: Any, where: str = "payoff") -> Fraction:
-    """Exact value of a number or numeric string; floats read as their shortest decimal (0.1 -> 1/10)."""
+    """Exact value of a number or numeric string; floats read as their shortest decimal (0.1 -> 1/10).
+
+    Numbers no double can hold are refused: every payoff is also kept as a float.
+    """
     if isinstance(value, Fraction):
-        return value
-    if isinstance(value, bool):
+        result = value
+    elif isinstance(value, bool):
         raise GameError(f"{where}: expected a number, got {value!r}")
-    if isinstance(value, int | np.integer):
-        return Fraction(int(value))
-    if isinstance(value, str):
+    elif isinstance(value, int | np.integer):
+        result = Fraction(int(value))
+    elif isinstance(value, str):
         text = value.strip()
+        exponent = _EXPONENT.search(text)
+        if exponent and len(exponent[1].lstrip("+-0")) > 3:
+            raise GameError(f"{where}: {_short(text)} has an exponent out of range (doubles hold about 5e-324 to 1.8e308)")
         try:
             result = Fraction(text)
         except (ValueError, ZeroDivisionError):
             raise GameError(
-                f"{where}: {value!r} is not a number (expected e.g. 3, -1.5 or 2/3)"
+                f"{where}: {_short(value)!r} is not a number (expected e.g. 3, -1.5 or 2/3)"
             ) from None
-        return result
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise GameError(f"{where}: expected a number, got {_short(repr(value))}") from None
+        if not math.isfinite(number):
+            raise GameError(f"{where}: payoffs must be finite numbers, got {number}")
+        result = Fraction(repr(number))
     try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise GameError(f"{where}: expected a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise GameError(f"{where}: payoffs must be finite numbers, got {number}")
-    return Fraction(repr(number))
+        as_float = float(result)
+    except OverflowError:
+        raise GameError(f"{where}: {_short(str(result))} is too large (|x| must be below 1.8e308)") from None
+    if as_float == 0 and result != 0:
+        raise GameError(f"{where}: {_short(str(result))} is too small to hold as a double")
+    return result
+
+
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)\s*$")
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _coerce_payoffs(data: Any) -> tuple[np.ndarray, np.ndarray | None]:
@@ -67,13 +87,17 @@ def _coerce_payoffs(data: Any) -> tuple[np.ndarray, np.ndarray | None]:
         flat = raw.reshape(-1)
         if any(isinstance(v, list | tuple | np.ndarray) for v in flat):
             raise GameError("payoffs have inconsistent shapes: rows of different lengths")
+        array = None
         if flat.size and all(
             isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
             for v in flat
         ):
-            array = raw.astype(float)
-            exact = None
-        else:
+            try:
+                array = raw.astype(float)
+                exact = None
+            except OverflowError:
+                array = None  # an integer beyond float range: the exact path names it
+        if array is None:
             exact_flat = [to_fraction(v, f"payoff #{k}") for k, v in enumerate(flat)]
             exact = np.empty(len(exact_flat), dtype=object)
             exact[:] = exact_flat

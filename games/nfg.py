@@ -26,6 +26,7 @@ from pathlib import PurePath
 
 import numpy as np
 
+from games.json_format import exact_number
 from games.model import MAX_CELLS, MAX_PLAYERS, Game, GameError
 
 NUMBER = "number"
@@ -132,8 +133,13 @@ class _Lexer:
 
 @lru_cache(maxsize=4096)
 def _fraction(text: str) -> Fraction:
-    """Exact value of a number token (cached: payoff tables repeat values)."""
-    return Fraction(int(text)) if text.lstrip("+-").isdigit() else Fraction(text)
+    """Exact value of a number token (cached: payoff tables repeat values); GameError when it
+    divides by zero or lies beyond what a double holds (see :func:`exact_number`)."""
+    if text.lstrip("+-").isdigit() and len(text) < 20:
+        return Fraction(int(text))
+    if re.fullmatch(r"[+-]?\d+/0+", text):
+        raise GameError(f"{text} divides by zero")
+    return exact_number(text)
 
 
 class _Parser:
@@ -228,8 +234,8 @@ class _Parser:
         token = self.expect(NUMBER, what)
         try:
             return _fraction(token.text)
-        except ZeroDivisionError:
-            raise self.error(f"{token.text} divides by zero", token) from None
+        except GameError as error:
+            raise self.error(str(error), token) from None
 
     def payoff_body(self, n_players: int, n_cells: int) -> list[list[Fraction]]:
         total = n_players * n_cells
@@ -300,8 +306,9 @@ class _Parser:
             index = int(token.text)
             if index > len(outcomes):
                 raise self.error(
-                    f"outcome index {index} out of range: there are {len(outcomes)} outcomes "
-                    "(0 is the null outcome)",
+                    f"outcome index {index} out of range: there "
+                    + ("is 1 outcome" if len(outcomes) == 1 else f"are {len(outcomes)} outcomes")
+                    + " (0 is the null outcome)",
                     token,
                 )
             cells.append(outcomes[index - 1] if index else null)

@@ -18,6 +18,11 @@ in vectorised float batches. Floats only *select* candidates, with a tolerance t
 true vertex and label; each candidate equilibrium is then recomputed and checked in exact
 integer arithmetic, which alone decides what is reported. Systems that look singular in floats
 are decided by an exact modular rank test, never by a threshold.
+
+Floats are only trusted to select when every integer entry is at most ``FLOAT_MAX_ENTRY``:
+beyond it (payoffs 1e-300 next to 2, say) determinants over- or underflow and relative
+tolerances lose labels, so :func:`extreme_equilibria` then solves every square system exactly
+(``exact=True``): a few thousand systems a second, so for small games only (``EXACT_MAX_BASES``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, product
 from math import comb
 
 import numpy as np
@@ -38,6 +43,11 @@ TOLERANCE = 1e-9
 SINGULAR_RATIO = 1e-10
 #: Largest number of square systems solved in one numpy batch (bounds memory).
 BATCH = 40_000
+#: Largest integer payoff (after :func:`games.exact.integer_matrix`) floats may select with: a
+#: dynamic range of 1.8e19, where the Hadamard bound of an 11x11 system stays below 1e220.
+FLOAT_MAX_ENTRY = 2**64
+#: Largest C(m+n, m) solved exactly system by system (6x6: 924 per polytope, ~0.3 s).
+EXACT_MAX_BASES = 1_000
 
 
 @lru_cache(maxsize=256)
@@ -107,6 +117,27 @@ class _Polytope:
             sup, rows = bases[batch]
             self.bases.append((tuple(sup[offset].tolist()), tuple(rows[offset].tolist())))
 
+    def enumerate_exactly(self, n_labels: int) -> None:
+        """Like :meth:`enumerate`, but every square system is solved and labelled exactly
+        (Bareiss elimination over the integers), so no float ever decides or overflows."""
+        r, d = self.shape
+        by_labels: dict[frozenset[int], int] = {}
+        for k in range(1, min(r, d) + 1):
+            for sup, rows in product(combinations(range(d), k), combinations(range(r), k)):
+                vertex = self._vertex_of_basis(sup, rows)
+                if vertex is None:
+                    continue
+                # A vertex is the only point of P with its tight set: deduplicate by label set.
+                key = frozenset(vertex[2])
+                if key not in by_labels:
+                    by_labels[key] = len(self.bases)
+                    self._exact[len(self.bases)] = vertex
+                    self.bases.append((sup, rows))
+        self.labels = np.zeros((len(self.bases), n_labels), dtype=bool)
+        for index, vertex in self._exact.items():
+            if vertex is not None:
+                self.labels[index, sorted(vertex[2])] = True
+
     def _solve_batch(self, sup: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Solve C[T, K] z_K = 1 for a batch of bases; return feasible vertices and their mask."""
         r, d = self.shape
@@ -155,7 +186,13 @@ class _Polytope:
         return self._exact[index]
 
     def _exact_vertex(self, index: int) -> tuple[list[int], int, set[int]] | None:
-        sup, rows = self.bases[index]
+        return self._vertex_of_basis(*self.bases[index])
+
+    def _vertex_of_basis(
+        self, sup: tuple[int, ...], rows: tuple[int, ...]
+    ) -> tuple[list[int], int, set[int]] | None:
+        """The basic solution C[T, K] z_K = 1 exactly, with its labels; None when the system is
+        singular or the point lies outside the polytope."""
         solved = self._solve_exact(sup, rows)
         if solved is None:
             return None
@@ -184,21 +221,34 @@ class ExtremeEquilibria:
     degenerate: bool
 
 
-def extreme_equilibria(A: list[list[int]], B: list[list[int]]) -> ExtremeEquilibria:
+def floats_suffice(A: list[list[int]], B: list[list[int]]) -> bool:
+    """Whether float candidate selection is safe for positive integer matrices A, B."""
+    return max(max(map(max, A)), max(map(max, B))) <= FLOAT_MAX_ENTRY
+
+
+def extreme_equilibria(
+    A: list[list[int]], B: list[list[int]], exact: bool | None = None
+) -> ExtremeEquilibria:
     """All extreme equilibria of the bimatrix game (A, B) of *positive integers* (von Stengel §3.4).
 
     Every returned pair is exactly completely labelled, hence an equilibrium; every completely
     labelled vertex pair is returned, so the list is complete, degenerate games included.
+    ``exact``: solve every system exactly (None: exactly when not :func:`floats_suffice`).
     """
     m, n = len(A), len(A[0])
-    a = np.array(A, dtype=float)
-    b = np.array(B, dtype=float)
+    if exact is None:
+        exact = not floats_suffice(A, B)
+    a = np.array(A, dtype=float) if not exact else np.zeros((m, n))
+    b = np.array(B, dtype=float) if not exact else np.zeros((m, n))
     p = _Polytope(
         b.T.copy(), [list(col) for col in zip(*B, strict=True)], np.arange(m), m + np.arange(n)
     )
     q = _Polytope(a, [list(row) for row in A], m + np.arange(n), np.arange(m))
-    p.enumerate(m + n)
-    q.enumerate(m + n)
+    for polytope in (p, q):
+        if exact:
+            polytope.enumerate_exactly(m + n)
+        else:
+            polytope.enumerate(m + n)
     # (x, y) completely labelled <=> no label is missing from both (Theorem 3.4).
     missing = (~p.labels).astype(np.float32) @ (~q.labels).T.astype(np.float32)
     candidates = np.argwhere(missing == 0)

@@ -15,6 +15,7 @@ from pathlib import Path
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.widgets import Input
 
 from games import Game
 from marl_tui.commands_palette import binding_commands
@@ -38,8 +39,8 @@ class MarlTuiApp(App[int]):
     TITLE = "marl-tui"
     CSS_PATH = "styles/app.tcss"
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Help", key_display="?/f1", id="help"),
-        Binding("ctrl+t", "toggle_dark", "Light/dark", id="toggle-dark"),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("ctrl+t", "toggle_dark", "Light/dark", show=False, id="toggle-dark"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
@@ -109,6 +110,13 @@ class MarlTuiApp(App[int]):
         """Switch between the light and the dark built-in theme."""
         dark = self.current_theme.dark
         self.theme = LIGHT_THEME if dark else DARK_THEME
+
+    def get_key_display(self, binding: Binding) -> str:
+        """As Textual writes keys, except help: "?" types into a focused text box, so the footer
+        then advertises f1 (both keys always open help where "?" is not typed)."""
+        if binding.id == "help" and not binding.key_display:
+            return "f1" if isinstance(self.focused, Input) else "?"
+        return super().get_key_display(binding)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's commands (theme, quit, keys...) plus every described key binding."""

@@ -11,7 +11,9 @@ from fractions import Fraction
 from itertools import product
 
 import numpy as np
-from rich.console import Group, RenderableType
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -51,57 +53,127 @@ def format_dominator(dominator: Sequence[tuple[str, Fraction | float]]) -> str:
 
 
 # ----- games ---------------------------------------------------------------------------------
-def game_tables(game: Game, highlight: Iterable[Cell] = ()) -> list[Table]:
+def game_tables(game: Game, highlight: Iterable[Cell] = ()) -> list[RenderableType]:
     """The payoff matrix: rows player 1, columns player 2, cells "a, b, ...".
 
-    Games with more players get one table per joint action of players 3..n (the table's title
-    names it). Cells in ``highlight`` (e.g. pure equilibria) are bold.
+    Games with more players get one table per joint action of players 3..n (the title names
+    it). Cells in ``highlight`` (e.g. pure equilibria) are bold. Payoffs never wrap: when the
+    combined table is wider than the terminal, each player's payoffs get a table of their own,
+    which needs about a third of the width.
     """
     marked = {tuple(c) for c in highlight}
-    exact = game.exact_payoffs
-    rows, columns = game.num_actions[0], game.num_actions[1]
     slices = list(product(*(range(k) for k in game.num_actions[2:])))
-    tables = []
+    parts: list[RenderableType] = []
     for rest in slices:
         title = game.name
         if rest:
             title += " — " + ", ".join(
                 f"{game.players[p + 2]}: {game.actions[p + 2][i]}" for p, i in enumerate(rest)
             )
-        table = Table(title=title, show_lines=True)
-        table.add_column(f"{game.players[0]} \\ {game.players[1]}", style="bold")
-        for label in game.actions[1]:
-            table.add_column(label, justify="center")
-        for i in range(rows):
-            cells = []
-            for j in range(columns):
-                cell = (i, j, *rest)
-                text = ", ".join(format_number(exact[(p, *cell)]) for p in range(game.n_players))
-                cells.append(Text(text, style="bold reverse" if cell in marked else ""))
-            table.add_row(game.actions[0][i], *cells)
-        tables.append(table)
-    return tables
+        combined = [
+            (Text(title, style="italic"), _payoff_table(game, rest, range(game.n_players), marked))
+        ]
+        split = [
+            (
+                Text(f"{title} — payoffs to {game.players[p]}", style="italic"),
+                _payoff_table(game, rest, (p,), marked),
+            )
+            for p in range(game.n_players)
+        ]
+        for _, table in split:  # narrower still: no vertical rules, padding shared by neighbours
+            table.box, table.show_lines = box.SIMPLE_HEAD, False
+            table.collapse_padding, table.pad_edge = True, False
+        parts.append(_FirstThatFits([combined, split]))
+    return parts
+
+
+def _payoff_table(game: Game, rest: Cell, players: Iterable[int], marked: set[Cell]) -> Table:
+    """One slice of the payoff matrix showing ``players``' payoffs in each cell."""
+    exact = game.exact_payoffs
+    players = list(players)
+    table = Table(
+        caption=f"rows: {game.players[0]}, columns: {game.players[1]}",
+        show_lines=game.num_actions[0] <= 6,
+    )
+    rows, columns = game.num_actions[0], game.num_actions[1]
+    texts = [
+        [", ".join(format_number(exact[(p, i, j, *rest)]) for p in players) for j in range(columns)]
+        for i in range(rows)
+    ]
+    longest = max(len(label) for label in game.actions[0])
+    table.add_column("", style="bold", overflow="fold", min_width=min(longest, 12))
+    for j, label in enumerate(game.actions[1]):
+        # A payoff cell keeps its width (never wraps); long action labels wrap in the header.
+        width = max(len(texts[i][j]) for i in range(rows))
+        table.add_column(label, justify="center", min_width=width, overflow="fold")
+    for i in range(rows):
+        cells = [
+            Text(text, style="bold reverse" if (i, j, *rest) in marked else "")
+            for j, text in enumerate(texts[i])
+        ]
+        table.add_row(game.actions[0][i], *cells)
+    return table
+
+
+_UNBOUNDED = 1_000_000
+
+
+class _FirstThatFits:
+    """Renders the first of several layouts whose tables all fit the width; else the last one.
+
+    A layout is a list of (title, table) pairs; titles are printed above their tables at the
+    full width (a table's own title would wrap to the table's width) and are not measured.
+    """
+
+    def __init__(self, layouts: Sequence[Sequence[tuple[Text, Table]]]) -> None:
+        self.layouts = layouts
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        natural = options.update_width(_UNBOUNDED)  # Measurement clamps to max_width
+        chosen = self.layouts[-1]
+        for layout in self.layouts[:-1]:
+            widths = (Measurement.get(console, natural, table).maximum for _, table in layout)
+            if all(width <= options.max_width for width in widths):
+                chosen = layout
+                break
+        for title, table in chosen:
+            yield title
+            yield table
 
 
 def catalogue_table(entries: Sequence[CatalogueEntry]) -> Table:
-    """The catalogue: slug, name, players x actions (at default parameters), parameters, summary."""
-    table = Table(title=f"Game catalogue ({len(entries)} games)")
-    table.add_column("slug", style="bold cyan", no_wrap=True)
-    table.add_column("name")
-    table.add_column("players × actions", justify="center")
-    table.add_column("parameters (default)")
-    table.add_column("description")
+    """The catalogue: slug (with its parameters), players, actions, name and summary.
+
+    Laid out for an 80-column terminal: the slug, which users type, never wraps; parameters sit
+    under it, one per line; the name opens the description, which takes the remaining width.
+    """
+    table = Table(title=f"Game catalogue ({len(entries)} games)", box=box.SIMPLE_HEAD, expand=True)
+    table.add_column("game (parameters)", no_wrap=True)
+    table.add_column("players", justify="right", no_wrap=True)
+    table.add_column("actions", no_wrap=True)
+    table.add_column("description", ratio=1, min_width=24, overflow="fold")
     for entry in entries:
         game = entry.build()
-        shape = f"{game.n_players}: " + "×".join(str(k) for k in game.num_actions)
-        parameters = ", ".join(f"{k}={v}" for k, v in entry.parameters.items()) or "—"
-        table.add_row(entry.slug, entry.name, shape, parameters, _first_sentence(entry.description))
+        key = Text(entry.slug, style="bold cyan")
+        for name, default in entry.parameters.items():
+            key.append(f"\n  {name}={default}", style="dim")
+        summary = Text(entry.name, style="bold")
+        summary.append(": " + _first_sentence(entry.description))
+        actions = "×".join(str(k) for k in game.num_actions)
+        table.add_row(key, str(game.n_players), actions, summary)
+    table.caption = "Open one with `marl-tui GAME`; set parameters as GAME:name=value,name=value."
     return table
 
 
 def _first_sentence(text: str, limit: int = 90) -> str:
+    """The text's first sentence, cut after a whole word (with "…") when longer than ``limit``."""
     sentence = text.strip().split(". ")[0].rstrip(".")
-    return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "…"
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:(") + "…"
 
 
 # ----- equilibria ----------------------------------------------------------------------------

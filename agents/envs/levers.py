@@ -58,11 +58,6 @@ class LeversEnv(MultiAgentEnv):
     def spec(self) -> EnvSpec:
         return self._spec
 
-    @property
-    def unwrapped(self) -> LeversEnv:
-        """PettingZoo's ``ParallelEnv.unwrapped``: the environment itself (it wraps nothing)."""
-        return self
-
     def _observe(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         one_hots = np.zeros((self.m, self.pool), dtype=np.float32)
         one_hots[np.arange(self.m), self.ids] = 1.0

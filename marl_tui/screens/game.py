@@ -46,7 +46,7 @@ class GameScreen(Screen):
     BINDING_GROUP_TITLE = "Game"
     BINDINGS = [
         Binding("ctrl+z,u", "undo", "Undo", id="undo"),
-        Binding("ctrl+y,ctrl+r", "redo", "Redo", id="redo"),
+        Binding("ctrl+y,ctrl+r", "redo", "Redo", show=False, id="redo"),
         Binding("ctrl+s", "save", "Save", id="save"),
         Binding("S", "save_as", "Save as", show=False, id="save-as"),
         Binding("r", "add_action(0)", "Add row", show=False, id="add-row"),
@@ -72,6 +72,12 @@ class GameScreen(Screen):
         Binding("w", "open('watch')", "Watch", id="watch"),
         Binding("t", "open('tournament')", "Tournament", id="tournament"),
         Binding("escape", "back", "Back", id="back"),
+        Binding("v", "flip_analysis", "Analysis: equilibria / more", show=False,
+                id="analysis-page"),
+        Binding("pageup", "scroll_analysis(-1)", "Scroll analysis up", show=False,
+                id="analysis-up"),
+        Binding("pagedown", "scroll_analysis(1)", "Scroll analysis down", show=False,
+                id="analysis-down"),
     ]
 
     def __init__(self, game: Game, path: Path | None = None) -> None:
@@ -103,7 +109,7 @@ class GameScreen(Screen):
                 yield Static(id="status", markup=False)
             yield AnalysisPanel(id="analysis")
         yield Legend(id="legend")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#editor").display = False
@@ -188,6 +194,16 @@ class GameScreen(Screen):
         self._solving_timer = self.set_timer(SOLVING_NOTICE_DELAY, self._notice_solving)
         self.run_worker(partial(compute_analysis, game), thread=True, exclusive=True,
                         group="analysis", name=f"analyse {game.name}", exit_on_error=False)
+
+    def action_flip_analysis(self) -> None:
+        self.query_one(AnalysisPanel).flip()
+
+    def action_scroll_analysis(self, direction: int) -> None:
+        panel = self.query_one(AnalysisPanel)
+        if direction > 0:
+            panel.scroll_page_down(animate=False)
+        else:
+            panel.scroll_page_up(animate=False)
 
     def _notice_solving(self) -> None:
         self.query_one(AnalysisPanel).show_solving()

@@ -96,6 +96,16 @@ def blank_game(shape: tuple[int, ...]) -> Game:
     return Game(np.zeros((len(shape), *shape)), name="Untitled game")
 
 
+class FilterInput(Input):
+    """The filter box: it types "?" only into a filter already started, so that "?" on an empty
+    filter reaches the key bindings (help) as it does on every other screen."""
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        if character == "?" and not self.value:
+            return False
+        return super().check_consume_key(key, character)
+
+
 class PickerScreen(Screen):
     """Choose a classic game (type to filter, arrows to move, Enter to open), a file, or a blank game."""
 
@@ -106,6 +116,8 @@ class PickerScreen(Screen):
         Binding("ctrl+n", "new_game", "New game", id="new-game"),
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
+        # While the filter is empty "?" opens help, as on other screens (FilterInput lets it).
+        Binding("question_mark", "app.help", "Help (filter empty)", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
@@ -117,17 +129,23 @@ class PickerScreen(Screen):
         yield Header()
         with Horizontal(id="picker-body"):
             with Vertical(id="picker-left"):
-                yield Input(placeholder="type to filter, e.g. dilemma", id="filter")
+                yield FilterInput(placeholder="type to filter, e.g. dilemma", id="filter")
                 yield OptionList(id="games")
             with VerticalScroll(id="preview-pane"):
                 yield Static(id="preview")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = "marl-tui"
         self.sub_title = "pick a game"
         self._fill()
         self.query_one("#filter", Input).focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from a game: the old filter text is selected, so typing starts a new search.
+        box = self.query_one("#filter", Input)
+        box.focus()
+        box.select_all()
 
     def _fill(self) -> None:
         options = self.query_one("#games", OptionList)

@@ -193,7 +193,7 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
             with Vertical(id="play-right"):
                 yield VerticalScroll(id="beliefs")
                 yield DataTable(id="history", cursor_type="none", zebra_stripes=True)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._setup_history()

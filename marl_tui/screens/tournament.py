@@ -86,7 +86,7 @@ Entrants are ranked by mean payoff per round.
                 yield Button("Run", variant="primary", id="run")
             yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
         yield Static("", id="tournament-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#ranking", DataTable)

@@ -139,26 +139,27 @@ Agents learn by playing the game against each other; the dashboard updates live.
 
 | Key | Action |
 |-----|--------|
-| `space` | start / pause training |
+| `space` | run / pause training |
 | `.` | one round (single step, while paused) |
 | `r` | reset: fresh agents, counters to zero |
 | `+` / `-` | faster / slower (episodes per frame; 10 frames a second) |
-| `a` | set up: environment (this game, two-step, levers) and agents |
+| `a` | agents and environment (this game, two-step, levers) |
 | `g` | full-size reward / exploitability plot |
 | `x` | export the training log to CSV |
 | `s` | save the trained agents to a folder |
 | `escape` | back (training stops) |
 """
     BINDINGS = [
-        Binding("space", "toggle_run", "Run/Pause"),
+        # The footer fits 80 columns; plot, CSV and save are listed in help and the palette.
+        Binding("space", "toggle_run", "Run", key_display="space"),
         Binding("full_stop", "single_step", "Step", key_display="."),
         Binding("r", "reset", "Reset"),
         Binding("plus,equals_sign", "faster", "Speed", key_display="+/-"),
         Binding("minus", "slower", "Slower", show=False),
-        Binding("a", "setup", "Setup"),
-        Binding("g", "plot", "Plot"),
-        Binding("x", "export_csv", "CSV"),
-        Binding("s", "save_agents", "Save"),
+        Binding("a", "setup", "Agents"),
+        Binding("g", "plot", "Plot", show=False),
+        Binding("x", "export_csv", "Export CSV", show=False),
+        Binding("s", "save_agents", "Save agents", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -189,7 +190,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
                 yield Static("", id="counters")
                 yield JointHeatmap(id="heatmap")
         yield Static("", id="watch-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._rebuild()
@@ -438,7 +439,9 @@ Agents learn by playing the game against each other; the dashboard updates live.
         self._draw()
 
     def _draw(self) -> None:
-        names = ", ".join(self.setup.agents)
+        # Once built, the agents that really play: a team agent in slot 1 plays for everyone.
+        built = [agent.name for agent in self.agents] if self.runner is not None else []
+        names = ", ".join(built or self.setup.agents)
         env = self.game.name if self.setup.env == GAME_ENV else self.setup.env
         self.query_one("#watch-title", Static).update(
             Text.assemble(("Watch · ", "bold"), (names, "bold"), f" on {env}"))

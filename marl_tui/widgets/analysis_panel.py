@@ -1,13 +1,20 @@
-"""The live analysis beside the grid: equilibria, dominance, welfare and security levels.
+"""The live analysis beside the grid, on two pages that ``v`` switches between.
 
-``compute_analysis`` runs off the UI thread (it may call LP solvers); the panel only formats an
-:class:`games.analysis.Analysis` whose parts are already computed.
+Page 1, "Equilibria": the Nash equilibria (mixed ones as exact fractions), iterated strict
+dominance and weak dominance. Page 2, "More": welfare (Pareto, maximum, prices of anarchy and
+stability), the welfare-maximising correlated equilibrium, evolutionarily stable strategies and
+the security (maxmin) values. An 80x24 terminal fits one page, and pgup/pgdn scroll it.
+
+``compute_analysis`` runs off the UI thread and computes every part (the extras cost a few
+milliseconds next to the equilibria); the panel only formats an :class:`games.analysis.Analysis`
+whose parts are already computed, so switching pages never solves anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -17,26 +24,13 @@ from games import Game
 from marl_tui.widgets.formatting import format_entry, format_number
 from marl_tui.widgets.payoff_grid import GridMarks
 
-# The parts of the analysis the panel and the grid show; computed together in the worker.
-SHOWN_PARTS = (
-    "solution",
-    "best_responses",
-    "elimination",
-    "pareto_optimal",
-    "welfare_maximising",
-    "optimal_welfare",
-    "maxmin",
-)
-
+PAGES = ("Equilibria", "More")
 
 def compute_analysis(game: Game):
-    """The analysis of ``game`` with every shown part computed (call from a worker thread)."""
+    """The analysis of ``game`` with every part computed (call from a worker thread)."""
     from games.analysis import analyse
 
-    analysis = analyse(game)
-    for part in SHOWN_PARTS:
-        getattr(analysis, part)
-    return analysis
+    return analyse(game).compute()
 
 
 def marks_from_analysis(game: Game, analysis) -> GridMarks:
@@ -66,13 +60,16 @@ def mixed_strategy(labels: Sequence[str], probabilities: Sequence) -> str:
     return ", ".join(f"{label} {format_number(p, decimals=False)}" for label, p in support)
 
 
-def describe(game: Game, analysis) -> Text:
-    """The panel's text for an analysed game."""
+def heading(text: Text, title: str) -> None:
+    text.append(title + "\n", style="bold underline")
+
+
+def describe_equilibria(game: Game, analysis) -> Text:
+    """Page 1: Nash equilibria, iterated strict dominance, weak dominance."""
     text = Text()
     solution = analysis.solution
     count = len(solution.equilibria)
-    heading = f"Nash equilibria ({count}{'' if solution.complete else ', maybe more'})"
-    text.append(heading + "\n", style="bold underline")
+    heading(text, f"Nash equilibria ({count}{'' if solution.complete else ', maybe more'})")
     for k, eq in enumerate(solution.equilibria, start=1):
         payoffs = format_entry(eq.payoffs)
         if eq.is_pure:
@@ -94,50 +91,140 @@ def describe(game: Game, analysis) -> Text:
         )
     text.append(f"method: {solution.method}\n", style="dim")
 
-    text.append("\nStrict dominance\n", style="bold underline")
+    text.append("\n")
+    heading(text, "Strict dominance (iterated)")
     steps = analysis.elimination.steps
     for k, step in enumerate(steps, start=1):
-        by = mixed_strategy([d[0] for d in step.dominator], [d[1] for d in step.dominator])
-        text.append(f"{k}. {game.players[step.player]}: {step.label} (by {by})\n")
+        text.append(f"{k}. {game.players[step.player]}: {step.label} (by {dominator(step)})\n")
     if not steps:
-        text.append("no dominated actions\n")
+        text.append("no strictly dominated actions\n")
     elif analysis.elimination.solved:
-        survivor = tuple(kept[0] for kept in analysis.elimination.surviving)
-        text.append(f"dominance solvable: {cell_name(game, survivor)}\n")
+        text.append(f"dominance solvable: {cell_name(game, survivor(analysis.elimination))}\n")
 
-    text.append("\nWelfare\n", style="bold underline")
+    weak = [d for d in analysis.dominated if not d.strict]
+    text.append("\n")
+    heading(text, "Weak dominance")
+    for d in weak:
+        text.append(f"{game.players[d.player]}: {d.label} (by {dominator(d)})\n")
+    if not weak:
+        text.append("no weakly dominated actions\n")
+    iterated = analysis.weak_elimination
+    if iterated.solved and not analysis.elimination.solved:
+        text.append(f"iterated (order matters): {cell_name(game, survivor(iterated))}\n")
+    return text
+
+
+def describe_more(game: Game, analysis) -> Text:
+    """Page 2: welfare and its prices, the correlated equilibrium, ESS, security values."""
+    text = Text()
+    heading(text, "Welfare")
     pareto = ", ".join(cell_name(game, c) for c in analysis.pareto_optimal)
     text.append(f"Pareto-optimal: {pareto}\n")
     best = ", ".join(cell_name(game, c) for c in analysis.welfare_maximising)
     text.append(f"Max total {format_number(analysis.optimal_welfare)}: {best}\n")
+    text.append(price("Price of anarchy", analysis.price_of_anarchy, "worst"))
+    text.append(price("Price of stability", analysis.price_of_stability, "best"))
 
-    text.append("\nMaxmin (security) values\n", style="bold underline")
+    text.append("\n")
+    ce = analysis.correlated
+    heading(text, "Correlated equilibrium (max welfare)")
+    cells = [(cell, q) for cell, q in _cells(ce.distribution) if q > 0]
+    approx = "" if ce.exact else "≈ "
+    text.append(approx + ", ".join(f"{cell_name(game, cell)} {format_number(q, decimals=False)}"
+                                   for cell, q in cells) + "\n")
+    text.append(f"payoffs {format_entry(ce.payoffs)}, total {format_number(ce.welfare)}\n")
+
+    text.append("\n")
+    heading(text, "Evolutionarily stable strategies")
+    if analysis.ess is None:
+        text.append("only for symmetric two-player games\n", style="dim")
+    elif not analysis.ess:
+        text.append("none\n")
+    for strategy in analysis.ess or ():
+        text.append(f"{mixed_strategy(game.actions[0], strategy)}\n")
+
+    text.append("\n")
+    heading(text, "Maxmin (security) values")
     for p, (strategy, value) in enumerate(analysis.maxmin):
         text.append(f"{game.players[p]}: {format_number(value)}", style="bold")
         text.append(f" by {mixed_strategy(game.actions[p], strategy)}\n")
+    if analysis.zero_sum is not None:
+        text.append(f"zero-sum value (to {game.players[0]}): "
+                    f"{format_number(analysis.zero_sum.value)}\n")
     return text
 
 
+def describe(game: Game, analysis, page: int = 0) -> Text:
+    """The panel's text for an analysed game: page 0 (equilibria) or 1 (more)."""
+    return (describe_equilibria if page == 0 else describe_more)(game, analysis)
+
+
+def dominator(domination) -> str:
+    """The (possibly mixed) strategy that dominates an action: "Defect" or "A 1/2, B 1/2"."""
+    return mixed_strategy([d[0] for d in domination.dominator],
+                          [d[1] for d in domination.dominator])
+
+
+def survivor(elimination) -> tuple[int, ...]:
+    """The one joint action left by a dominance-solvable elimination."""
+    return tuple(kept[0] for kept in elimination.surviving)
+
+
+def price(name: str, ratio, which: str) -> str:
+    """ "Price of anarchy 9/4 (3 / worst eq. 4/3)", or why it is undefined."""
+    if ratio.value is None:
+        return f"{name}: n/a ({ratio.reason})\n"
+    return (f"{name} {format_number(ratio.value)} ({format_number(ratio.optimum)} / "
+            f"{which} eq. {format_number(ratio.equilibrium_welfare)})\n")
+
+
+def _cells(distribution):
+    """(joint action, probability) for every cell of a distribution over joint actions."""
+    for cell in np.ndindex(distribution.shape):
+        yield cell, distribution[cell]
+
+
 class AnalysisPanel(VerticalScroll, can_focus=False):
-    """Shows the latest analysis; the game screen calls ``show`` or ``show_solving``."""
+    """Shows the latest analysis on one of two pages; the game screen calls ``show``,
+    ``show_solving`` and ``flip`` (the ``v`` key)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.page = 0
+        self._shown: tuple[Game, object, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="analysis-text")
 
     def show(self, game: Game, analysis, error: str | None = None) -> None:
-        """Display ``analysis`` of ``game``, or the reason there is none."""
+        """Display ``analysis`` of ``game`` on the current page, or the reason there is none."""
+        self._shown = (game, analysis, error)
         self.remove_class("solving")
-        self.border_subtitle = ""
+        self._subtitle()
         body = self.query_one("#analysis-text", Static)
         if error is not None:
             body.update(Text(f"✗ Analysis failed: {error}", style="bold"))
             return
-        body.update(describe(game, analysis))
+        body.update(describe(game, analysis, self.page))
+
+    def flip(self) -> None:
+        """Switch to the other page (redrawn from the analysis already computed)."""
+        self.page = 1 - self.page
+        self.border_title = f"Analysis: {PAGES[self.page]}"
+        self.scroll_home(animate=False)
+        if self._shown is not None:
+            self.show(*self._shown)
+        else:
+            self._subtitle()
 
     def show_solving(self) -> None:
         """Mark the shown analysis as out of date while a slow solve runs."""
         self.add_class("solving")
         self.border_subtitle = "solving…"
 
+    def _subtitle(self) -> None:
+        self.border_subtitle = f"v: {PAGES[1 - self.page].lower()}"
+
     def on_mount(self) -> None:
-        self.border_title = "Analysis"
+        self.border_title = f"Analysis: {PAGES[self.page]}"
+        self._subtitle()

@@ -9,12 +9,27 @@ from marl_tui.widgets.payoff_grid import EQUILIBRIUM_MARK, PARETO_MARK, WELFARE_
 
 MARKS = (
     ("underlined", "best response", "underlined payoff: that player's best response to the others"),
-    (EQUILIBRIUM_MARK, "Nash eq.", "highlighted cell: a pure Nash equilibrium"),
+    (EQUILIBRIUM_MARK, "Nash eq.", "starred (and, in colour, shaded) cell: a pure Nash equilibrium"),
     (PARETO_MARK, "Pareto", "Pareto-optimal: nobody can gain without someone losing"),
     (WELFARE_MARK, "max welfare", "maximises the total payoff (utilitarian welfare)"),
-    ("dim", "dominated", "dimmed action: removed by iterated strict dominance"),
+    ("dim", "dominated", "struck-through action: removed by iterated strict dominance"),
 )
 """Each mark, its short legend text and its full meaning (for the help screen)."""
+
+
+ANALYSIS_TERMS = (
+    ("pure / mixed", "an equilibrium in actions / in probabilities (exact fractions; ≈ numeric)"),
+    ("dominance", "strict: worse against everything the others do; weak: never better, "
+                  "sometimes worse"),
+    ("price of anarchy", "maximum total payoff / total at the worst equilibrium (of stability: "
+                         "at the best)"),
+    ("correlated eq.", "a joint recommendation nobody gains by disobeying; the one shown "
+                       "maximises the total payoff"),
+    ("ESS", "evolutionarily stable: a population playing it resists rare mutants"),
+    ("maxmin", "the payoff a player can guarantee, whatever the others do"),
+    ("v, pgup/pgdn", "switch the analysis page (equilibria / more), scroll it"),
+)
+"""The analysis panel's terms and keys, explained on the help screen."""
 
 
 class Legend(Static):

@@ -35,7 +35,7 @@ class PlotScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         yield Label(self.plot_title)
         yield PlotextPlot()
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         plt = self.query_one(PlotextPlot).plt

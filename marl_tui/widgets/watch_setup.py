@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Select
+from textual.widgets import Button, Footer, Label, Select
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,10 @@ class WatchSetupModal(ModalScreen[WatchSetup | None]):
     WatchSetupModal Horizontal { height: auto; }
     WatchSetupModal Horizontal > Label { width: 14; padding: 1 0 0 0; }
     WatchSetupModal Horizontal > Select { width: 1fr; }
+    WatchSetupModal .setup-hint { width: 1fr; color: $text-muted; }
     WatchSetupModal #setup-buttons { align-horizontal: right; }
     """
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "apply", "Apply")]
+    BINDINGS = [Binding("ctrl+s", "apply", "Apply"), Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, current: WatchSetup, envs: dict[str, int], names: Sequence[str]) -> None:
         super().__init__()
@@ -49,7 +50,11 @@ class WatchSetupModal(ModalScreen[WatchSetup | None]):
     def compose(self) -> ComposeResult:
         slots = max(self.envs.values())
         with VerticalScroll():
-            yield Label("Watch: environment and agents (tab moves, enter opens a list)")
+            yield Label("Watch: environment and agents", classes="dialog-title")
+            yield Label("tab/shift+tab move; enter opens a list, type a name's first letters, "
+                        "enter picks; ctrl+s applies, escape cancels. A team agent (qmix, "
+                        "maddpg…) chosen for Player 1 plays for every player.",
+                        classes="setup-hint")
             with Horizontal():
                 yield Label("Environment")
                 yield Select(((label, label) for label in self.envs), value=self.current.env,
@@ -63,9 +68,12 @@ class WatchSetupModal(ModalScreen[WatchSetup | None]):
             with Horizontal(id="setup-buttons"):
                 yield Button("Apply", variant="primary", id="setup-apply")
                 yield Button("Cancel", id="setup-cancel")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._show_slots(self.current.env)
+        # Changing the agents is the usual reason to come here: start on Player 1.
+        self.query_one("#setup-agent-0", Select).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "setup-env":

@@ -10,8 +10,8 @@ Measured greedy team reward (CPU, one thread, this training loop):
 - CommNet, 12k episodes: seeds 0-3 -> 0.988, 0.985, 0.960, 0.915 (the test uses seed 0).
 - TarMAC, 20k episodes: seeds 0-3 -> 0.879, 0.871, 0.916, 0.917 (the test uses seed 3); TarMAC
   plateaus near 0.9 on this budget (seed 0 at 30k: 0.896), CommNet goes on to 0.99.
-- Messages zeroed, 10k episodes (seed 0): both stay at or below the 0.778 cap (measured 0.65-0.68
-  for CommNet and TarMAC; longer runs do not change this, e.g. 0.54-0.68 at 20k).
+- Messages zeroed, 10k episodes (seed 0): CommNet 0.538, TarMAC 0.778 - exactly the cap: it
+  found a balanced identity -> lever map, the best a silent team can do.
 The ablation is checked against the exact cap (it cannot exceed it in expectation, so a leak of
 any message would show), and against the 0.9 that communication reaches.
 """

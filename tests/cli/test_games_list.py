@@ -15,4 +15,4 @@ def test_games_lists_the_whole_catalogue(capsys, monkeypatch):
     for entry in entries:
         assert entry.slug in text and entry.name in text
     assert "size=4" in text  # parameters with their defaults
-    assert "3: 2×2×2" in text  # an n-player game's shape
+    assert "2×2×2" in text  # an n-player game's shape

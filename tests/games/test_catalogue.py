@@ -225,7 +225,7 @@ def test_unknown_game_names_close_matches():
         ("travelers-dilemma", {"sise": 5}, r"no parameter 'sise'.*Did you mean 'size'"),
         ("prisoners-dilemma", {"size": 5}, "has no parameters"),
         ("travelers-dilemma:size=2.5", {}, "must be a whole number, got 2.5"),
-        ("travelers-dilemma:size=abc", {}, "not a number"),
+        ("travelers-dilemma:size=abc", {}, "expected a number"),
         ("travelers-dilemma:size=1", {}, "at least 2"),
         ("travelers-dilemma:size", {}, "name=value"),
         ("travelers-dilemma:size=3,size=4", {}, "given twice"),
