@@ -9,6 +9,8 @@ learns from the whole joint transition, keeping what it is allowed to see.
 from __future__ import annotations
 
 import json
+import math
+import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -80,6 +82,13 @@ class Agent(ABC):
                 f"{self.name}: unknown hyper-parameter(s) {sorted(unknown)}; "
                 f"known: {sorted(self.defaults)}"
             )
+        for key, value in hyperparameters.items():
+            default = self.defaults[key]
+            problem = _type_problem(default, value)
+            if problem:
+                raise ValueError(f"{self.name}: hyper-parameter {key} {problem}, got {value!r}")
+            if isinstance(default, numbers.Integral) and not isinstance(default, bool):
+                hyperparameters[key] = int(value)  # 32.0 from JSON -> 32
         self.spec = spec
         self.players = tuple(players)
         self.seed = seed
@@ -134,6 +143,25 @@ class Agent(ABC):
 
     def load_state(self, directory: Path) -> None:
         """Read what :meth:`save_state` wrote."""
+
+
+def _type_problem(default: Any, value: Any) -> str | None:
+    """Why ``value`` cannot replace a numeric or boolean ``default`` (``None``: it can).
+
+    Hyper-parameters arrive from the command line and the app as JSON values, so a typo such as
+    ``lr=[0.1]`` or ``lr=fast`` is caught here, by name, rather than as a TypeError deep inside an
+    update. Defaults of other types (``None``, strings with special values) are the agent's to check.
+    """
+    if isinstance(default, bool):
+        return None if isinstance(value, bool | np.bool_) else "must be true or false"
+    if isinstance(default, numbers.Real):
+        if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+            return "must be a number"
+        if not math.isfinite(float(value)):
+            return "must be finite"
+        if isinstance(default, numbers.Integral) and float(value) != int(value):
+            return "must be a whole number"
+    return None
 
 
 def _jsonable(value: Any) -> Any:

@@ -74,6 +74,7 @@ class CommunicationAgent(Agent):
         "comm_steps": 2,  # K: rounds of communication before acting
         "communicate": True,  # False zeroes all messages (the ablation)
         "lr": 0.01,  # Adam step size
+        "beta2": 0.99,  # Adam's second-moment decay; on levers 0.99 beat torch's 0.999
         "batch_episodes": 32,  # episodes per REINFORCE update
         "gamma": 1.0,  # discount of the return R(t)
         "baseline_weight": 0.03,  # alpha: weight of the baseline's squared error
@@ -103,7 +104,9 @@ class CommunicationAgent(Agent):
             if seed is not None:
                 torch.manual_seed(seed)
             self.network = self.build_network(self.obs_dim, self.max_actions).to(self.device)
-        self.optimizer = torch.optim.Adam(self.parameter_groups(), lr=float(self.hp["lr"]))
+        self.optimizer = torch.optim.Adam(
+            self.parameter_groups(), lr=float(self.hp["lr"]), betas=(0.9, float(self.hp["beta2"]))
+        )
         invalid = np.arange(self.max_actions)[None, :] >= self.n_actions[:, None]
         self.action_mask = torch.as_tensor(invalid, device=self.device)
         self.updates = 0

@@ -36,6 +36,10 @@ class IQL(Agent):
         self.gamma = float(self.hp["gamma"])
         if not 0.0 <= self.epsilon <= 1.0:
             raise ValueError(f"iql: epsilon must be in [0, 1], got {self.epsilon}")
+        if self.lr < 0:
+            raise ValueError(f"iql: lr must be >= 0, got {self.lr}")
+        if not 0.0 <= self.gamma <= 1.0:
+            raise ValueError(f"iql: gamma must be in [0, 1], got {self.gamma}")
         stateful = self.hp["stateful"]
         self.stateful = [
             spec.obs_dims[p] > 0 if stateful is None else bool(stateful) for p in self.players

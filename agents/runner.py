@@ -183,6 +183,7 @@ class Runner:
         self.episode = 0
         self.rounds = 0
         self.stopped: str | None = None
+        self._interrupt = False
         self._needs_reset = True
         self._seeded = False
         self._obs: tuple[np.ndarray, ...] = ()
@@ -243,18 +244,31 @@ class Runner:
         return RoundResult(tuple(joint), tuple(float(r) for r in rewards), decisions, bool(done))
 
     def run(self, episodes: int) -> pd.DataFrame:
-        """Advance ``episodes`` whole episodes (finishing a started one first); their log rows."""
+        """Advance ``episodes`` whole episodes (finishing a started one first); their log rows.
+
+        Returns early, between two rounds, after :meth:`interrupt` (the rows of the episodes
+        finished so far; an unfinished episode continues on the next call).
+        """
         if episodes < 0:
             raise ValueError(f"episodes must be >= 0, got {episodes}")
         collected: list[dict[str, float]] = []
         self._collect = collected
         target = self.episode + episodes
         try:
-            while self.episode < target and not self.stopped:
+            while self.episode < target and not self.stopped and not self._interrupt:
                 self.step()
         finally:
             self._collect = None
+            self._interrupt = False
         return pd.DataFrame(collected)
+
+    def interrupt(self) -> None:
+        """Make the current (or next) :meth:`run` return after the round in progress.
+
+        Safe to call from a signal handler (it only sets a flag), so Ctrl-C can stop a long run
+        between rounds, with every agent in a consistent state, instead of inside an update.
+        """
+        self._interrupt = True
 
     # ----- episodes ---------------------------------------------------------------------------
     def _begin_episode(self) -> None:

@@ -157,7 +157,10 @@ class FixedMixed(Scripted):
                 value = [float(v) for v in value.replace(";", ",").split(",") if v.strip()]
             except ValueError:
                 raise ValueError(f"{self.name}: strategy {value!r} is not a list of numbers") from None
-        mix = np.asarray(value, dtype=float).ravel()
+        try:
+            mix = np.asarray(value, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.name}: strategy {value!r} is not a list of numbers") from None
         if len(mix) != n:
             raise ValueError(f"{self.name}: strategy has {len(mix)} entries for {n} actions")
         if np.any(mix < 0) or not np.isclose(mix.sum(), 1.0, atol=1e-6):

@@ -66,7 +66,9 @@ class SelfPlay(Agent):
     defaults: ClassVar[dict[str, Any]] = {
         "mode": "fictitious",  # "fictitious": opponent drawn from the pool; "naive": latest only
         "hidden": 32,  # width of the Q-network's hidden layer
-        "lr": 0.003,  # Adam step size
+        # Adam step size: large, so Q keeps up with the moving average it estimates (tracking lag,
+        # not jitter, is what keeps the average strategy from equilibrium)
+        "lr": 0.03,
         "gamma": 0.0,  # discount (0: best response to the stage game, the repeated-game default)
         # learn every action's value from the stage game's payoffs against the opponent's
         # realised action (as Hedge does); "auto": when there is a stage game and gamma is 0

@@ -14,12 +14,12 @@ round has its own weights, and queries start at zero so attention starts uniform
 mean) and sharpens only where that pays.
 
 Attention is learned on a slower time scale: signatures and queries take Adam steps of
-``attention_lr * lr``. The score ``q_i . k_j`` is a product of two learned maps, so at the full
-step size it sharpens within a few hundred updates, before the values carry anything worth
-selecting; the receivers then hear one sender instead of the team and training stalls or
-collapses. On lever pulling (m = 5, pool = 10, 12k episodes, seeds 0-3) the full step size gave
-0.84, 0.68, 0.20, 0.88 greedy team reward; a tenth of it 0.96 on every seed, as good as frozen
-uniform attention. Trained end to end by REINFORCE with a baseline (:mod:`agents.communication`).
+``attention_lr * lr``. The score ``q_i . k_j`` is a product of two learned maps, so it moves fast
+at the full step size, and attention can commit to a few senders before the values carry anything
+worth selecting. On lever pulling (m = 5, pool = 10, lr 0.01, 12k episodes, seeds 0-3, batched
+training) the full step size gave 0.84, 0.68, 0.20, 0.88 greedy team reward; a tenth of it 0.96,
+0.96, 0.96, 0.95, as good as attention frozen uniform. Trained end to end by REINFORCE with a
+baseline (:mod:`agents.communication`).
 """
 
 from __future__ import annotations
@@ -85,6 +85,10 @@ class TarMAC(CommunicationAgent):
         attention = [*network.signature.parameters(), *network.query.parameters()]
         chosen = {id(p) for p in attention}
         rest = [p for p in network.parameters() if id(p) not in chosen]
+        if float(self.hp["attention_lr"]) < 0:
+            raise ValueError(
+                f"{self.name}: attention_lr must be >= 0, got {self.hp['attention_lr']}"
+            )
         slow = float(self.hp["attention_lr"]) * float(self.hp["lr"])
         return [{"params": rest}, {"params": attention, "lr": slow}]
 

@@ -38,6 +38,11 @@ class WoLFPHC(Agent):
         self.delta_win = float(self.hp["delta_win"])
         self.delta_lose = float(self.hp["delta_lose"])
         self.epsilon = float(self.hp["epsilon"])
+        if self.alpha < 0:
+            raise ValueError(f"wolf-phc: alpha must be >= 0, got {self.alpha}")
+        for key, value in (("gamma", self.gamma), ("epsilon", self.epsilon)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"wolf-phc: {key} must be in [0, 1], got {value}")
         if not 0 < self.delta_win < self.delta_lose:
             raise ValueError("wolf-phc: need 0 < delta_win < delta_lose (learn fast when losing)")
         # Per controlled player: observation key -> arrays Q, π, π̄ and the visit count C.

@@ -4,8 +4,9 @@ The reference is written the way the course notebook writes QMIX: one network pe
 Python loop over agents in every forward pass, four separate hypernetwork layers, Adam with
 default settings, a soft target update looping over parameters, batches built per agent from
 numpy. Ours (agents.qmix.QMIX.update) shares one agent network across agents (agent-id input,
-one call for all agents), runs the hypernetworks as one layer, uses fused Adam and hard target
-copies, and samples replay with one index per field.
+one call for all agents, ids stored with the observations in replay), runs the hypernetworks as one
+layer, uses Adam written as seven in-place ops on one flat parameter tensor, hard target
+copies, and samples replay with one index into one packed table.
 
 Both run the same sizes (batch 32, the two-step game's observation and state width 3, 2 actions,
 agent hidden 64, mixing embed 32) on the same transitions, in the same process, interleaved,

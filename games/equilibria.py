@@ -29,7 +29,7 @@ from games.exact import integer_matrix
 from games.model import Game, GameError
 from games.pure import pure_equilibria
 from games.reduction import strictly_undominated
-from games.support_enumeration import numeric_equilibria
+from games.support_enumeration import search_supports
 from games.vertex_enumeration import (
     EXACT_MAX_BASES,
     ExtremeEquilibria,
@@ -59,6 +59,8 @@ REDUCE_ABOVE = 20_000
 LH_SECONDS = 2.0
 #: Lemke-Howson's pivot budget for one path (one initial label).
 LH_MAX_PIVOTS = 20_000
+#: Numeric support enumeration's wall-clock budget for one solve (seconds).
+SUPPORT_SECONDS = 1.0
 #: Default numeric tolerance for n-player equilibria, relative to the payoff range.
 NUMERIC_TOLERANCE = 1e-9
 
@@ -109,6 +111,7 @@ def solve(
     seed: int = 0,
     lh_seconds: float = LH_SECONDS,
     lh_max_pivots: int = LH_MAX_PIVOTS,
+    support_seconds: float = SUPPORT_SECONDS,
 ) -> Solution:
     """Nash equilibria of ``game``.
 
@@ -118,7 +121,8 @@ def solve(
     support enumeration for n players), "enumeration", "lemke-howson" (two players) or
     "support" (numeric, any number of players). ``lh_seconds`` and ``lh_max_pivots`` bound
     Lemke-Howson (labels whose path runs out are skipped and the method says how many ran).
-    ``tol``, ``starts`` and ``seed`` tune the numeric support enumeration.
+    ``tol``, ``starts`` and ``seed`` tune the numeric support enumeration, which stops after
+    ``support_seconds`` (the method then says how many support profiles it searched).
     """
     methods = ("auto", "enumeration", "lemke-howson", "support")
     if method not in methods:
@@ -128,7 +132,7 @@ def solve(
         raise GameError(f"{method} needs a two-player game; {game.name!r} has {game.n_players}")
     pure = tuple(pure_equilibria(game))
     if method == "support" or not two:
-        return _solve_numeric(game, pure, tol, starts, seed)
+        return _solve_numeric(game, pure, tol, starts, seed, support_seconds)
     A, B = _integer_bimatrix(game)
     m, n = game.num_actions
     rows, cols = range(m), range(n)
@@ -290,11 +294,22 @@ def _exact_equilibrium(game: Game, strategies: Sequence[Sequence[Fraction]]) -> 
 
 
 def _pure_equilibrium(game: Game, cell: tuple[int, ...]) -> Equilibrium:
+    """Wrap a pure equilibrium after verifying it exactly along each player's own axis (the
+    deviations of a pure profile), which costs O(Σ a_p) rather than a full tensor contraction."""
+    exact = game.exact_payoffs
+    payoffs = []
+    for p in range(game.n_players):
+        line = list(cell)
+        line[p] = slice(None)
+        current = exact[(p, *cell)]
+        if max(exact[(p, *line)]) != current:
+            raise ArithmeticError(f"solver returned a non-equilibrium joint action {cell}")
+        payoffs.append(Fraction(current))
     strategies = tuple(
         tuple(Fraction(int(i == a)) for i in range(k))
         for a, k in zip(cell, game.num_actions, strict=True)
     )
-    return _exact_equilibrium(game, strategies)
+    return Equilibrium(strategies, tuple(payoffs), exact=True)
 
 
 def _joint_action(equilibrium: Equilibrium) -> tuple[int, ...] | None:
@@ -302,17 +317,33 @@ def _joint_action(equilibrium: Equilibrium) -> tuple[int, ...] | None:
 
 
 def _solve_numeric(
-    game: Game, pure: tuple[tuple[int, ...], ...], tol: float, starts: int, seed: int
+    game: Game,
+    pure: tuple[tuple[int, ...], ...],
+    tol: float,
+    starts: int,
+    seed: int,
+    seconds: float,
 ) -> Solution:
     """Exact pure equilibria plus verified numeric mixed ones (n players)."""
     equilibria = [_pure_equilibrium(game, cell) for cell in pure]
-    spread = float(np.ptp(game.payoffs)) or 1.0
+    spread = (float(game.payoffs.max()) - float(game.payoffs.min())) or 1.0
     tolerance = tol * spread
-    for strategies in numeric_equilibria(game, tol=tol, starts=starts, seed=seed):
+    search = search_supports(
+        game, tol=tol, starts=starts, seed=seed, deadline=time.monotonic() + seconds
+    )
+    found: list[np.ndarray] = [np.concatenate(e.as_arrays()) for e in equilibria]
+    for raw in search.equilibria:
+        # Probabilities within round-off of 0 are 0: such a profile may be a pure one already listed.
+        strategies = [np.where(np.asarray(s) > tol, s, 0.0) for s in raw]
+        strategies = [s / s.sum() for s in strategies]
+        flat = np.concatenate(strategies)
+        if any(np.abs(flat - other).max() <= 1e-6 for other in found):
+            continue
         if any(len(np.flatnonzero(s > 0)) > 1 for s in strategies):
             gains = deviation_gains(game, strategies)
             if gains.max() > tolerance:
                 continue
+            found.append(flat)
             equilibria.append(
                 Equilibrium(
                     tuple(tuple(float(v) for v in s) for s in strategies),
@@ -326,7 +357,10 @@ def _solve_numeric(
         pure,
         None,
         False,
-        "support enumeration (numeric)",
+        "support enumeration (numeric)"
+        if search.searched == search.profiles
+        else f"support enumeration (numeric; {search.searched} of {search.profiles} support"
+        " profiles within the time budget)",
     )
 
 

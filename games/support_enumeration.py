@@ -15,24 +15,37 @@ are numeric equilibria: floats, exact=False, and possibly not all of them.
 
 from __future__ import annotations
 
-from itertools import combinations, product
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import combinations, islice, product
 
 import numpy as np
 from scipy.optimize import root
 
 from games.deviation import action_values
-from games.model import Game
+from games.model import Game, GameError
 
 
-def support_profiles(num_actions: tuple[int, ...]) -> list[tuple[tuple[int, ...], ...]]:
-    """Every profile of nonempty supports with at least one mixing player, small supports first."""
-    per_player = [
-        [s for size in range(1, a + 1) for s in combinations(range(a), size)] for a in num_actions
-    ]
-    profiles = [p for p in product(*per_player) if any(len(s) > 1 for s in p)]
-    # PNS order: smaller total support first, then more balanced (smaller spread of sizes).
-    profiles.sort(key=lambda p: (sum(map(len, p)), max(map(len, p)) - min(map(len, p))))
-    return profiles
+def support_profiles(num_actions: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], ...]]:
+    """Every profile of nonempty supports with at least one mixing player, small supports first.
+
+    PNS order: smaller total support first, then more balanced (smaller spread of sizes).
+    Generated lazily, size profile by size profile: 12 two-action players have 3^12 profiles,
+    and a bounded search reads only the first few thousand.
+    """
+    sizes = sorted(
+        product(*(range(1, a + 1) for a in num_actions)),
+        key=lambda k: (sum(k), max(k) - min(k)),
+    )
+    for size_profile in sizes:
+        if max(size_profile) < 2:
+            continue
+        per_player = [
+            combinations(range(a), k) for a, k in zip(num_actions, size_profile, strict=True)
+        ]
+        yield from product(*per_player)
 
 
 def conditionally_dominated(payoffs: np.ndarray, supports: tuple[tuple[int, ...], ...]) -> bool:
@@ -73,6 +86,15 @@ def _indifference(theta, payoffs, supports, num_actions) -> np.ndarray:
     return np.asarray(residuals)
 
 
+@dataclass(frozen=True)
+class SupportSearch:
+    """Equilibria found, and how many of the support profiles were searched before stopping."""
+
+    equilibria: list[list[np.ndarray]]
+    searched: int
+    profiles: int
+
+
 def numeric_equilibria(
     game: Game,
     tol: float = 1e-9,
@@ -85,13 +107,35 @@ def numeric_equilibria(
     ``tol`` is relative to the payoff range: a result is kept when no player gains more than
     ``tol * range`` by deviating. Results are deduplicated.
     """
+    return search_supports(game, tol, starts, max_profiles, seed).equilibria
+
+
+def search_supports(
+    game: Game,
+    tol: float = 1e-9,
+    starts: int = 4,
+    max_profiles: int = 20_000,
+    seed: int = 0,
+    deadline: float | None = None,
+) -> SupportSearch:
+    """:func:`numeric_equilibria`, stopping at ``deadline`` (a :func:`time.monotonic` instant):
+    the number of profiles grows as 3^n for n two-action players, so the search is bounded."""
     payoffs = game.payoffs
     num_actions = game.num_actions
-    spread = float(np.ptp(payoffs)) or 1.0
+    spread = float(payoffs.max()) - float(payoffs.min())  # inf, not a warning, on overflow
+    if not np.isfinite(spread):
+        raise GameError(
+            "payoffs span more than floating point can represent; support enumeration is numeric"
+        )
+    spread = spread or 1.0
     scaled = (payoffs - payoffs.min()) / spread
     rng = np.random.default_rng(seed)
     found: list[list[np.ndarray]] = []
-    for supports in support_profiles(num_actions)[:max_profiles]:
+    total = min(max_profiles, _profile_count(num_actions))
+    profiles = islice(support_profiles(num_actions), total)
+    for searched, supports in enumerate(profiles):
+        if deadline is not None and time.monotonic() > deadline:
+            return SupportSearch(found, searched, total)
         if conditionally_dominated(scaled, supports):
             continue
         for theta0 in _starting_points(supports, starts, rng):
@@ -109,7 +153,12 @@ def numeric_equilibria(
                 # The root lies on a continuum of equilibria (degenerate game): one point of it
                 # is reported, rather than wherever other starting points happen to land.
                 break
-    return found
+    return SupportSearch(found, total, total)
+
+
+def _profile_count(num_actions: tuple[int, ...]) -> int:
+    """Number of support profiles with a mixing player: Π(2^a - 1) minus the pure ones."""
+    return math.prod(2**a - 1 for a in num_actions) - math.prod(num_actions)
 
 
 def _singular_jacobian(theta: np.ndarray, args: tuple) -> bool:

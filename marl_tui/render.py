@@ -201,7 +201,7 @@ def equilibria_table(game: Game, solution) -> Table:
 def degeneracy_note(solution) -> Text:
     """What the solver's degenerate flag means for the equilibria listed."""
     if solution.degenerate is None:
-        return Text("Degeneracy: not determined for this game (only decided for two players).")
+        return Text(f"Degeneracy: not determined ({solution.method}).")
     if solution.degenerate:
         return Text(
             "Degenerate game: some mixed strategy has more pure best responses than its support "

@@ -1,6 +1,6 @@
 """Check that every deep agent trains on CUDA: parameters live on the GPU and learning still works.
 
-Run on a machine with a GPU: ``python scripts/cuda_check.py``. Prints one row per agent with the device its
+Run on a machine with a GPU: ``python scripts/cuda_check.py [AGENT ...]``. Prints one row per agent with the device its
 parameters are on, episodes per second on CUDA and on CPU, and what it learned. Exits non-zero on failure.
 """
 
@@ -40,11 +40,13 @@ def train(name: str, env_spec: str, episodes: int, hp: dict, device: str):
     return runner, agents, devices, episodes / elapsed
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
     print(f"torch {torch.__version__}, CUDA available: {torch.cuda.is_available()}",
           torch.cuda.get_device_name(0) if torch.cuda.is_available() else "")
     failures = 0
     for name, env_spec, episodes, hp in CHECKS:
+        if names and name not in names:
+            continue
         try:
             runner, agents, devices, cuda_rate = train(name, env_spec, episodes, hp, "cuda")
             _, _, _, cpu_rate = train(name, env_spec, episodes, hp, "cpu")
@@ -65,4 +67,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ import numpy as np
 
 #: Exit code of a run stopped because a loss diverged (bad input is 2, see marl_tui.cli).
 EXIT_DIVERGED = 1
+#: Exit code after Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +59,15 @@ def parse_hyperparameters(items: list[str]) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Train, summarise, save; Ctrl-C outside the training loop (or twice) exits cleanly too."""
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("marl-tui train: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(args: argparse.Namespace) -> int:
     from marl_tui.cli import CommandError
 
     if args.episodes < 0:
@@ -68,33 +80,72 @@ def run(args: argparse.Namespace) -> int:
     from agents.envs import make_env
     from agents.runner import Runner, make_agents
 
+    if "human" in (args.algo, args.vs):
+        raise CommandError("the human agent plays in the app, not in headless training")
     try:
         env = make_env(args.game, history=args.history, rounds=args.rounds)
         agents = make_agents(env.spec, args.algo, vs=args.vs, seed=args.seed, hp=hp)
         runner = Runner(env, agents, seed=args.seed)
     except ValueError as error:  # GameError is a ValueError
         raise CommandError(str(error)) from None
-    if any(agent.name == "human" for agent in agents):
-        raise CommandError("the human agent plays in the app, not in headless training")
-    last_rewards = _train(runner, args)
+    _prepare_outputs(args)  # before training: a bad path must not cost the run
+    last_rewards, interrupted = _train(runner, args)
     summary = build_summary(runner, args, last_rewards)
+    summary["interrupted"] = interrupted
     if args.save is not None:
-        for i, agent in enumerate(runner.agents):
-            agent.save(args.save / f"agent_{i}")
+        try:
+            for i, agent in enumerate(runner.agents):
+                agent.save(args.save / f"agent_{i}")
+        except OSError as error:
+            raise CommandError(f"--save {args.save}: {_os_reason(error)}") from None
     if args.json:
-        print(json.dumps(summary, default=_jsonable))
+        print(json.dumps(finite_or_null(summary), default=_jsonable, allow_nan=False))
     else:
         from rich.console import Console
 
         Console().print(summary_table(runner, summary))
+    if interrupted:
+        print(f"marl-tui train: interrupted after {runner.episode} of {args.episodes} episodes",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
     if runner.stopped:
         print(f"marl-tui train: {runner.stopped}", file=sys.stderr)
         return EXIT_DIVERGED
     return 0
 
 
-def _train(runner, args: argparse.Namespace) -> list[float]:
-    """Run all episodes in chunks (progress, CSV streaming); mean rewards over the last 10%."""
+def _prepare_outputs(args: argparse.Namespace) -> None:
+    """Create the --csv file and the --save folder (and their parents) up front, or refuse."""
+    from marl_tui.cli import CommandError
+
+    for option, path, is_dir in (("--csv", args.csv, False), ("--save", args.save, True)):
+        if path is None:
+            continue
+        try:
+            if is_dir:
+                path.mkdir(parents=True, exist_ok=True)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("")  # the header comes with the first rows
+        except OSError as error:
+            raise CommandError(f"{option} {path}: {_os_reason(error)}") from None
+
+
+def _os_reason(error: OSError) -> str:
+    """``[Errno 13] Permission denied: 'x'`` -> ``permission denied``."""
+    reason = error.strerror or str(error)
+    return reason[:1].lower() + reason[1:]
+
+
+def _train(runner, args: argparse.Namespace) -> tuple[list[float], bool]:
+    """Run all episodes in chunks (progress, CSV streaming).
+
+    Returns the mean rewards over the last 10% of the episodes and whether Ctrl-C stopped the
+    run. The first Ctrl-C asks the runner to stop between two rounds, so the agents are whole
+    and the summary, CSV and --save describe the episodes played; a second one aborts at once.
+    """
+    import signal
+
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -105,23 +156,36 @@ def _train(runner, args: argparse.Namespace) -> list[float]:
     progress = Progress("{task.description}", BarColumn(), MofNCompleteColumn(),
                         TimeRemainingColumn(), console=Console(stderr=True),
                         disable=args.json, transient=False)
+    interrupted = False
+
+    def on_interrupt(signum, frame) -> None:
+        nonlocal interrupted
+        interrupted = True
+        runner.interrupt()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C aborts
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
     header = True
-    with progress:
-        task = progress.add_task(f"training {args.algo}", total=args.episodes)
-        done = 0
-        while done < args.episodes and not runner.stopped:
-            rows = runner.run(min(chunk, args.episodes - done))
-            done += max(len(rows), 0)
-            if rows.empty:
-                break
-            if args.csv is not None:
-                rows.to_csv(args.csv, mode="w" if header else "a", header=header, index=False)
-                header = False
-            tail = rows[rows["episode"] >= last_start]
-            totals += tail[[f"reward_{p}" for p in range(n)]].sum().to_numpy()
-            count += len(tail)
-            progress.update(task, completed=done)
-    return (totals / count).tolist() if count else [float("nan")] * n
+    try:
+        with progress:
+            task = progress.add_task(f"training {args.algo}", total=args.episodes)
+            done = 0
+            while done < args.episodes and not runner.stopped and not interrupted:
+                rows = runner.run(min(chunk, args.episodes - done))
+                done += len(rows)
+                if rows.empty:
+                    break
+                if args.csv is not None:
+                    rows.to_csv(args.csv, mode="w" if header else "a", header=header,
+                                index=False)
+                    header = False
+                tail = rows[rows["episode"] >= last_start]
+                totals += tail[[f"reward_{p}" for p in range(n)]].sum().to_numpy()
+                count += len(tail)
+                progress.update(task, completed=done)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return ((totals / count).tolist() if count else [None] * n), interrupted
 
 
 def build_summary(runner, args: argparse.Namespace, last_rewards: list[float]) -> dict[str, Any]:
@@ -198,7 +262,7 @@ def summary_table(runner, summary: dict[str, Any]):
             summary["agents"][p],
             _policy_text(labels, summary["final_policies"][p]),
             _policy_text(labels, summary["average_policies"][p]),
-            f"{summary['mean_rewards_last_10pct'][p]:.3f}",
+            _number(summary["mean_rewards_last_10pct"][p], 3),
         )
     lines = []
     if game is not None:
@@ -206,7 +270,7 @@ def summary_table(runner, summary: dict[str, Any]):
         verdict = "a pure Nash equilibrium" if summary["greedy_is_nash"] else "not an equilibrium"
         lines.append(f"greedy outcome: ({outcome}) — {verdict}")
         lines.append(f"exploitability (NashConv of the average policies): "
-                     f"{summary['exploitability']:.4f}")
+                     f"{_number(summary['exploitability'], 4)}")
         if summary["distance_to_nash"] is not None:
             nearest = " | ".join(
                 _policy_text(game.actions[p], s) for p, s in enumerate(summary["nearest_equilibrium"])
@@ -216,11 +280,34 @@ def summary_table(runner, summary: dict[str, Any]):
     texts = [Text(line) for line in lines]
     if summary["stopped"]:
         texts.append(Text(summary["stopped"], style="bold red"))
+    if summary.get("interrupted"):
+        texts.append(Text(f"interrupted (Ctrl-C) after {summary['episodes']} episodes",
+                          style="bold yellow"))
     return Group(table, *texts)
+
+
+def _number(value: float | None, digits: int) -> str:
+    """A summary number, or "n/a" where there is none (no episodes, no stage game)."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.{digits}f}"
 
 
 def _policy_text(labels, probs) -> str:
     return "  ".join(f"{label} {p:.2f}" for label, p in zip(labels, probs, strict=True))
+
+
+def finite_or_null(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by ``None`` (JSON has no NaN)."""
+    if isinstance(value, dict):
+        return {key: finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_null(item) for item in value]
+    if isinstance(value, np.ndarray):
+        return finite_or_null(value.tolist())
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    return value
 
 
 def _jsonable(value: Any) -> Any:

@@ -6,11 +6,11 @@ C(10, 5) = 252 draws (both policies are permutation-equivariant, so the order of
 matter). The no-communication cap for these sizes is 1 - C(8,5)/C(10,5) = 0.778 (the random
 policy gets 0.672); see ``agents.envs.levers.no_communication_cap``.
 
-Measured greedy team reward (CPU, one thread, this training loop):
-- CommNet, 12k episodes: seeds 0-3 -> 0.988, 0.985, 0.960, 0.915 (the test uses seed 0).
-- TarMAC, 20k episodes: seeds 0-3 -> 0.879, 0.871, 0.916, 0.917 (the test uses seed 3); TarMAC
-  plateaus near 0.9 on this budget (seed 0 at 30k: 0.896), CommNet goes on to 0.99.
-- Messages zeroed, 10k episodes (seed 0): CommNet 0.538, TarMAC 0.778 - exactly the cap: it
+Measured greedy team reward (CPU, one thread, this training loop, default hyper-parameters):
+- CommNet, 10k episodes: seeds 0-2 -> 0.974, 0.931, 0.946.
+- TarMAC, 10k episodes: seeds 0-2 -> 0.964, 0.957, 0.966. Before attention learned on its slower
+  time scale (``attention_lr``) and Adam's beta2 was 0.99, TarMAC plateaued at 0.87-0.92 after 20k.
+- Messages zeroed, 6k episodes (seed 0): CommNet 0.778, TarMAC 0.778 - exactly the cap: each
   found a balanced identity -> lever map, the best a silent team can do.
 The ablation is checked against the exact cap (it cannot exceed it in expectation, so a leak of
 any message would show), and against the 0.9 that communication reaches.
@@ -82,18 +82,19 @@ CAP = no_communication_cap(M, POOL)  # 0.778
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("cls", "episodes", "seed"), [(CommNet, 12_000, 0), (TarMAC, 20_000, 3)])
-def test_communication_solves_levers(cls: type[Agent], episodes: int, seed: int) -> None:
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("cls", [CommNet, TarMAC])
+def test_communication_solves_levers(cls: type[Agent], seed: int) -> None:
     agent, env = levers_agent(cls, seed=seed)
-    train(agent, env, episodes, seed=seed)
-    assert greedy_team_reward(agent, M, POOL) >= 0.9  # measured: CommNet 0.988, TarMAC 0.917
+    train(agent, env, 10_000, seed=seed)
+    assert greedy_team_reward(agent, M, POOL) >= 0.9  # measured: 0.931-0.974 (module docstring)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("cls", [CommNet, TarMAC])
 def test_zeroed_messages_stay_at_the_no_communication_cap(cls: type[Agent]) -> None:
     agent, env = levers_agent(cls, seed=0, communicate=False)
-    train(agent, env, 10_000, seed=0)
+    train(agent, env, 6_000, seed=0)
     reward = greedy_team_reward(agent, M, POOL)
     assert reward <= CAP + 1e-9  # exact expectation: cannot beat the cap without messages
     assert reward < 0.85

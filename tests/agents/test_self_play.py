@@ -31,8 +31,10 @@ def train(mode: str, seed: int, episodes: int, **hp) -> tuple[SelfPlay, Runner]:
 
 
 @pytest.mark.slow
-def test_fictitious_self_play_average_strategy_is_near_nash():
-    agent, runner = train("fictitious", 0, 300)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fictitious_self_play_average_strategy_is_near_nash(seed):
+    """Typical behaviour, not one lucky seed: every seed's average strategy gets within 0.05."""
+    agent, runner = train("fictitious", seed, 300)
     early = nash_conv(RPS, agent.average_policy())
     runner.run(2700)
     average = agent.average_policy()

@@ -90,6 +90,22 @@ def additive_fit(payoff: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return (design @ beta).reshape(rows, cols)
 
 
+def drift_quantile(payoff: np.ndarray, samples: int, quantile: float = 0.99) -> float:
+    """The ``quantile`` of max |fit(empirical frequencies) - fit(uniform)| over cells, for
+    ``samples`` uniform joint actions (Monte Carlo, 2000 draws). For the non-monotonic game it is
+    about 27/√N on average (52/√N at the 95th percentile): its residuals (14 at (0, 0)) amplify
+    the frequency noise, so matching the uniform fit within 0.1 needs N ≈ 3·10^5 episodes."""
+    rng = np.random.default_rng(12345)
+    uniform = additive_fit(payoff, np.ones(payoff.shape))
+    cells = payoff.size
+    drifts = [
+        np.abs(additive_fit(payoff, rng.multinomial(samples, np.full(cells, 1 / cells))
+                            .reshape(payoff.shape)) - uniform).max()
+        for _ in range(2000)
+    ]
+    return float(np.quantile(drifts, quantile))
+
+
 def test_uniform_additive_fit_formula():
     # With uniform weights the normal equations give q1(i) + q2(j) = r̄(i,·) + r̄(·,j) - r̄: for the
     # non-monotonic game, row/column means -16/3, -4, -4 and grand mean -40/9, so
@@ -119,7 +135,10 @@ def test_vdn_on_the_non_monotonic_game_reaches_the_least_squares_additive_fit():
             tables.append(agent.q_tot_table(np.zeros(0), obs=[np.zeros(0)] * 2))
     q_tot = np.mean(tables, axis=0)
     np.testing.assert_allclose(q_tot, additive_fit(NON_MONOTONIC, counts), atol=0.15)
-    np.testing.assert_allclose(q_tot, additive_fit(NON_MONOTONIC, np.ones((3, 3))), atol=1.0)
+    # the uniform fit, up to the replay's finite-sample drift (99th percentile at N = 900: ~2.2)
+    drift = drift_quantile(NON_MONOTONIC, 900)
+    np.testing.assert_allclose(q_tot, additive_fit(NON_MONOTONIC, np.ones((3, 3))),
+                               atol=drift + 0.15)
     # a faithful VDN cannot represent the 8: (0, 0) is its *worst* joint action
     assert np.unravel_index(np.argmin(q_tot), q_tot.shape) == (0, 0) and q_tot.max() < 0
     greedy = agent.act([np.zeros(0)] * 2, np.zeros(0), explore=False).actions
@@ -133,11 +152,11 @@ def test_one_network_call_per_step_for_all_agents():
     agent.agent_net.register_forward_hook(lambda module, args, out: calls.append(args[0].shape))
     obs, state = env.reset_tuple()
     decision = agent.act(obs, state)
-    assert calls == [torch.Size([1, 2, 3])]  # both agents, one call
+    assert calls == [torch.Size([1, 2, 5])]  # both agents (observation + one-hot id), one call
     next_obs, rewards, done, next_state = env.step_tuple(decision.actions)
     calls.clear()
     agent.learn(Transition(obs, state, decision.actions, rewards, next_obs, next_state, done))
-    assert calls == [torch.Size([4, 2, 3])]  # the update: one online call for the whole batch
+    assert calls == [torch.Size([4, 2, 5])]  # the update: one online call for the whole batch
 
 
 def test_save_load_round_trip_gives_identical_values(tmp_path):

@@ -1,19 +1,28 @@
-"""Thousands of random key sequences on the Game screen: nothing raises and the game stays valid.
+"""Random key sequences on the Game screen: nothing raises and the game stays valid.
 
-One app per seed plays many short seeded sequences. Keys are sent as a fast typist sends them (no
-wait for the screen between keys), then the screen is left to settle and checked: the app's game
-is a valid ``Game`` (finite payoffs, shapes consistent), the game screen shows that same game,
-its slice and cursor are in range. Between sequences dialogs are closed and the game screen is
-reset to a fresh start game, without restarting the app. The analysis worker runs as usual, so
-its results racing with edits are part of what is fuzzed; a failed analysis fails the test.
+One app per seed plays many short seeded sequences. Keys are posted as a fast typist's terminal
+delivers them (no wait for the screen between keys), then the app is left to settle and checked:
+the app's game is a valid ``Game`` (finite payoffs, shapes consistent), the game screen shows that
+same game, its slice and cursor are in range, and the analysis did not fail. Between sequences
+dialogs are closed and the game screen is reset to a random start game by an ordinary edit
+(``commit``), without restarting the app. The analysis worker stays on: its results racing with
+edits are part of what is fuzzed (it costs about a fifth of the run).
+
+Cost: on the shared 2-core dev machine Textual spends about 40 ms of CPU per key (layout, render,
+and the footer recomposed on every focus change), so the default (2 seeds x 150 sequences, about
+1,000 keys, ~40 s of CPU) is sized for CI; set ``MARL_TUI_FUZZ_SEQUENCES`` (per seed) for the
+issue's thousands, e.g. ``MARL_TUI_FUZZ_SEQUENCES=1500`` for 3,000 sequences (~7 min).
 """
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
 import pytest
+from textual import events
+from textual.keys import key_to_character
 
 from games import Game
 from games.catalogue import get_game
@@ -34,9 +43,9 @@ KEYS = (
     + ["question_mark", "f1"]
 )
 STARTS = ("battle-of-the-sexes", "prisoners-dilemma", "rock-paper-scissors", "public-goods")
-SEEDS = (0, 1, 2, 3)
-SEQUENCES = int(__import__('os').environ.get('FUZZ_N', 600))  # per seed: 2400 sequences in all
-MAX_KEYS = 12
+SEEDS = (0, 1)
+SEQUENCES = int(os.environ.get("MARL_TUI_FUZZ_SEQUENCES", "150"))  # per seed
+MAX_KEYS = 6
 
 
 def check(app: MarlTuiApp) -> GameScreen:
@@ -57,14 +66,23 @@ def check(app: MarlTuiApp) -> GameScreen:
 
 
 async def reset(app: MarlTuiApp, start: Game) -> None:
-    """Close any dialog and put a fresh game screen on ``start`` on top (the app keeps running)."""
+    """Close any dialog and show ``start`` on the game screen (the app keeps running)."""
     while len(app.screen_stack) > 1 and not isinstance(app.screen, GameScreen | PickerScreen):
         await app.pop_screen()
-    app.game = app.saved_game = start
-    if isinstance(app.screen, GameScreen):
-        await app.switch_screen(GameScreen(start))
-    else:
+    screen = app.screen
+    if isinstance(screen, GameScreen):
+        if screen.editing is not None:
+            screen.stop_edit()
+        screen.commit(start)
+    else:  # escape (or an undo of the whole history) left for the picker: open the game again
+        app.game = app.saved_game = start
         await app.push_screen(GameScreen(start))
+
+
+def type_fast(app: MarlTuiApp, keys: list[str]) -> None:
+    """Queue ``keys`` as a terminal delivers them, without waiting for the screen in between."""
+    for key in keys:
+        app.post_message(events.Key(key, key_to_character(key)))
 
 
 @pytest.mark.slow
@@ -77,11 +95,12 @@ async def test_random_key_sequences_never_break_the_game_screen(seed):
         await pilot.pause()
         for _ in range(SEQUENCES):
             await reset(app, rng.choice(starts))
-            keys = [rng.choice(KEYS) for _ in range(rng.randint(1, MAX_KEYS))]
-            await pilot.press(*keys)
+            type_fast(app, [rng.choice(KEYS) for _ in range(rng.randint(1, MAX_KEYS))])
             await pilot.pause()
             if isinstance(app.screen, PickerScreen):  # escape left the editor
                 continue
             screen = check(app)
             assert "Analysis failed" not in str(screen.query_one("#analysis-text").content)
         await app.workers.wait_for_complete()
+        await pilot.pause()
+        check(app)

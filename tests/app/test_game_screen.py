@@ -12,6 +12,7 @@ from marl_tui.screens.game import GameScreen
 from marl_tui.screens.names import NamesScreen
 from marl_tui.screens.picker import PickerScreen
 from marl_tui.screens.prompt import PromptScreen
+from marl_tui.widgets.formatting import format_number
 from tests.app.conftest import screen_text, settle, type_text, widget_text
 
 SIZE = (80, 24)
@@ -326,3 +327,20 @@ async def test_a_slow_analysis_shows_solving_and_never_blocks_editing(monkeypatc
         assert not panel.has_class("solving")
         assert app.screen.analysis.game is app.game  # the stale first result was dropped
         assert "Nash equilibria (3)" in widget_text(app, "#analysis-text")
+
+
+async def test_v_shows_the_more_analysis_page_and_back():
+    app = MarlTuiApp(get_game("hawk-dove"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Weak dominance" in widget_text(app, "#analysis-text")
+        await pilot.press("v")
+        text = widget_text(app, "#analysis-text")
+        analysis = app.screen.analysis
+        assert f"Price of anarchy {format_number(analysis.price_of_anarchy.value)}" in text
+        assert "Correlated equilibrium (max welfare)" in text
+        ess = analysis.ess[0]
+        assert f"Hawk {format_number(ess[0], decimals=False)}" in text  # symmetric: an ESS
+        assert "Maxmin" in text
+        await pilot.press("pagedown", "pageup", "v")
+        assert "Nash equilibria" in widget_text(app, "#analysis-text")

@@ -178,3 +178,26 @@ def test_startup_imports_neither_torch_nor_pandas():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             timeout=120, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+async def test_help_from_the_picker_by_question_mark_or_f1_lists_every_screen():
+    app = MarlTuiApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "f1 Help" in screen_text(app).splitlines()[-1]  # "?" would type into the filter
+        await pilot.press("question_mark")  # the filter is empty: help
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = widget_text(app, "#help-text")
+        assert text.lstrip().startswith("Game picker")  # the screen it was opened from first
+        for expected in ("hot-seat", "run / pause training", "run the tournament",
+                         "correlated eq.", "price of anarchy", "struck-through"):
+            assert expected in text.lower()
+        await pilot.press("escape")
+        await type_text(pilot, "pd")
+        await pilot.press("question_mark")  # a filter started: "?" is typed
+        await pilot.pause()
+        assert app.query_one("#filter").value == "pd?"
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
