@@ -47,6 +47,7 @@ class ReplayBuffer:
             width += size
         self.table = torch.zeros((self.capacity, width), dtype=torch.float32, device=self.device)
         self._row = np.zeros(width, dtype=np.float32)
+        self._cpu = self.device.type == "cpu"
         self.reservoir = reservoir
         self.size = 0
         self.position = 0
@@ -59,9 +60,12 @@ class ReplayBuffer:
         self, rng: np.random.Generator | None = None, **entry: np.ndarray | float | int | bool
     ) -> None:
         """Store one entry (every field must be given); a full reservoir draws its slot with ``rng``."""
-        missing = set(self.fields) - set(entry)
-        if missing:
-            raise ValueError(f"replay entry is missing field(s) {sorted(missing)}")
+        if entry.keys() != self.fields.keys():
+            missing, unknown = set(self.fields) - set(entry), set(entry) - set(self.fields)
+            raise ValueError(
+                f"replay entry is missing field(s) {sorted(missing)}, "
+                f"has unknown field(s) {sorted(unknown)}"
+            )
         self.seen += 1
         slot = self.position
         if self.reservoir and self.size == self.capacity:
@@ -72,8 +76,11 @@ class ReplayBuffer:
                 return
         row = self._row
         for name, value in entry.items():
-            row[self.columns[name]] = np.ravel(value)
-        self.table[slot] = torch.from_numpy(row)
+            row[self.columns[name]] = value if isinstance(value, (float, int)) else np.ravel(value)
+        if self._cpu:  # write through numpy's view of the table: no tensor is built per entry
+            self.table.numpy()[slot] = row
+        else:
+            self.table[slot] = torch.from_numpy(row)
         if not (self.reservoir and self.size == self.capacity):
             self.position = (self.position + 1) % self.capacity
             self.size = min(self.size + 1, self.capacity)

@@ -39,6 +39,8 @@ from games import Game
 
 #: Joint-action tables larger than this are not counted (the marginals still are).
 MAX_JOINT_CELLS = 1_000_000
+#: At most this many recent rounds are kept for the empirical frequencies and joint counts.
+MAX_RECENT_ROUNDS = 100_000
 #: n-player games with more joint actions than this get no Nash distance (the solver is slow there).
 MAX_NPLAYER_CELLS_FOR_NASH = 64
 
@@ -60,8 +62,8 @@ class Metrics:
     ``mean_rewards``: moving average of the episode return over the last ``window`` episodes.
     ``policies``: the action probabilities of the latest decision. ``average_policies``: the
     agent's own average policy where it has one (fictitious play, regret matching, ...), else
-    the mean of its decisions' probabilities. ``empirical``: action frequencies in the recent
-    window of rounds. ``exploitability`` is NashConv of the average policies (and
+    the mean of its decisions' probabilities. ``empirical``: action frequencies in the rounds of
+    the last ``window`` episodes (at most ``MAX_RECENT_ROUNDS`` rounds). ``exploitability`` is NashConv of the average policies (and
     ``current_exploitability`` of the current ones) in the stage game; ``distance_to_nash`` is
     min over the solver's equilibria of max over players of the L1 distance between the average
     policy and the equilibrium strategy. Game-based fields are ``None`` for non-matrix envs.
@@ -192,7 +194,9 @@ class Runner:
         self._last_probs = [np.full(a, 1.0 / a) for a in sizes]
         self._prob_sum = [np.zeros(a) for a in sizes]
         self._prob_rounds = 0
-        ring = max(self.window * max(self.spec.episode_length, 1), 1)
+        # the recent rounds behind `empirical` and `joint_counts`, capped so that long episodes
+        # (--rounds 1000000) cost bounded memory
+        ring = min(max(self.window * max(self.spec.episode_length, 1), 1), MAX_RECENT_ROUNDS)
         self._ring = np.zeros((ring, n), dtype=np.int64)
         self._ring_size = 0
         self._recent_returns: deque[np.ndarray] = deque(maxlen=self.window)

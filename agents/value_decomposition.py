@@ -105,6 +105,9 @@ class ValueDecompositionAgent(Agent):
         valid = np.arange(self.max_actions)[None, :] < self.n_actions[:, None]
         self._invalid = torch.as_tensor(~valid, device=self.device)
         self._masked = bool((~valid).any())
+        # agent-network inputs before the observations are filled in: zeros, then one-hot ids
+        self._obs_template = np.zeros((self.n_agents, self.obs_dim + self.n_agents), np.float32)
+        self._obs_template[:, self.obs_dim :] = np.eye(self.n_agents, dtype=np.float32)
 
         init_seed = int(self.rng.integers(2**62)) if seed is None else seed
         with torch.random.fork_rng(devices=[]):
@@ -157,8 +160,7 @@ class ValueDecompositionAgent(Agent):
     def _obs_array(self, obs: Sequence[np.ndarray]) -> np.ndarray:
         """The agent network's inputs: the controlled players' observations, zero-padded to a
         common width, each followed by its player's one-hot id: (n, obs_dim + n)."""
-        out = np.zeros((self.n_agents, self.obs_dim + self.n_agents), dtype=np.float32)
-        out[:, self.obs_dim :] = np.eye(self.n_agents, dtype=np.float32)
+        out = self._obs_template.copy()
         for i, p in enumerate(self.players):
             o = np.asarray(obs[p], dtype=np.float32).reshape(-1)
             out[i, : o.size] = o
@@ -197,15 +199,28 @@ class ValueDecompositionAgent(Agent):
         return self.q_values_from(self._obs_array(obs))
 
     def act(self, obs: Sequence[np.ndarray], state: np.ndarray, explore: bool = True) -> Decision:
+        """ε-greedy actions, independently per player, with their ε-greedy probabilities.
+
+        Exploration is drawn first (both draws always happen, so runs stay reproducible) and the
+        agent network runs only when its Q-values matter. At ε = 1 every player explores and the
+        ε-greedy distribution is uniform whatever the Q-values are, so no forward pass is made
+        and ``Decision.q_values`` is None (the runner and the Play screen then show the
+        probabilities). Otherwise ``q_values`` holds each player's Q-values, which also fix the
+        greedy action that the reported probabilities favour.
+        """
+        obs_array = None
         if self._episode_start:
-            self._start = (self._obs_array(obs), self._state_array(state))
+            obs_array = self._obs_array(obs)
+            self._start = (obs_array, self._state_array(state))
             self._episode_start = False
-        q = self.q_values(obs)
-        greedy = q.argmax(axis=1)
         eps = self.epsilon if explore else 0.0
-        # ε-greedy, independently per player; both draws always happen so runs stay reproducible
         coin = self.rng.random(self.n_agents)
         uniform = self.rng.integers(0, self.n_actions)
+        if eps >= 1.0:  # coin < 1 always: every player explores, uniformly
+            probs = tuple(np.full(k, 1.0 / k) for k in self.n_actions)
+            return Decision(tuple(uniform.tolist()), probs)
+        q = self.q_values_from(self._obs_array(obs) if obs_array is None else obs_array)
+        greedy = q.argmax(axis=1)
         actions = np.where(coin < eps, uniform, greedy)
         probs = []
         for i, k in enumerate(self.n_actions):
@@ -213,14 +228,14 @@ class ValueDecompositionAgent(Agent):
             p[greedy[i]] += 1.0 - eps
             probs.append(p)
         q_values = tuple(q[i, :k].copy() for i, k in enumerate(self.n_actions))
-        return Decision(tuple(int(a) for a in actions), tuple(probs), q_values)
+        return Decision(tuple(actions.tolist()), tuple(probs), q_values)
 
     def reset(self) -> None:
         self._episode_start = True
 
     # ----- learning ------------------------------------------------------------------------
     def learn(self, transition: Transition) -> dict[str, float]:
-        reward = float(np.mean([transition.rewards[p] for p in self.players]))
+        reward = sum(float(transition.rewards[p]) for p in self.players) / self.n_agents
         self.buffer.add(
             obs=self._obs_array(transition.obs),
             state=self._state_array(transition.state),

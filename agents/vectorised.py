@@ -24,13 +24,20 @@ from games import Game
 class VectorisedRun:
     """What :meth:`VectorisedIQL.run` returns: actions and rewards per round, run and player."""
 
-    actions: np.ndarray  # (rounds, players, runs), int8/int16
+    actions: np.ndarray  # (rounds, players, runs), int8/int32
     rewards: np.ndarray  # (rounds, players, runs), float
+    n_actions: int | None = None  # the largest player's action count (None: the largest seen)
 
     def action_frequencies(self, last: int | None = None) -> np.ndarray:
-        """(players, runs, actions): how often each action was played in the last ``last`` rounds."""
-        actions = self.actions if last is None else self.actions[-last:]
-        size = int(actions.max()) + 1 if actions.size else 1
+        """(players, runs, actions): how often each action was played in the last ``last`` rounds.
+
+        The action axis has ``n_actions`` entries, whatever was played (actions never chosen
+        count 0), so results of different runs line up.
+        """
+        if last is not None and last < 0:
+            raise ValueError(f"last must be >= 0, got {last}")
+        actions = self.actions if last is None else self.actions[len(self.actions) - last:]
+        size = self.n_actions or (int(self.actions.max()) + 1 if self.actions.size else 1)
         counts = (actions[..., None] == np.arange(size)).sum(axis=0)
         return counts / max(len(actions), 1)
 
@@ -50,6 +57,8 @@ class VectorisedIQL:
             raise ValueError(f"runs must be >= 1, got {runs}")
         if not 0.0 <= epsilon <= 1.0:
             raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
+        if not lr >= 0.0:
+            raise ValueError(f"lr must be >= 0, got {lr}")
         self.game = game
         self.runs = int(runs)
         self.lr = float(lr)
@@ -87,7 +96,7 @@ class VectorisedIQL:
         rewards = np.empty((rounds, self.n_players, self.runs))
         for t in range(rounds):
             actions[t], rewards[t] = self.step()
-        return VectorisedRun(actions, rewards)
+        return VectorisedRun(actions, rewards, int(self.n_actions.max()))
 
     def greedy_actions(self) -> np.ndarray:
         """(players, runs): each player's greedy action in each run."""

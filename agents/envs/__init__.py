@@ -46,15 +46,20 @@ def _number(text: str) -> Any:
 def make_env(spec: str, **kwargs: Any) -> MultiAgentEnv:
     """Build the environment a spec string names; unknown names raise ``games.GameError``."""
     import importlib
+    import inspect
 
     name, params = parse_env_spec(spec)
     if name in SPECIAL_ENVS:
         module, cls = SPECIAL_ENVS[name].split(":")
         env_class = getattr(importlib.import_module(module), cls)
-        try:
-            return env_class(**params)
-        except TypeError as error:
-            raise ValueError(f"environment {name!r}: {error}") from None
+        known = [p for p in inspect.signature(env_class).parameters if p != "self"]
+        unknown = sorted(set(params) - set(known))
+        if unknown:
+            raise ValueError(
+                f"environment {name!r}: unknown parameter(s) {', '.join(unknown)}; "
+                f"known: {', '.join(known) or 'none'}"
+            )
+        return env_class(**params)
     from games.io import resolve
 
     return RepeatedGameEnv(resolve(spec), **kwargs)

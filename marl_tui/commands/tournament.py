@@ -27,13 +27,15 @@ def run(args: argparse.Namespace) -> int:
     from games.io import resolve
     from marl_tui.cli import CommandError
 
-    names = [name.strip() for name in args.players.split(",") if name.strip()]
-    if len(names) < 2:
-        raise CommandError("--players needs at least two comma-separated agent names")
+    names = list(dict.fromkeys(name.strip() for name in args.players.split(",") if name.strip()))
+    if len(names) < 2:  # a repeated name is one entrant (every entrant meets its twin anyway)
+        raise CommandError("--players needs at least two different comma-separated agent names")
     if "human" in names:
         raise CommandError("the human agent plays in the app, not in a headless tournament")
     if args.rounds < 1:
         raise CommandError(f"--rounds must be >= 1, got {args.rounds}")
+    if args.seed < 0:
+        raise CommandError(f"--seed must be >= 0, got {args.seed}")
     try:
         game = resolve(args.game)
         result = tournament(names, game, rounds=args.rounds, twins=not args.no_twins,

@@ -76,6 +76,8 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(f"--rounds must be >= 1, got {args.rounds}")
     if args.history < 0:
         raise CommandError(f"--history must be >= 0, got {args.history}")
+    if args.seed < 0:
+        raise CommandError(f"--seed must be >= 0, got {args.seed}")
     hp = parse_hyperparameters(args.hp)
     from agents.envs import make_env
     from agents.runner import Runner, make_agents
@@ -165,7 +167,7 @@ def _train(runner, args: argparse.Namespace) -> tuple[list[float], bool]:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C aborts
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
-    header = True
+    csv = CsvLog(args.csv) if args.csv is not None else None
     try:
         with progress:
             task = progress.add_task(f"training {args.algo}", total=args.episodes)
@@ -175,10 +177,8 @@ def _train(runner, args: argparse.Namespace) -> tuple[list[float], bool]:
                 done += len(rows)
                 if rows.empty:
                     break
-                if args.csv is not None:
-                    rows.to_csv(args.csv, mode="w" if header else "a", header=header,
-                                index=False)
-                    header = False
+                if csv is not None:
+                    csv.append(rows)
                 tail = rows[rows["episode"] >= last_start]
                 totals += tail[[f"reward_{p}" for p in range(n)]].sum().to_numpy()
                 count += len(tail)
@@ -186,6 +186,33 @@ def _train(runner, args: argparse.Namespace) -> tuple[list[float], bool]:
     finally:
         signal.signal(signal.SIGINT, previous)
     return ((totals / count).tolist() if count else [None] * n), interrupted
+
+
+class CsvLog:
+    """The per-episode log streamed to a CSV file, chunk by chunk, under one header.
+
+    A loss column can first appear in a later chunk (QMIX logs ``loss`` only once its replay
+    buffer has filled), so when a chunk brings new columns the file written so far is rewritten
+    with the widened header (earlier rows get empty cells); that happens a few times per run.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.columns: list[str] | None = None
+
+    def append(self, rows) -> None:
+        if self.columns is None:
+            self.columns = list(rows.columns)
+            rows.to_csv(self.path, index=False)
+            return
+        new = [column for column in rows.columns if column not in self.columns]
+        if new:
+            import pandas as pd
+
+            self.columns += new
+            written = pd.read_csv(self.path)
+            written.reindex(columns=self.columns).to_csv(self.path, index=False)
+        rows.reindex(columns=self.columns).to_csv(self.path, mode="a", header=False, index=False)
 
 
 def build_summary(runner, args: argparse.Namespace, last_rewards: list[float]) -> dict[str, Any]:
@@ -260,8 +287,8 @@ def summary_table(runner, summary: dict[str, Any]):
         table.add_row(
             name,
             summary["agents"][p],
-            _policy_text(labels, summary["final_policies"][p]),
-            _policy_text(labels, summary["average_policies"][p]),
+            _policy_text(labels, summary["final_policies"][p], "\n"),
+            _policy_text(labels, summary["average_policies"][p], "\n"),
             _number(summary["mean_rewards_last_10pct"][p], 3),
         )
     lines = []
@@ -293,8 +320,10 @@ def _number(value: float | None, digits: int) -> str:
     return f"{value:.{digits}f}"
 
 
-def _policy_text(labels, probs) -> str:
-    return "  ".join(f"{label} {p:.2f}" for label, p in zip(labels, probs, strict=True))
+def _policy_text(labels, probs, separator: str = "  ") -> str:
+    """``Rock 0.20  Paper 0.50 ...``; in table cells one action per line, so that a narrow
+    terminal never wraps a label away from its probability."""
+    return separator.join(f"{label} {p:.2f}" for label, p in zip(labels, probs, strict=True))
 
 
 def finite_or_null(value: Any) -> Any:

@@ -9,9 +9,9 @@ dialogs are closed and the game screen is reset to a random start game by an ord
 edits are part of what is fuzzed (it costs about a fifth of the run).
 
 Cost: on the shared 2-core dev machine Textual spends about 40 ms of CPU per key (layout, render,
-and the footer recomposed on every focus change), so the default (2 seeds x 150 sequences, about
-1,000 keys, ~40 s of CPU) is sized for CI; set ``MARL_TUI_FUZZ_SEQUENCES`` (per seed) for the
-issue's thousands, e.g. ``MARL_TUI_FUZZ_SEQUENCES=1500`` for 3,000 sequences (~7 min).
+and the footer recomposed on every focus change), so the default (4 seeds x 500 sequences: 2,000
+sequences, about 7,000 keys, ~4-5 min of CPU spread over the test workers) is the largest run that
+keeps CI reasonable; ``MARL_TUI_FUZZ_SEQUENCES`` sets the number per seed.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ KEYS = (
     + ["question_mark", "f1"]
 )
 STARTS = ("battle-of-the-sexes", "prisoners-dilemma", "rock-paper-scissors", "public-goods")
-SEEDS = (0, 1)
-SEQUENCES = int(os.environ.get("MARL_TUI_FUZZ_SEQUENCES", "150"))  # per seed
+SEEDS = (0, 1, 2, 3)
+SEQUENCES = int(os.environ.get("MARL_TUI_FUZZ_SEQUENCES", "500"))  # per seed
 MAX_KEYS = 6
 
 

@@ -197,7 +197,7 @@ async def test_help_from_the_picker_by_question_mark_or_f1_lists_every_screen():
         await type_text(pilot, "pd")
         await pilot.press("question_mark")  # a filter started: "?" is typed
         await pilot.pause()
-        assert app.query_one("#filter").value == "pd?"
+        assert app.screen.query_one("#filter").value == "pd?"
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
