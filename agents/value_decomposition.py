@@ -139,6 +139,9 @@ class ValueDecompositionAgent(Agent):
             self.device,
         )
         self.steps = 0  # environment steps learned from
+        # whether replay has ever held a transition that bootstraps (discount > 0); while none
+        # has, every TD target is the bare reward and the target networks need not run
+        self._bootstrapped = False
         self.updates = 0  # gradient updates
         self._episode_start = True
         self._start: tuple[np.ndarray, np.ndarray] | None = None  # first (obs, state) of an episode
@@ -236,6 +239,8 @@ class ValueDecompositionAgent(Agent):
     # ----- learning ------------------------------------------------------------------------
     def learn(self, transition: Transition) -> dict[str, float]:
         reward = sum(float(transition.rewards[p]) for p in self.players) / self.n_agents
+        discount = float(self.hp["gamma"]) * (1.0 - float(transition.done))
+        self._bootstrapped = self._bootstrapped or discount != 0.0
         self.buffer.add(
             obs=self._obs_array(transition.obs),
             state=self._state_array(transition.state),
@@ -243,7 +248,7 @@ class ValueDecompositionAgent(Agent):
             reward=reward,
             next_obs=self._obs_array(transition.next_obs),
             next_state=self._state_array(transition.next_state),
-            discount=float(self.hp["gamma"]) * (1.0 - float(transition.done)),
+            discount=discount,
         )
         if transition.done:
             self._episode_start = True
@@ -259,7 +264,8 @@ class ValueDecompositionAgent(Agent):
         batch = self.buffer.sample(int(self.hp["batch_size"]), self.rng)
         obs, next_obs = batch["obs"], batch["next_obs"]
         size = obs.shape[0]
-        if self.hp["double_q"]:
+        double_q = self.hp["double_q"] and self._bootstrapped
+        if double_q:
             # one call of the online network on current and next observations together
             both = self._agent_q(self.agent_net, torch.cat([obs, next_obs]))
             q, q_next_online = both[:size], both[size:].detach()
@@ -267,16 +273,19 @@ class ValueDecompositionAgent(Agent):
             q = self._agent_q(self.agent_net, obs)
         chosen = q.gather(2, batch["actions"].unsqueeze(2)).squeeze(2)
         q_tot = self.mixer(chosen, batch["state"])
-        with torch.no_grad():
-            q_next = self._agent_q(self.target_agent_net, next_obs)
-            if self.hp["double_q"]:
-                best = q_next_online.argmax(dim=2, keepdim=True)
-                next_chosen = q_next.gather(2, best).squeeze(2)
-            else:
-                next_chosen = q_next.max(dim=2).values
-            next_tot = self.target_mixer(next_chosen, batch["next_state"])
-            # y = r + γ (1 - done) Q_tot^-(s', argmax_a' Q(s', a'))  (DQN target on Q_tot)
-            target = torch.addcmul(batch["reward"], batch["discount"], next_tot)
+        if self._bootstrapped:
+            with torch.no_grad():
+                q_next = self._agent_q(self.target_agent_net, next_obs)
+                if double_q:
+                    best = q_next_online.argmax(dim=2, keepdim=True)
+                    next_chosen = q_next.gather(2, best).squeeze(2)
+                else:
+                    next_chosen = q_next.max(dim=2).values
+                next_tot = self.target_mixer(next_chosen, batch["next_state"])
+                # y = r + γ (1 - done) Q_tot^-(s', argmax_a' Q(s', a'))  (DQN target on Q_tot)
+                target = torch.addcmul(batch["reward"], batch["discount"], next_tot)
+        else:  # every transition in replay ended its episode: y = r (one-step games)
+            target = batch["reward"]
         loss = F.mse_loss(q_tot, target)
         if self.flat_params.grad is None:  # e.g. after optimizer.zero_grad(set_to_none=True)
             _link(self._params(), self.flat_params)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 CLASSIC_FIELD = ("tit-for-tat,always-defect,always-cooperate,grim-trigger,win-stay-lose-shift,"
                  "random")
@@ -23,6 +24,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Play the round robin and print the ranking; Ctrl-C exits with 130 and no traceback."""
+    try:
+        return _run(args)
+    except KeyboardInterrupt:
+        print("marl-tui tournament: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     from agents.tournament import tournament
     from games.io import resolve
     from marl_tui.cli import CommandError

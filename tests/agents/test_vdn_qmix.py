@@ -1,4 +1,5 @@
-"""VDN and QMIX, tested by what they learn (fixed seeds), through the environments and the Runner.
+"""VDN and QMIX, tested by what they learn (fixed seeds), through the environments and the Runner
+(or, for the long VDN run, the environment's plain tuple API and the agent's act/learn directly).
 
 Exploration is uniform throughout (ε = 1), as in the QMIX paper's two-step experiment, which
 shows what each factorisation can *represent*: every joint action is sampled equally often in
@@ -93,8 +94,9 @@ def additive_fit(payoff: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def drift_quantile(payoff: np.ndarray, samples: int, quantile: float = 0.99) -> float:
     """The ``quantile`` of max |fit(empirical frequencies) - fit(uniform)| over cells, for
     ``samples`` uniform joint actions (Monte Carlo, 2000 draws). For the non-monotonic game it is
-    about 27/√N on average (52/√N at the 95th percentile): its residuals (14 at (0, 0)) amplify
-    the frequency noise, so matching the uniform fit within 0.1 needs N ≈ 3·10^5 episodes."""
+    about 27/√N on average and 66/√N at the 99th percentile: its residuals (14 at (0, 0)) amplify
+    the frequency noise, so matching the uniform fit within 0.1 in 99% of runs needs N ≈ 4.3·10^5
+    samples."""
     rng = np.random.default_rng(12345)
     uniform = additive_fit(payoff, np.ones(payoff.shape))
     cells = payoff.size
@@ -115,34 +117,56 @@ def test_uniform_additive_fit_formula():
     np.testing.assert_allclose(fit, expected, atol=0.005)
 
 
+# The additive-fit test's budget: STEPS uniform joint actions fill replay, then SETTLE updates of
+# SETTLE_BATCH on the fixed replay, Q_tot averaged over the last AVERAGED of them.
+STEPS, TRAIN_EVERY, SETTLE, AVERAGED, SETTLE_BATCH = 600_000, 2000, 1500, 1250, 2048
+
+
+@pytest.mark.slow
 def test_vdn_on_the_non_monotonic_game_reaches_the_least_squares_additive_fit():
     """VDN's loss on one-step episodes is Σ (q1(a1) + q2(a2) - r)² over replay, so it converges to
     the additive least-squares fit for the joint-action frequencies in replay: the uniform fit in
-    the limit. (With N samples the cell frequencies wobble by ~1/√(N/9), and the big residuals of
-    this game amplify that: the empirical fit sits ~0.5 from the uniform one at N = 900, so the
-    tight check is against the frequencies actually sampled.)"""
+    the limit, Q_tot ≈ [[-6.22, -4.89, -4.89], [-4.89, -3.56, -3.56], [-4.89, -3.56, -3.56]].
+
+    Two finite-sample errors separate the learned Q_tot from that limit, both fits to uniform
+    samples: replay's frequencies (STEPS samples), and SGD's minibatches, whose noise Polyak
+    averaging (Polyak & Juditsky 1992) over the last AVERAGED updates reduces to that of a fit to
+    their AVERAGED · SETTLE_BATCH samples. Independent, their variances add, so the total error is
+    the drift of a fit to N_eff = 1 / (1/STEPS + 1/(AVERAGED · SETTLE_BATCH)) ≈ 4.9·10^5 samples,
+    whose 99th percentile (≈ 0.096) the test checks is under the 0.1 claimed: a seed fails with
+    probability under 1% (0.74% in 20 000 Monte Carlo draws). The agent is driven through the plain tuple API
+    (act, env step, learn), one joint action per one-round episode, uniform exploration.
+    """
     env = RepeatedGameEnv(Game.common_payoff(NON_MONOTONIC), history=0, rounds=1)
-    agent = VDN(env.spec, (0, 1), seed=0, buffer_size=900, batch_size=128, **UNIFORM)
-    Runner(env, [agent], seed=0).run(900)
+    agent = VDN(env.spec, (0, 1), seed=0, buffer_size=STEPS, batch_size=SETTLE_BATCH,
+                train_every=TRAIN_EVERY, learning_starts=SETTLE_BATCH, lr=1e-3,
+                lr_anneal_updates=STEPS // TRAIN_EVERY + SETTLE, lr_end=2e-4, **UNIFORM)
+    env.reset_tuple(seed=0)
+    for _ in range(STEPS):
+        obs, state = env.reset_tuple()
+        decision = agent.act(obs, state)
+        next_obs, rewards, done, next_state = env.step_tuple(decision.actions)
+        agent.learn(Transition(obs, state, decision.actions, rewards, next_obs, next_state, done))
+    assert len(agent.buffer) == STEPS and decision.q_values is None  # ε = 1: no forward pass
     actions = agent.buffer.stored("actions").numpy()
     counts = np.zeros((3, 3))
     np.add.at(counts, (actions[:, 0], actions[:, 1]), 1)
-    # settle on the now-fixed replay; average Q_tot over the last updates to remove SGD jitter
+    # settle on the now-fixed replay; average Q_tot over the last updates (Polyak averaging)
+    no_obs = [np.zeros(0)] * 2
     tables = []
-    for k in range(1600):
+    for k in range(SETTLE):
         agent.update()
-        if k >= 800 and k % 10 == 0:
-            tables.append(agent.q_tot_table(np.zeros(0), obs=[np.zeros(0)] * 2))
+        if k >= SETTLE - AVERAGED and k % 5 == 0:
+            tables.append(agent.q_tot_table(np.zeros(0), obs=no_obs))
     q_tot = np.mean(tables, axis=0)
     np.testing.assert_allclose(q_tot, additive_fit(NON_MONOTONIC, counts), atol=0.15)
-    # the uniform fit, up to the replay's finite-sample drift (99th percentile at N = 900: ~2.2)
-    drift = drift_quantile(NON_MONOTONIC, 900)
-    np.testing.assert_allclose(q_tot, additive_fit(NON_MONOTONIC, np.ones((3, 3))),
-                               atol=drift + 0.15)
+    effective = 1 / (1 / STEPS + 1 / (AVERAGED * SETTLE_BATCH))
+    assert drift_quantile(NON_MONOTONIC, round(effective), 0.99) < 0.1  # the budget suffices
+    np.testing.assert_allclose(q_tot, additive_fit(NON_MONOTONIC, np.ones((3, 3))), atol=0.1)
     # a faithful VDN cannot represent the 8: (0, 0) is its *worst* joint action
     assert np.unravel_index(np.argmin(q_tot), q_tot.shape) == (0, 0) and q_tot.max() < 0
-    greedy = agent.act([np.zeros(0)] * 2, np.zeros(0), explore=False).actions
-    assert greedy != (0, 0)
+    greedy = agent.act(no_obs, np.zeros(0), explore=False)
+    assert greedy.actions != (0, 0) and greedy.q_values is not None
 
 
 def test_one_network_call_per_step_for_all_agents():
@@ -151,8 +175,11 @@ def test_one_network_call_per_step_for_all_agents():
     calls = []
     agent.agent_net.register_forward_hook(lambda module, args, out: calls.append(args[0].shape))
     obs, state = env.reset_tuple()
-    decision = agent.act(obs, state)
+    decision = agent.act(obs, state)  # ε = 1: uniform actions need no Q-values
+    assert calls == [] and decision.q_values is None
+    decision = agent.act(obs, state, explore=False)
     assert calls == [torch.Size([1, 2, 5])]  # both agents (observation + one-hot id), one call
+    assert [q.shape for q in decision.q_values] == [(2,), (2,)]
     next_obs, rewards, done, next_state = env.step_tuple(decision.actions)
     calls.clear()
     agent.learn(Transition(obs, state, decision.actions, rewards, next_obs, next_state, done))

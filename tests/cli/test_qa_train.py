@@ -176,3 +176,12 @@ def test_tournament_refuses_a_single_distinct_entrant_and_a_negative_seed(capsys
         assert main(["tournament", *args, "--rounds", "5"]) == 2
         out, err = capsys.readouterr()
         assert out == "" and message in err and err.count("\n") == 1
+
+
+def test_ctrl_c_during_a_tournament_exits_130_without_a_traceback(capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("agents.tournament.play_match", interrupted)
+    assert main(["tournament", "--rounds", "5"]) == 130
+    assert capsys.readouterr().err == "marl-tui tournament: interrupted\n"
