@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from textual.app import App
 from textual.widgets import DataTable, Label, OptionList, Static
 
 from games import Game
@@ -11,19 +10,11 @@ from games.catalogue import get_game
 from marl_tui.screens.play import HOT_SEAT, PlayScreen
 from marl_tui.widgets.agent_picker import AgentPicker
 from marl_tui.widgets.belief_bars import BeliefBars
+from tests.app.hosting import ScreenHost
 
 SIZE = (80, 24)
 
 
-class _Host(App):
-    """A bare app that opens one screen, so these tests don't depend on the main app."""
-
-    def __init__(self, screen) -> None:
-        super().__init__()
-        self.first = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self.first)
 
 
 async def _ready(pilot) -> PlayScreen:
@@ -41,7 +32,7 @@ def _text(widget) -> str:
 
 async def test_ten_rounds_against_iql_by_number_keys() -> None:
     game = get_game("prisoners-dilemma")
-    app = _Host(PlayScreen(game, opponent="iql", seed=3))
+    app = ScreenHost(PlayScreen(game, opponent="iql", seed=3))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         bars = screen.query_one("#belief-1", BeliefBars)
@@ -73,7 +64,7 @@ async def test_ten_rounds_against_iql_by_number_keys() -> None:
 
 async def test_arrows_and_enter_or_a_click_choose_an_action() -> None:
     game = get_game("prisoners-dilemma")
-    app = _Host(PlayScreen(game, opponent="always-cooperate"))
+    app = ScreenHost(PlayScreen(game, opponent="always-cooperate"))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         assert screen.query_one("#actions", OptionList).has_focus
@@ -87,7 +78,7 @@ async def test_arrows_and_enter_or_a_click_choose_an_action() -> None:
 
 
 async def test_a_number_beyond_the_actions_plays_nothing() -> None:
-    app = _Host(PlayScreen(get_game("prisoners-dilemma"), opponent="iql"))
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="iql"))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         await pilot.press("7")
@@ -97,7 +88,7 @@ async def test_a_number_beyond_the_actions_plays_nothing() -> None:
 
 async def test_tit_for_tat_chosen_from_the_picker_copies_your_last_move() -> None:
     game = get_game("prisoners-dilemma")
-    app = _Host(PlayScreen(game, opponent="iql"))
+    app = ScreenHost(PlayScreen(game, opponent="iql"))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         await pilot.press("o")
@@ -119,7 +110,7 @@ async def test_tit_for_tat_chosen_from_the_picker_copies_your_last_move() -> Non
 async def test_hot_seat_hides_the_first_choice_until_both_have_chosen() -> None:
     game = Game.from_bimatrix([[3, 0], [5, 1]], [[3, 5], [0, 1]], name="PD",
                               players=("Ann", "Bob"), actions=(("C", "D"), ("c", "d")))
-    app = _Host(PlayScreen(game, opponent="iql"))
+    app = ScreenHost(PlayScreen(game, opponent="iql"))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         await pilot.press("h")
@@ -148,7 +139,7 @@ async def test_hot_seat_hides_the_first_choice_until_both_have_chosen() -> None:
 
 async def test_three_players_one_human_and_two_learners() -> None:
     game = get_game("public-goods:n_players=3")
-    app = _Host(PlayScreen(game, opponent="wolf-phc"))
+    app = ScreenHost(PlayScreen(game, opponent="wolf-phc"))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         await pilot.press("1", "2")
@@ -162,7 +153,7 @@ async def test_three_players_one_human_and_two_learners() -> None:
 
 
 async def test_new_match_clears_the_score_and_history() -> None:
-    app = _Host(PlayScreen(get_game("prisoners-dilemma"), opponent="iql"))
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="iql"))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         await pilot.press("1", "2")
@@ -173,7 +164,7 @@ async def test_new_match_clears_the_score_and_history() -> None:
 
 
 async def test_deep_opponent_loads_in_a_worker_and_plays() -> None:
-    app = _Host(PlayScreen(get_game("prisoners-dilemma"), opponent="qmix"))
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="qmix"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -189,7 +180,7 @@ async def test_deep_opponent_loads_in_a_worker_and_plays() -> None:
 
 
 async def test_escape_goes_back() -> None:
-    app = _Host(PlayScreen(get_game("prisoners-dilemma")))
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma")))
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         await pilot.press("escape")

@@ -7,23 +7,16 @@ never while training runs (so no rounds/s figure appears). Update with --snapsho
 from __future__ import annotations
 
 import pytest
-from textual.app import App
 
 from games.catalogue import get_game
 from marl_tui.screens.play import PlayScreen
 from marl_tui.screens.tournament import TournamentScreen
 from marl_tui.screens.watch import WatchScreen
+from tests.app.hosting import ScreenHost
 
 SIZES = [(80, 24), (120, 36)]
 
 
-class _Host(App):
-    def __init__(self, screen) -> None:
-        super().__init__()
-        self.first = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self.first)
 
 
 def _after(*keys: str):
@@ -42,19 +35,19 @@ def _after(*keys: str):
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
 def test_play_after_three_rounds_against_iql(snap_compare, size) -> None:
-    app = _Host(PlayScreen(get_game("prisoners-dilemma"), opponent="iql", seed=0))
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="iql", seed=0))
     assert snap_compare(app, terminal_size=size, run_before=_after("1", "2", "1"))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
 def test_play_hot_seat_with_a_hidden_choice(snap_compare, size) -> None:
-    app = _Host(PlayScreen(get_game("prisoners-dilemma"), opponent="iql", seed=0))
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="iql", seed=0))
     assert snap_compare(app, terminal_size=size, run_before=_after("h", "2"))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
 def test_watch_after_single_steps(snap_compare, size) -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql", "wolf-phc"), seed=0))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), agents=("iql", "wolf-phc"), seed=0))
     steps = ["full_stop"] * 25
     assert snap_compare(app, terminal_size=size, run_before=_after(*steps))
 
@@ -62,5 +55,5 @@ def test_watch_after_single_steps(snap_compare, size) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
 def test_tournament_ranking(snap_compare, size) -> None:
     entrants = ("always-cooperate", "always-defect", "tit-for-tat", "grim-trigger", "random")
-    app = _Host(TournamentScreen(get_game("prisoners-dilemma"), entrants=entrants, rounds=30))
+    app = ScreenHost(TournamentScreen(get_game("prisoners-dilemma"), entrants=entrants, rounds=30))
     assert snap_compare(app, terminal_size=size, run_before=_after("r"))

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from textual.app import App
 from textual.widgets import DataTable, Input, Static
 
 from agents.tournament import tournament
 from games.catalogue import get_game
 from marl_tui.screens.tournament import TournamentScreen
 from marl_tui.widgets.checklist import CheckList
+from tests.app.hosting import ScreenHost
 
 SIZE = (80, 24)
 
 
-class _Host(App):
-    def __init__(self, screen) -> None:
-        super().__init__()
-        self.first = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self.first)
 
 
 def _eighths(bar: str) -> int:
@@ -34,7 +27,7 @@ def _status(screen) -> str:
 async def test_ranking_of_picked_entrants_matches_the_round_robin() -> None:
     game = get_game("prisoners-dilemma")
     entrants = ("always-cooperate", "always-defect", "tit-for-tat")
-    app = _Host(TournamentScreen(game, entrants=entrants, rounds=20))
+    app = ScreenHost(TournamentScreen(game, entrants=entrants, rounds=20))
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         checklist = screen.query_one(CheckList)
@@ -58,7 +51,7 @@ async def test_ranking_of_picked_entrants_matches_the_round_robin() -> None:
 
 
 async def test_bad_rounds_and_no_entrants_are_reported_not_run() -> None:
-    app = _Host(TournamentScreen(get_game("prisoners-dilemma"), entrants=("tit-for-tat",)))
+    app = ScreenHost(TournamentScreen(get_game("prisoners-dilemma"), entrants=("tit-for-tat",)))
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         screen.query_one("#rounds", Input).value = "0"
@@ -76,14 +69,14 @@ async def test_bad_rounds_and_no_entrants_are_reported_not_run() -> None:
 
 
 async def test_a_three_player_game_explains_why_it_cannot_run() -> None:
-    app = _Host(TournamentScreen(get_game("public-goods:n_players=3")))
+    app = ScreenHost(TournamentScreen(get_game("public-goods:n_players=3")))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("r")
         assert "needs a two-player game" in _status(app.screen)
 
 
 async def test_rounds_field_enter_runs_and_escape_goes_back() -> None:
-    app = _Host(TournamentScreen(get_game("stag-hunt"), entrants=("always-cooperate", "random")))
+    app = ScreenHost(TournamentScreen(get_game("stag-hunt"), entrants=("always-cooperate", "random")))
     async with app.run_test(size=SIZE) as pilot:
         screen = app.screen
         screen.query_one("#rounds", Input).focus()

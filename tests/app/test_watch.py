@@ -20,17 +20,11 @@ from marl_tui.widgets.path_modal import PathModal
 from marl_tui.widgets.plot_screen import PlotScreen
 from marl_tui.widgets.training_dashboard import TrainingDashboard
 from marl_tui.widgets.watch_setup import WatchSetupModal
+from tests.app.hosting import ScreenHost
 
 SIZE = (80, 24)
 
 
-class _Host(App):
-    def __init__(self, screen) -> None:
-        super().__init__()
-        self.first = screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self.first)
 
 
 async def _ready(pilot) -> WatchScreen:
@@ -55,7 +49,7 @@ def _counters(screen: WatchScreen) -> str:
 
 async def test_fictitious_play_learns_to_defect_live_and_the_dashboard_follows() -> None:
     game = get_game("prisoners-dilemma")
-    app = _Host(WatchScreen(game, agents=("fictitious-play",), seed=1, speed=SPEEDS[-1]))
+    app = ScreenHost(WatchScreen(game, agents=("fictitious-play",), seed=1, speed=SPEEDS[-1]))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         first = screen.last.policies
@@ -92,7 +86,7 @@ def _send_key(app: App, key: str) -> None:
 
 
 async def test_keys_answer_promptly_while_qmix_trains() -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma"), env="two-step", agents=("qmix",),
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), env="two-step", agents=("qmix",),
                             speed=SPEEDS[-2]))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
@@ -111,7 +105,7 @@ async def test_keys_answer_promptly_while_qmix_trains() -> None:
 
 
 async def test_single_step_advances_one_round() -> None:
-    app = _Host(WatchScreen(get_game("matching-pennies"), agents=("fictitious-play",), seed=0))
+    app = ScreenHost(WatchScreen(get_game("matching-pennies"), agents=("fictitious-play",), seed=0))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         for _ in range(3):
@@ -124,7 +118,7 @@ async def test_single_step_advances_one_round() -> None:
 
 
 async def test_reset_starts_over_with_fresh_agents() -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",)))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",)))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         old_runner = screen.runner
@@ -139,7 +133,7 @@ async def test_reset_starts_over_with_fresh_agents() -> None:
 
 
 async def test_speed_keys_step_through_the_levels() -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma")))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma")))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         start = SPEEDS.index(DEFAULT_SPEED)
@@ -151,7 +145,7 @@ async def test_speed_keys_step_through_the_levels() -> None:
 
 
 async def test_csv_export_round_trip(tmp_path) -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql", "wolf-phc")))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), agents=("iql", "wolf-phc")))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         for _ in range(30):  # three whole episodes of ten rounds
@@ -171,7 +165,7 @@ async def test_csv_export_round_trip(tmp_path) -> None:
 
 
 async def test_export_to_a_bad_path_reports_the_error(tmp_path) -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma")))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma")))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         screen.export_csv(str(tmp_path / "missing-folder" / "log.csv"))
@@ -180,7 +174,7 @@ async def test_export_to_a_bad_path_reports_the_error(tmp_path) -> None:
 
 
 async def test_saved_agents_load_back_with_the_same_policy(tmp_path) -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",), seed=4))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",), seed=4))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         for _ in range(20):
@@ -201,7 +195,7 @@ async def test_saved_agents_load_back_with_the_same_policy(tmp_path) -> None:
 
 
 async def test_setup_switches_to_the_two_step_game_with_vdn() -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma")))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma")))
     async with app.run_test(size=SIZE) as pilot:
         await _ready(pilot)
         await pilot.press("a")
@@ -221,7 +215,7 @@ async def test_setup_switches_to_the_two_step_game_with_vdn() -> None:
 
 
 async def test_a_diverging_run_stops_with_the_runners_message() -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",)))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",)))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         screen.runner.max_loss = 1e-9  # any non-zero TD error now counts as divergence
@@ -237,7 +231,7 @@ async def test_a_diverging_run_stops_with_the_runners_message() -> None:
 
 
 async def test_plot_opens_full_size_and_escape_closes_it() -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma")))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma")))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         for _ in range(5):
@@ -261,7 +255,7 @@ def test_heatmap_shares_and_shades() -> None:
 
 
 async def test_a_big_joint_action_space_is_listed_most_frequent_first() -> None:
-    app = _Host(WatchScreen(get_game("prisoners-dilemma"), env="levers", agents=("iql",)))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), env="levers", agents=("iql",)))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         for _ in range(6):
@@ -278,7 +272,7 @@ async def test_a_big_joint_action_space_is_listed_most_frequent_first() -> None:
 async def test_saving_onto_a_file_reports_the_error(tmp_path) -> None:
     blocker = tmp_path / "taken"
     blocker.write_text("not a folder")
-    app = _Host(WatchScreen(get_game("prisoners-dilemma")))
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma")))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         screen.save_agents(str(blocker))
