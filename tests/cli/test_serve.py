@@ -109,3 +109,34 @@ def test_host_key_is_generated_once_and_private(tmp_path):
     first = ensure_host_key(path)
     assert path.stat().st_mode & 0o777 == 0o600
     assert ensure_host_key(path).export_public_key() == first.export_public_key()
+
+
+async def test_real_app_is_served_and_drawn(tmp_path):
+    """A student connects and sees the Prisoner's Dilemma with its equilibrium."""
+    import pyte
+
+    options = ServeOptions(port=0, host_key=tmp_path / "key",
+                           command=[sys.executable, "-m", "marl_tui", "prisoners-dilemma"])
+    acceptor = await start_server(options)
+    port = acceptor.sockets[0].getsockname()[1]
+    screen = pyte.Screen(100, 30)
+    stream = pyte.ByteStream(screen)
+    try:
+        async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="s",
+                                    encoding=None) as conn:
+            process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30))
+
+            async def drawn() -> None:
+                while not any("Nash equilibria (1)" in line for line in screen.display):
+                    chunk = await process.stdout.read(65536)
+                    assert chunk, "the app closed the session"
+                    stream.feed(chunk)
+
+            await asyncio.wait_for(drawn(), 60)
+            text = "\n".join(screen.display)
+            assert "Prisoner's Dilemma" in text
+            process.stdin.write(b"\x11")  # ctrl+q quits a game without edits
+            await asyncio.wait_for(process.wait_closed(), 30)
+    finally:
+        acceptor.close()
+        await acceptor.wait_closed()
