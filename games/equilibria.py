@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from operator import mul
 
 import numpy as np
 
 from games import lemke_howson as _lh
-from games.deviation import action_values, as_profile, deviation_gains, is_equilibrium, nash_conv
-from games.exact import integer_matrix
+from games.deviation import deviation_gains, is_equilibrium, nash_conv
+from games.exact import positive_integers, scaled_integers
 from games.model import Game, GameError
 from games.pure import pure_equilibria
 from games.reduction import strictly_undominated
@@ -130,10 +131,13 @@ def solve(
     two = game.n_players == 2
     if not two and method in ("enumeration", "lemke-howson"):
         raise GameError(f"{method} needs a two-player game; {game.name!r} has {game.n_players}")
-    pure = tuple(pure_equilibria(game))
     if method == "support" or not two:
-        return _solve_numeric(game, pure, tol, starts, seed, support_seconds)
-    A, B = _integer_bimatrix(game)
+        return _solve_numeric(
+            game, tuple(pure_equilibria(game)), tol, starts, seed, support_seconds
+        )
+    bimatrix = _Bimatrix.of(game)
+    A, B = bimatrix.A, bimatrix.B
+    pure = bimatrix.pure_equilibria()
     m, n = game.num_actions
     rows, cols = range(m), range(n)
     if method == "auto" and (basis_count(m, n) > REDUCE_ABOVE or not _enumerable(A, B, max_bases)):
@@ -143,7 +147,7 @@ def solve(
         method == "auto" and not shrunk and _enumerable(A, B, max_bases)
     ):
         found = _extreme(A, B)
-        equilibria = [_exact_equilibrium(game, pair) for pair in found.equilibria]
+        equilibria = [bimatrix.equilibrium(pair) for pair in found.equilibria]
         return Solution(
             tuple(sorted(equilibria, key=_order)),
             pure,
@@ -160,7 +164,7 @@ def solve(
         # padded with zeros, are the vertices of P with x_i = 0 on removed rows, same labels.
         found = _extreme(*reduced)
         equilibria = [
-            _exact_equilibrium(game, _lift(pair, rows, cols, m, n)) for pair in found.equilibria
+            bimatrix.equilibrium(_lift(pair, rows, cols, m, n)) for pair in found.equilibria
         ]
         # A degenerate mixture of the reduced game is one of the full game too (removed actions
         # are never best responses to it); the converse fails, so "no" stays undecided (None).
@@ -185,7 +189,7 @@ def solve(
             continue
         pairs[_lift(pair, rows, cols, m, n)] = None
         finished += 1
-    equilibria = [_exact_equilibrium(game, pair) for pair in pairs]
+    equilibria = [bimatrix.equilibrium(pair) for pair in pairs]
     exact_pure = {e for e in pure} - {_joint_action(e) for e in equilibria}
     equilibria += [_pure_equilibrium(game, cell) for cell in sorted(exact_pure)]
     details = [note] if note else []
@@ -212,8 +216,8 @@ def is_degenerate(game: Game) -> bool:
         raise GameError(
             f"degeneracy is defined for two-player games; {game.name!r} has {game.n_players}"
         )
-    A, B = _integer_bimatrix(game)
-    return _extreme(A, B).degenerate
+    bimatrix = _Bimatrix.of(game)
+    return _extreme(bimatrix.A, bimatrix.B).degenerate
 
 
 def lemke_howson(game: Game, initial_label: int = 0) -> Equilibrium:
@@ -224,8 +228,8 @@ def lemke_howson(game: Game, initial_label: int = 0) -> Equilibrium:
     m, n = game.num_actions
     if not 0 <= initial_label < m + n:
         raise GameError(f"initial label must be between 0 and {m + n - 1}, got {initial_label}")
-    A, B = _integer_bimatrix(game)
-    return _exact_equilibrium(game, _lh.lemke_howson(A, B, initial_label))
+    bimatrix = _Bimatrix.of(game)
+    return bimatrix.equilibrium(_lh.lemke_howson(bimatrix.A, bimatrix.B, initial_label))
 
 
 def _enumerable(A: Sequence[Sequence[int]], B: Sequence[Sequence[int]], max_bases: int) -> bool:
@@ -267,30 +271,83 @@ def _lift(
     return tuple(x), tuple(y)
 
 
-def _integer_bimatrix(game: Game) -> tuple[tuple[tuple[int, ...], ...], ...]:
-    """(A, B) as positive integer matrices with the same equilibria (hashable, for caching)."""
-    exact = game.exact_payoffs
-    return tuple(tuple(map(tuple, integer_matrix(exact[p]).tolist())) for p in range(2))
+@dataclass(frozen=True)
+class _Bimatrix:
+    """A two-player game's exact payoffs as integers, computed once per solve.
+
+    ``scaled[p] / scales[p]`` is player p's exact payoff matrix (integers over the least common
+    denominator), which verification uses; ``A``, ``B`` are the positive integer matrices with the
+    same best responses (:func:`games.exact.integer_matrix`) that the solvers take (hashable).
+    """
+
+    scaled: tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]
+    scales: tuple[int, int]
+    A: tuple[tuple[int, ...], ...]
+    B: tuple[tuple[int, ...], ...]
+
+    @classmethod
+    def of(cls, game: Game) -> _Bimatrix:
+        """Scale each player's exact payoffs to integers once (Fractions only where needed)."""
+        n = game.num_actions[1]
+        exact = game.exact_payoffs
+        scaled, scales, positive = [], [], []
+        for p in range(2):
+            ints, scale = scaled_integers(exact[p].reshape(-1).tolist())
+            scaled.append(_rows(ints, n))
+            scales.append(scale)
+            positive.append(_rows(positive_integers(ints), n))
+        return cls(tuple(scaled), tuple(scales), *positive)
+
+    def pure_equilibria(self) -> tuple[tuple[int, int], ...]:
+        """Joint actions where A is a column maximum and B a row maximum, in row-major order."""
+        column_best = [max(column) for column in zip(*self.A, strict=True)]
+        row_best = [max(row) for row in self.B]
+        return tuple(
+            (i, j)
+            for i, (a_row, b_row) in enumerate(zip(self.A, self.B, strict=True))
+            for j, (a, b) in enumerate(zip(a_row, b_row, strict=True))
+            if a == column_best[j] and b == row_best[i]
+        )
+
+    def equilibrium(self, strategies: Sequence[Sequence[Fraction]]) -> Equilibrium:
+        """Wrap an exact strategy pair after verifying it exactly in integer arithmetic.
+
+        With x = u / du and y = v / dv over common denominators and payoffs S_p / s_p, the
+        pair is an equilibrium iff both are distributions and du · max_i (S_A v)_i = u · S_A v
+        and dv · max_j (uᵀ S_B)_j = uᵀ S_B v (no pure deviation gains: Nash 1951).
+        """
+        x, y = strategies
+        u, du = scaled_integers([Fraction(v) for v in x])
+        v, dv = scaled_integers([Fraction(w) for w in y])
+        if (len(u), len(v)) != (len(self.A), len(self.A[0])):
+            raise GameError(
+                f"strategy pair of sizes {len(u)}, {len(v)} for a game of shape"
+                f" {len(self.A)}x{len(self.A[0])}"
+            )
+        if min(u) < 0 or min(v) < 0 or sum(u) != du or sum(v) != dv:
+            raise ArithmeticError(f"solver returned non-probability vectors {strategies}")
+        row_values = [sum(map(mul, row, v)) for row in self.scaled[0]]
+        column_values = [sum(map(mul, u, column)) for column in zip(*self.scaled[1], strict=True)]
+        row_current = sum(map(mul, u, row_values))
+        column_current = sum(map(mul, column_values, v))
+        if du * max(row_values) != row_current or dv * max(column_values) != column_current:
+            raise ArithmeticError(f"solver returned a non-equilibrium profile {strategies}")
+        denominator = du * dv
+        payoffs = (
+            Fraction(row_current, denominator * self.scales[0]),
+            Fraction(column_current, denominator * self.scales[1]),
+        )
+        return Equilibrium(tuple(tuple(s) for s in strategies), payoffs, exact=True)
+
+
+def _rows(flat: list[int], n: int) -> tuple[tuple[int, ...], ...]:
+    return tuple(tuple(flat[i : i + n]) for i in range(0, len(flat), n))
 
 
 @lru_cache(maxsize=32)
 def _extreme(A: tuple[tuple[int, ...], ...], B: tuple[tuple[int, ...], ...]) -> ExtremeEquilibria:
     """Vertex enumeration, cached: the app asks for equilibria and degeneracy of the same game."""
     return extreme_equilibria([list(r) for r in A], [list(r) for r in B])
-
-
-def _exact_equilibrium(game: Game, strategies: Sequence[Sequence[Fraction]]) -> Equilibrium:
-    """Wrap an exact profile after verifying it exactly: every deviation gain must be 0."""
-    profile, _ = as_profile(game, strategies)
-    exact = game.exact_payoffs
-    payoffs = []
-    for p in range(game.n_players):
-        values = action_values(exact[p], profile, p)
-        current = Fraction(np.dot(values, profile[p]))
-        if max(values) != current:
-            raise ArithmeticError(f"solver returned a non-equilibrium profile {strategies}")
-        payoffs.append(current)
-    return Equilibrium(tuple(tuple(s) for s in strategies), tuple(payoffs), exact=True)
 
 
 def _pure_equilibrium(game: Game, cell: tuple[int, ...]) -> Equilibrium:

@@ -14,6 +14,18 @@ from functools import cache
 import numpy as np
 
 
+def scaled_integers(values: list[Fraction]) -> tuple[list[int], int]:
+    """Rationals as integers over their least common denominator: ``values = ints / scale``.
+
+    Integer inputs (denominator 1, the common case) skip the lcm and the multiplications.
+    """
+    denominators = {v.denominator for v in values}
+    if denominators <= {1}:
+        return [v.numerator for v in values], 1
+    scale = math.lcm(*denominators)
+    return [v.numerator * (scale // v.denominator) for v in values], scale
+
+
 def integer_matrix(exact: np.ndarray) -> np.ndarray:
     """Smallest-proportioned positive integer matrix with the same best responses as ``exact``.
 
@@ -23,14 +35,17 @@ def integer_matrix(exact: np.ndarray) -> np.ndarray:
     polytopes when payoffs are positive). Dividing by the gcd keeps payoffs such as 3e300 and
     5e300 at 1 and 3, within what floating point can represent.
     """
-    values = [Fraction(v) for v in exact.reshape(-1)]
-    scale = math.lcm(*(v.denominator for v in values)) if values else 1
-    ints = [v.numerator * (scale // v.denominator) for v in values]
+    ints, _ = scaled_integers([Fraction(v) for v in exact.reshape(-1)])
+    result = np.empty(len(ints), dtype=object)
+    result[:] = positive_integers(ints)
+    return result.reshape(exact.shape)
+
+
+def positive_integers(ints: list[int]) -> list[int]:
+    """``(v - min) / gcd + 1`` for each v: the positive affine map of :func:`integer_matrix`."""
     low = min(ints, default=0)
     divisor = math.gcd(*(v - low for v in ints)) or 1  # constant payoffs: nothing to divide
-    result = np.empty(len(ints), dtype=object)
-    result[:] = [(v - low) // divisor + 1 for v in ints]
-    return result.reshape(exact.shape)
+    return [(v - low) // divisor + 1 for v in ints]
 
 
 def solve_integer(matrix: list[list[int]], rhs: list[int]) -> tuple[list[int], int] | None:
@@ -54,12 +69,13 @@ def solve_integer(matrix: list[list[int]], rhs: list[int]) -> tuple[list[int], i
             rows[r] = [(pivot * row_r[j] - factor * row_c[j]) // previous for j in range(k + 1)]
         previous = pivot
     determinant = rows[k - 1][k - 1] if k else 1
-    solution = [Fraction(0)] * k
+    # Back substitution on X = det * x, an integer vector (Cramer's rule): row r of the echelon
+    # form reads a_rr X_r = det * b_r - sum_j a_rj X_j, so each division is exact.
+    numerators = [0] * k
     for r in range(k - 1, -1, -1):
-        tail = sum(rows[r][j] * solution[j] for j in range(r + 1, k))
-        solution[r] = (rows[r][k] - tail) / Fraction(rows[r][r])
-    # det * x is the adjugate times rhs, an integer vector (Cramer's rule).
-    numerators = [int(v * determinant) for v in solution]
+        row = rows[r]
+        tail = sum(row[j] * numerators[j] for j in range(r + 1, k))
+        numerators[r] = (determinant * row[k] - tail) // row[r]
     if determinant < 0:
         determinant, numerators = -determinant, [-v for v in numerators]
     return numerators, determinant

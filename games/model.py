@@ -198,7 +198,7 @@ class Game:
     def exact_payoffs(self) -> np.ndarray:
         """Payoffs as an object array of ``Fraction``s (computed once, on first use)."""
         if self._exact is None:
-            flat = [Fraction(repr(float(v))) for v in self.payoffs.reshape(-1)]
+            flat = [_float_fraction(v) for v in self.payoffs.reshape(-1).tolist()]
             exact = np.empty(len(flat), dtype=object)
             exact[:] = flat
             exact = exact.reshape(self.payoffs.shape)
@@ -458,6 +458,17 @@ def _zeros_exact(shape: tuple[int, ...]) -> np.ndarray:
     zeros = np.empty(int(np.prod(shape)), dtype=object)
     zeros[:] = [Fraction(0)] * zeros.size
     return zeros.reshape(shape)
+
+
+def _float_fraction(value: float) -> Fraction:
+    """``Fraction(repr(value))``, the float's shortest decimal; integers below 2**53 (where the
+    float spacing is at most 1, so the shortest decimal is the integer itself) skip the parse."""
+    if value.is_integer() and abs(value) <= _EXACT_INTEGER_FLOATS:
+        return Fraction(int(value))
+    return Fraction(repr(value))
+
+
+_EXACT_INTEGER_FLOATS = 2.0**53
 
 
 def _stack_exact(parts: list[tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray | None:

@@ -27,6 +27,7 @@ tolerances lose labels, so :func:`extreme_equilibria` then solves every square s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -46,6 +47,11 @@ BATCH = 40_000
 #: Largest integer payoff (after :func:`games.exact.integer_matrix`) floats may select with: a
 #: dynamic range of 1.8e19, where the Hadamard bound of an 11x11 system stays below 1e220.
 FLOAT_MAX_ENTRY = 2**64
+#: Games with at most this many square systems (2x2, 2x3, 1xn up to 1x9) are solved exactly
+#: system by system, which is faster there than setting up numpy batches.
+EXACT_BELOW_BASES = 10
+#: Up to this many square systems are solved in one batch, each padded to the largest size.
+PAD_BASES = 500
 #: Largest C(m+n, m) solved exactly system by system (6x6: 924 per polytope, ~0.3 s).
 EXACT_MAX_BASES = 1_000
 
@@ -56,6 +62,55 @@ def _subsets(size: int, k: int) -> np.ndarray:
     subsets = np.array(list(combinations(range(size), k)), dtype=np.intp).reshape(-1, k)
     subsets.setflags(write=False)
     return subsets
+
+
+@lru_cache(maxsize=64)
+def _small_bases(d: int, r: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every basis (support K, tight rows T), |K| = |T| = 1..min(r, d), padded: one batch."""
+    top = min(r, d)
+    sups, rows = [], []
+    for k in range(1, top + 1):
+        sup, tight = _widen(_subsets(d, k), d, top), _widen(_subsets(r, k), r, top)
+        sups.append(np.repeat(sup, len(tight), axis=0))
+        rows.append(np.tile(tight, (len(sup), 1)))
+    both = np.concatenate(sups), np.concatenate(rows)
+    for array in both:
+        array.setflags(write=False)
+    return both
+
+
+def _basis_chunks(d: int, r: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Bases in batches of at most ``BATCH`` systems: one cached batch, padded to a common size,
+    when there are at most ``PAD_BASES``; else one size k at a time, unpadded (padding would
+    multiply the O(k³) work of the many mid-sized systems)."""
+    if comb(r + d, r) - 1 <= PAD_BASES:
+        yield _small_bases(d, r)
+        return
+    for k in range(1, min(r, d) + 1):
+        supports, rows = _subsets(d, k), _subsets(r, k)
+        step = max(1, BATCH // len(rows))
+        for start in range(0, len(supports), step):
+            sup = supports[start : start + step]
+            yield np.repeat(sup, len(rows), axis=0), np.tile(rows, (len(sup), 1))
+
+
+def _widen(indices: np.ndarray, size: int, top: int) -> np.ndarray:
+    """Index rows padded on the right with size + k, ..., size + top - 1 (as in a padded batch)."""
+    k = indices.shape[1]
+    if k == top:
+        return indices
+    pad = np.broadcast_to(size + np.arange(k, top), (len(indices), top - k))
+    return np.concatenate([indices, pad], axis=1)
+
+
+def _first_of_each(labels: np.ndarray) -> np.ndarray:
+    """Index of the first row of each distinct row of a boolean matrix (any order)."""
+    if labels.shape[1] <= 62:
+        keys = labels.astype(np.int64) @ (np.int64(1) << np.arange(labels.shape[1], dtype=np.int64))
+        _, first = np.unique(keys, return_index=True)
+        return first
+    _, first = np.unique(np.packbits(labels, axis=1), axis=0, return_index=True)
+    return first
 
 
 def basis_count(m: int, n: int) -> int:
@@ -86,18 +141,21 @@ class _Polytope:
     def enumerate(self, n_labels: int) -> None:
         """Find every vertex but the origin; store its basis and its (tolerant) label set."""
         r, d = self.shape
+        top = min(r, d)
+        # Systems of every size k in one batch: C[T, K] sits in a (top x top) block diagonal
+        # with an identity block (dummy rows r.., columns d..) and right-hand side 0 there, so
+        # the determinant, Hadamard's bound and the solution are those of the k x k system.
+        padded = np.zeros((r + top, d + top))
+        padded[:r, :d] = self.floats
+        padded[r + np.arange(top), d + np.arange(top)] = 1.0
         coords, bases = [], []
-        for k in range(1, min(r, d) + 1):
-            supports, rows = _subsets(d, k), _subsets(r, k)
-            step = max(1, BATCH // len(rows))
-            for start in range(0, len(supports), step):
-                sup = supports[start : start + step]
-                sup_all = np.repeat(sup, len(rows), axis=0)
-                rows_all = np.tile(rows, (len(sup), 1))
-                z, keep = self._solve_batch(sup_all, rows_all)
-                coords.append(z)
-                bases.append((sup_all[keep], rows_all[keep]))
-        z = np.concatenate(coords) if coords else np.zeros((0, d))
+        for sup, rows in _basis_chunks(d, r):
+            z, keep = self._solve_batch(padded, sup, rows)
+            coords.append(z)
+            bases.append((sup[keep], rows[keep]))
+        z = np.concatenate(coords) if len(coords) > 1 else coords[0]
+        sup_kept = np.concatenate([_widen(sup, d, top) for sup, _ in bases])
+        rows_kept = np.concatenate([_widen(rows, r, top) for _, rows in bases])
         scale = np.maximum(z.max(axis=1, initial=0.0), np.finfo(float).tiny)
         zero_tight = z <= TOLERANCE * scale[:, None]
         row_tight = np.abs(1.0 - z @ self.floats.T) <= TOLERANCE
@@ -105,17 +163,15 @@ class _Polytope:
         labels[:, self.zero_labels] = zero_tight
         labels[:, self.row_labels] = row_tight
         # A vertex is the only point of P with its tight set: deduplicate by label set.
-        packed = np.packbits(labels, axis=1)
-        _, first = np.unique(packed, axis=0, return_index=True)
-        first = np.sort(first)
+        first = np.sort(_first_of_each(labels))
         self.labels = labels[first]
-        ends = np.cumsum([len(sup) for sup, _ in bases])
-        self.bases = []
-        for i in first:
-            batch = int(np.searchsorted(ends, i, side="right"))
-            offset = i - (ends[batch - 1] if batch else 0)
-            sup, rows = bases[batch]
-            self.bases.append((tuple(sup[offset].tolist()), tuple(rows[offset].tolist())))
+        sizes = (sup_kept[first] < d).sum(axis=1).tolist()
+        self.bases = [
+            (tuple(s[:k]), tuple(t[:k]))
+            for s, t, k in zip(
+                sup_kept[first].tolist(), rows_kept[first].tolist(), sizes, strict=True
+            )
+        ]
 
     def enumerate_exactly(self, n_labels: int) -> None:
         """Like :meth:`enumerate`, but every square system is solved and labelled exactly
@@ -138,37 +194,54 @@ class _Polytope:
             if vertex is not None:
                 self.labels[index, sorted(vertex[2])] = True
 
-    def _solve_batch(self, sup: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Solve C[T, K] z_K = 1 for a batch of bases; return feasible vertices and their mask."""
+    def _solve_batch(
+        self, padded: np.ndarray, sup: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Solve C[T, K] z_K = 1 for a batch of padded bases (see :meth:`enumerate`); return
+        the feasible vertices and their mask."""
         r, d = self.shape
-        k = sup.shape[1]
-        systems = self.floats[rows[:, :, None], sup[:, None, :]]
+        top = sup.shape[1]
+        real = sup < d
+        systems = padded[rows[:, :, None], sup[:, None, :]]
         determinant = np.linalg.det(systems)
-        hadamard = np.prod(np.linalg.norm(systems, axis=2), axis=1)
+        hadamard = np.sqrt(np.einsum("nij,nij->ni", systems, systems)).prod(axis=1)
         suspect = np.abs(determinant) <= SINGULAR_RATIO * hadamard
-        z = np.full((len(sup), d), -1.0)
-        regular = np.flatnonzero(~suspect)
-        if regular.size:
-            z_regular = np.zeros((regular.size, d))
-            z_k = np.linalg.solve(systems[regular], np.ones(k))
-            np.put_along_axis(z_regular, sup[regular], z_k, axis=1)
+        any_suspect = bool(suspect.any())
+        regular = np.flatnonzero(~suspect) if any_suspect else slice(None)
+        regular_sup = sup[regular]
+        z = np.zeros((len(regular_sup), d + top))
+        if len(regular_sup):
+            rhs = real[regular].astype(float)[:, :, None]
+            z_k = np.linalg.solve(systems[regular], rhs)[:, :, 0]
+            z[np.arange(len(regular_sup))[:, None], regular_sup] = z_k
+        if any_suspect:
+            z_regular, z = z, np.full((len(sup), d + top), -1.0)
             z[regular] = z_regular
-        for i in self._exactly_regular(sup[suspect], rows[suspect], np.flatnonzero(suspect)):
-            solved = self._solve_exact(tuple(sup[i]), tuple(rows[i]))
+        for i in self._exactly_regular(
+            padded, sup[suspect], rows[suspect], np.flatnonzero(suspect)
+        ):
+            k = int(real[i].sum())
+            solved = self._solve_exact(tuple(sup[i, :k]), tuple(rows[i, :k]))
             z[i] = 0.0
             if solved is not None:
                 numerators, denominator = solved
-                z[i, sup[i]] = [v / denominator for v in numerators]
+                z[i, sup[i, :k]] = [v / denominator for v in numerators]
+        z = z[:, :d]
         scale = np.maximum(z.max(axis=1), np.finfo(float).tiny)
         feasible = (z >= -TOLERANCE * scale[:, None]).all(axis=1)
         feasible &= (z @ self.floats.T <= 1.0 + TOLERANCE).all(axis=1)
         return z[feasible], feasible
 
-    def _exactly_regular(self, sup: np.ndarray, rows: np.ndarray, index: np.ndarray) -> np.ndarray:
+    def _exactly_regular(
+        self, padded: np.ndarray, sup: np.ndarray, rows: np.ndarray, index: np.ndarray
+    ) -> np.ndarray:
         """Of the float-suspect systems, those that are exactly nonsingular (modular rank test)."""
         if index.size == 0:
             return index
-        ints = np.array(self.integers, dtype=object)
+        r, d = self.shape
+        ints = np.zeros(padded.shape, dtype=object)
+        ints[:r, :d] = np.array(self.integers, dtype=object)
+        ints[r + np.arange(sup.shape[1]), d + np.arange(sup.shape[1])] = 1
         systems = ints[rows[:, :, None], sup[:, None, :]]
         return index[~singular(systems)]
 
@@ -233,11 +306,12 @@ def extreme_equilibria(
 
     Every returned pair is exactly completely labelled, hence an equilibrium; every completely
     labelled vertex pair is returned, so the list is complete, degenerate games included.
-    ``exact``: solve every system exactly (None: exactly when not :func:`floats_suffice`).
+    ``exact``: solve every system exactly (None: exactly when not :func:`floats_suffice`, or
+    when there are so few systems that numpy's per-call overhead outweighs exact arithmetic).
     """
     m, n = len(A), len(A[0])
     if exact is None:
-        exact = not floats_suffice(A, B)
+        exact = basis_count(m, n) <= EXACT_BELOW_BASES or not floats_suffice(A, B)
     a = np.array(A, dtype=float) if not exact else np.zeros((m, n))
     b = np.array(B, dtype=float) if not exact else np.zeros((m, n))
     p = _Polytope(

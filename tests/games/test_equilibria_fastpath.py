@@ -1,0 +1,117 @@
+"""The two-player fast path: one padded float batch per polytope, exact enumeration of tiny
+games, integer verification of equilibria, pure equilibria from the integer matrices."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import games.vertex_enumeration as vertex_enumeration
+from games.equilibria import _Bimatrix, solve
+from games.exact import singular, solve_integer
+from games.model import Game, GameError
+from games.pure import pure_equilibria
+from games.vertex_enumeration import extreme_equilibria
+
+CI = settings(
+    derandomize=True, deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
+)
+
+
+def bimatrices(max_size: int, high: int):
+    """Pairs of positive integer matrices of one random shape; small ``high`` forces ties."""
+    entries = st.integers(1, high)
+    return st.tuples(st.integers(1, max_size), st.integers(1, max_size)).flatmap(
+        lambda s: st.tuples(
+            *[
+                st.lists(
+                    st.lists(entries, min_size=s[1], max_size=s[1]), min_size=s[0], max_size=s[0]
+                )
+                for _ in range(2)
+            ]
+        )
+    )
+
+
+@CI
+@given(bimatrices(4, 4), st.sampled_from([0, vertex_enumeration.PAD_BASES]))
+def test_padded_and_per_size_batches_agree_with_exact_enumeration(matrices, pad_bases: int) -> None:
+    # PAD_BASES = 0 sends every game through the per-size batches that large games use.
+    A, B = matrices
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(vertex_enumeration, "PAD_BASES", pad_bases)
+        floats = extreme_equilibria(A, B, exact=False)
+    exact = extreme_equilibria(A, B, exact=True)
+    assert set(floats.equilibria) == set(exact.equilibria)
+    assert floats.degenerate == exact.degenerate
+
+
+@CI
+@given(
+    st.integers(1, 4).flatmap(
+        lambda k: st.tuples(
+            st.lists(st.lists(st.integers(-6, 6), min_size=k, max_size=k), min_size=k, max_size=k),
+            st.lists(st.integers(-6, 6), min_size=k, max_size=k),
+        )
+    )
+)
+def test_solve_integer_solves_exactly_or_proves_singular(system) -> None:
+    matrix, rhs = system
+    solved = solve_integer(matrix, rhs)
+    if solved is None:
+        assert singular(np.array([matrix], dtype=object)).tolist() == [True]
+        return
+    numerators, denominator = solved
+    assert denominator > 0
+    for row, b in zip(matrix, rhs, strict=True):
+        assert sum(a * x for a, x in zip(row, numerators, strict=True)) == b * denominator
+
+
+def test_integer_verification_rejects_what_is_not_an_equilibrium() -> None:
+    game = Game.from_bimatrix([[F(1, 3), 0], [0, F(2, 7)]], [[F(2, 7), 0], [0, F(1, 3)]])
+    bimatrix = _Bimatrix.of(game)
+    half = (F(1, 2), F(1, 2))
+    with pytest.raises(ArithmeticError, match="non-equilibrium"):
+        bimatrix.equilibrium((half, half))
+    with pytest.raises(ArithmeticError, match="non-probability"):
+        bimatrix.equilibrium(((F(1), F(1)), (F(1), F(0))))
+    with pytest.raises(GameError, match="sizes"):
+        bimatrix.equilibrium(((F(1),), half))
+
+
+def test_integer_verification_reports_exact_expected_payoffs() -> None:
+    A = [[F(1, 3), 0], [0, F(2, 7)]]
+    B = [[F(2, 7), 0], [0, F(1, 3)]]
+    game = Game.from_bimatrix(A, B)
+    # Mixed equilibrium (indifference): x = (q, 1 - q) with 2/7 q = 1/3 (1 - q), likewise y.
+    x = (F(7, 13), F(6, 13))
+    y = (F(6, 13), F(7, 13))
+    equilibrium = _Bimatrix.of(game).equilibrium((x, y))
+    expected = [sum(x[i] * M[i][j] * y[j] for i in range(2) for j in range(2)) for M in (A, B)]
+    assert equilibrium.payoffs == tuple(expected) == (F(2, 13), F(2, 13))
+    assert (x, y) in {e.strategies for e in solve(game).equilibria}
+
+
+@CI
+@given(bimatrices(4, 3))
+def test_two_player_pure_equilibria_match_the_n_player_scan(matrices) -> None:
+    game = Game.from_bimatrix(*matrices)
+    assert list(solve(game).pure) == pure_equilibria(game)
+
+
+def test_pure_equilibria_see_differences_floats_cannot_hold() -> None:
+    # 1 and 1 + 1e-30 are the same double; only the exact payoffs tell them apart.
+    game = Game.from_bimatrix([[0, 0]], [[1, F(1) + F(1, 10**30)]])
+    assert solve(game).pure == ((0, 1),)
+
+
+@pytest.mark.parametrize(
+    "value", [0.0, -0.0, 7.0, -20.0, 2.0**53, -(2.0**53), 2.0**53 + 2, 1e20, 1.5, 0.1, 1e300]
+)
+def test_exact_payoffs_read_floats_as_their_shortest_decimal(value: float) -> None:
+    game = Game(np.full((2, 1, 1), value))
+    assert game.exact_payoffs[0, 0, 0] == F(repr(value))
