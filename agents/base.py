@@ -134,7 +134,7 @@ class Agent(ABC):
         directory.mkdir(parents=True, exist_ok=True)
         meta = {"name": self.name, "players": list(self.players), "seed": self.seed,
                 "hyperparameters": self.hp}
-        (directory / "agent.json").write_text(json.dumps(meta, indent=2, default=_jsonable))
+        (directory / "agent.json").write_text(json.dumps(meta, indent=2, default=jsonable))
         self.save_state(directory)
         return directory
 
@@ -164,7 +164,8 @@ def _type_problem(default: Any, value: Any) -> str | None:
     return None
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``json.dumps`` fallback for numpy values (and anything else, as text)."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from agents.base import jsonable
+
 #: Exit code of a run stopped because a loss diverged (bad input is 2, see marl_tui.cli).
 EXIT_DIVERGED = 1
 #: Exit code after Ctrl-C (128 + SIGINT, as shells report it).
@@ -101,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
         except OSError as error:
             raise CommandError(f"--save {args.save}: {_os_reason(error)}") from None
     if args.json:
-        print(json.dumps(finite_or_null(summary), default=_jsonable, allow_nan=False))
+        print(json.dumps(finite_or_null(summary), default=jsonable, allow_nan=False))
     else:
         from rich.console import Console
 
@@ -337,12 +339,4 @@ def finite_or_null(value: Any) -> Any:
     if isinstance(value, float | np.floating):
         return float(value) if math.isfinite(value) else None
     return value
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return str(value)
 
