@@ -45,7 +45,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"marl-tui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
-        command_parser = sub.add_parser(name, help=help_text, description=help_text)
+        command_parser = sub.add_parser(
+            name, prog=f"marl-tui {name}", help=help_text, description=help_text
+        )
         if name == command:
             _command_module(module).add_arguments(command_parser)
     return parser
