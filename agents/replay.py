@@ -9,7 +9,7 @@ over samples or fields: for networks as small as these, per-operation overhead i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -85,12 +85,27 @@ class ReplayBuffer:
             self.position = (self.position + 1) % self.capacity
             self.size = min(self.size + 1, self.capacity)
 
-    def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:
-        """A uniform minibatch (with replacement) drawn with ``rng``, for reproducible runs."""
+    def sample(
+        self,
+        batch_size: int,
+        rng: np.random.Generator,
+        fields: Sequence[str] | None = None,
+    ) -> dict[str, torch.Tensor]:
+        """A uniform minibatch (with replacement) drawn with ``rng``, for reproducible runs.
+
+        ``fields`` names the fields wanted (default: all); the rows are gathered once either way,
+        and each field is a view of them (plus a cast for integer fields).
+        """
         if self.size == 0:
             raise ValueError("cannot sample from an empty replay buffer")
-        index = torch.from_numpy(rng.integers(0, self.size, size=batch_size)).to(self.device)
-        return self._split(self.table[index])
+        index = rng.integers(0, self.size, size=batch_size)
+        if self._cpu:  # numpy's take on the table's shared memory is the cheapest row gather
+            rows = torch.from_numpy(self.table.numpy().take(index, axis=0))
+        else:
+            rows = self.table.index_select(0, torch.from_numpy(index).to(self.device))
+        return {
+            name: self._field(rows, name) for name in (self.fields if fields is None else fields)
+        }
 
     def stored(self, name: str) -> torch.Tensor:
         """Every stored entry of one field, oldest first."""
@@ -99,11 +114,14 @@ class ReplayBuffer:
             table = torch.cat([table[self.position :], table[: self.position]])
         return self._field(table, name)
 
-    def _split(self, rows: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {name: self._field(rows, name) for name in self.fields}
-
     def _field(self, rows: torch.Tensor, name: str) -> torch.Tensor:
         """One field's columns of ``rows``, in its shape and dtype (a view for float32 fields)."""
         shape, dtype = self.fields[name]
-        values = rows[:, self.columns[name]].view(rows.shape[0], *shape)
+        columns = self.columns[name]
+        if len(shape) == 0:  # a scalar field is one column: select it, no reshape needed
+            values = rows[:, columns.start]
+        elif len(shape) == 1:  # a vector field's column range already has its shape
+            values = rows[:, columns]
+        else:
+            values = rows[:, columns].view(-1, *shape)
         return values if dtype == torch.float32 else values.to(dtype)

@@ -10,7 +10,10 @@ One agent network is shared by all players, with the player's one-hot id appende
 observation (Rashid et al. 2018 §5; Foerster et al. 2016), so every player's Q-values come from a
 single batched call. Learning is DQN-style: experience replay, a target copy of the agent network
 and of the mixer refreshed every ``target_update_interval`` updates, ε-greedy exploration with a
-linear anneal, and optionally double-Q targets (van Hasselt et al. 2016).
+linear anneal, and optionally double-Q targets (van Hasselt et al. 2016). The networks are small
+enough that per-operation overhead, not arithmetic, sets the update's cost, so an update runs
+without autograd: the agent network and the mixers backpropagate by hand (their ``backward``
+methods, tested against autograd) into one flat gradient that one fused Adam step consumes.
 
 The team reward is the mean of the controlled players' rewards (in a common-payoff game, the
 common payoff).
@@ -72,10 +75,42 @@ class AgentNetwork(nn.Module):
     def __init__(self, obs_dim: int, n_agents: int, n_actions: int, hidden: int) -> None:
         super().__init__()
         self.net = mlp([obs_dim + n_agents, hidden, hidden, n_actions])
+        self.linears = tuple(m for m in self.net if isinstance(m, nn.Linear))
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        """``inputs`` (batch, n_agents, obs_dim + n_agents) -> Q-values (batch, n_agents, n_actions)."""
-        return self.net(inputs)
+    def forward(
+        self, inputs: torch.Tensor, saved: list[torch.Tensor] | None = None
+    ) -> torch.Tensor:
+        """``inputs`` (batch, n_agents, obs_dim + n_agents) -> Q-values (batch, n_agents, n_actions).
+
+        The same computation as ``self.net(inputs)``, written out: on one
+        (batch * n_agents, width) matrix every layer is a single addmm, with no module dispatch.
+        With ``saved`` (a list), every layer's input is appended to it for :meth:`backward`.
+        """
+        x = inputs.reshape(-1, inputs.shape[-1])
+        last = len(self.linears) - 1
+        for k, layer in enumerate(self.linears):
+            if saved is not None:
+                saved.append(x)
+            x = F.linear(x, layer.weight, layer.bias)
+            if k < last:
+                x = F.relu(x)
+        return x.view(*inputs.shape[:-1], -1)
+
+    @torch.no_grad()
+    def backward(self, saved: list[torch.Tensor], grad_q: torch.Tensor) -> None:
+        """Backpropagation (Rumelhart et al. 1986) of ∂L/∂Q through the MLP, written over (not
+        added to) every parameter's ``.grad``: ``saved`` are the layer inputs from :meth:`forward`.
+
+        Done by hand because autograd's per-node bookkeeping costs several times the arithmetic
+        for layers this small: each layer here is two matrix products and a sum.
+        """
+        g = grad_q.reshape(-1, grad_q.shape[-1])
+        for k in range(len(self.linears) - 1, -1, -1):
+            layer, x = self.linears[k], saved[k]
+            torch.mm(g.t(), x, out=layer.weight.grad)  # ∂L/∂W = gᵀ x
+            torch.sum(g, 0, out=layer.bias.grad)  # ∂L/∂b = Σ_rows g
+            if k:  # ∂L/∂x = g W, through ReLU: zero where its output x is not positive
+                g = torch.ops.aten.threshold_backward(g.mm(layer.weight), x, 0)
 
 
 class ValueDecompositionAgent(Agent):
@@ -143,6 +178,9 @@ class ValueDecompositionAgent(Agent):
         # has, every TD target is the bare reward and the target networks need not run
         self._bootstrapped = False
         self.updates = 0  # gradient updates
+        # the replay fields an update reads, without and with bootstrapped targets
+        self._reward_fields = ("obs", "actions", "state", "reward")
+        self._bootstrap_fields = (*self._reward_fields, "next_obs", "next_state", "discount")
         self._episode_start = True
         self._start: tuple[np.ndarray, np.ndarray] | None = None  # first (obs, state) of an episode
 
@@ -157,7 +195,12 @@ class ValueDecompositionAgent(Agent):
 
     @abstractmethod
     def build_mixer(self, n_agents: int, state_dim: int) -> nn.Module:
-        """The mixing network f_s: (chosen Q_i (batch, n), state (batch, S)) -> Q_tot (batch,)."""
+        """The mixing network f_s: (chosen Q_i (batch, n), state (batch, S)) -> Q_tot (batch,).
+
+        Its ``forward(agent_qs, state, saved=None)`` appends to ``saved`` what its
+        ``backward(saved, grad_q_tot)`` needs; ``backward`` writes ∂L/∂θ over its parameters'
+        ``.grad`` and returns ∂L/∂Q_i (batch, n).
+        """
 
     # ----- inputs --------------------------------------------------------------------------
     def _obs_array(self, obs: Sequence[np.ndarray]) -> np.ndarray:
@@ -174,8 +217,10 @@ class ValueDecompositionAgent(Agent):
             return np.ones(1, dtype=np.float32)
         return np.asarray(state, dtype=np.float32).reshape(self.state_dim)
 
-    def _agent_q(self, net: nn.Module, obs: torch.Tensor) -> torch.Tensor:
-        q = net(obs)
+    def _agent_q(
+        self, net: nn.Module, obs: torch.Tensor, saved: list[torch.Tensor] | None = None
+    ) -> torch.Tensor:
+        q = net(obs) if saved is None else net(obs, saved)
         return q.masked_fill(self._invalid, float("-inf")) if self._masked else q
 
     # ----- acting --------------------------------------------------------------------------
@@ -259,46 +304,60 @@ class ValueDecompositionAgent(Agent):
             stats["loss"] = self.update()
         return stats
 
+    @torch.no_grad()
     def update(self) -> float:
-        """One gradient step on the squared TD error of Q_tot (Rashid et al. 2018, eq. 6)."""
-        batch = self.buffer.sample(int(self.hp["batch_size"]), self.rng)
-        obs, next_obs = batch["obs"], batch["next_obs"]
-        size = obs.shape[0]
+        """One gradient step on the squared TD error of Q_tot (Rashid et al. 2018, eq. 6).
+
+        The gradient is backpropagated by hand (the networks' ``backward`` methods): for networks
+        this small autograd's bookkeeping costs more than the arithmetic.
+        """
         double_q = self.hp["double_q"] and self._bootstrapped
+        fields = self._bootstrap_fields if self._bootstrapped else self._reward_fields
+        batch = self.buffer.sample(int(self.hp["batch_size"]), self.rng, fields)
+        obs, actions = batch["obs"], batch["actions"].unsqueeze(2)
+        size = obs.shape[0]
+        agent_saved: list[torch.Tensor] = []  # what the backward passes need
+        mixer_saved: list[torch.Tensor] = []
         if double_q:
             # one call of the online network on current and next observations together
-            both = self._agent_q(self.agent_net, torch.cat([obs, next_obs]))
-            q, q_next_online = both[:size], both[size:].detach()
+            both = self._agent_q(self.agent_net, torch.cat([obs, batch["next_obs"]]), agent_saved)
+            q, q_next_online = both[:size], both[size:]
         else:
-            q = self._agent_q(self.agent_net, obs)
-        chosen = q.gather(2, batch["actions"].unsqueeze(2)).squeeze(2)
-        q_tot = self.mixer(chosen, batch["state"])
+            q = both = self._agent_q(self.agent_net, obs, agent_saved)
+        chosen = q.gather(2, actions).squeeze(2)
+        q_tot = self.mixer(chosen, batch["state"], mixer_saved)
         if self._bootstrapped:
-            with torch.no_grad():
-                q_next = self._agent_q(self.target_agent_net, next_obs)
-                if double_q:
-                    best = q_next_online.argmax(dim=2, keepdim=True)
-                    next_chosen = q_next.gather(2, best).squeeze(2)
-                else:
-                    next_chosen = q_next.max(dim=2).values
-                next_tot = self.target_mixer(next_chosen, batch["next_state"])
-                # y = r + γ (1 - done) Q_tot^-(s', argmax_a' Q(s', a'))  (DQN target on Q_tot)
-                target = torch.addcmul(batch["reward"], batch["discount"], next_tot)
+            q_next = self._agent_q(self.target_agent_net, batch["next_obs"])
+            if double_q:
+                best = q_next_online.argmax(dim=2, keepdim=True)
+                next_chosen = q_next.gather(2, best).squeeze(2)
+            else:
+                next_chosen = q_next.max(dim=2).values
+            next_tot = self.target_mixer(next_chosen, batch["next_state"])
+            # y = r + γ (1 - done) Q_tot^-(s', argmax_a' Q(s', a'))  (DQN target on Q_tot)
+            target = torch.addcmul(batch["reward"], batch["discount"], next_tot)
         else:  # every transition in replay ended its episode: y = r (one-step games)
             target = batch["reward"]
-        loss = F.mse_loss(q_tot, target)
+        # L = mean (Q_tot - y)^2, so ∂L/∂Q_tot = 2 (Q_tot - y) / batch
+        error = q_tot - target
+        loss = float(torch.dot(error, error)) / size
         if self.flat_params.grad is None:  # e.g. after optimizer.zero_grad(set_to_none=True)
             _link(self._params(), self.flat_params)
         grad = self.flat_params.grad
-        grad.zero_()
-        loss.backward()  # accumulates into views of ``grad``
-        # clip the gradient norm (one tensor, so one norm)
-        grad.mul_(torch.clamp(float(self.hp["grad_clip"]) / (grad.norm() + 1e-6), max=1.0))
+        grad_chosen = self.mixer.backward(mixer_saved, error.mul_(2.0 / size))
+        # ∂L/∂Q is ∂L/∂Q_i(o_i, a_i) at the chosen actions and zero elsewhere
+        grad_q = torch.zeros_like(both)
+        grad_q[:size].scatter_(2, actions, grad_chosen.unsqueeze(2))
+        self.agent_net.backward(agent_saved, grad_q)
+        # clip the gradient norm (one tensor, so one norm; scaling only when it exceeds the clip)
+        norm, clip = float(grad.norm()), float(self.hp["grad_clip"])
+        if norm + 1e-6 > clip:
+            grad.mul_(clip / (norm + 1e-6))
         self.optimizer.step(grad, self.learning_rate)
         self.updates += 1
         if self.updates % int(self.hp["target_update_interval"]) == 0:
             self._sync_targets()
-        return float(loss.detach())
+        return loss
 
     def _sync_targets(self) -> None:
         self.target_agent_net.load_state_dict(self.agent_net.state_dict())
@@ -355,8 +414,11 @@ class ValueDecompositionAgent(Agent):
                 table = self._q_tot_table(obs[k], states[k])
                 greedy = tuple(int(a) for a in self.q_values_from(obs[k]).argmax(axis=1))
                 out["q_tot_greedy"].append(
-                    {"state": states[k].tolist(), "actions": list(greedy),
-                     "q_tot": float(table[greedy])}
+                    {
+                        "state": states[k].tolist(),
+                        "actions": list(greedy),
+                        "q_tot": float(table[greedy]),
+                    }
                 )
         if self._start is not None:
             out["q_tot_first_step"] = self._q_tot_table(*self._start).tolist()
@@ -384,7 +446,9 @@ class ValueDecompositionAgent(Agent):
         )
 
     def load_state(self, directory: Path) -> None:
-        saved = torch.load(Path(directory) / MODEL_FILE, map_location=self.device, weights_only=True)
+        saved = torch.load(
+            Path(directory) / MODEL_FILE, map_location=self.device, weights_only=True
+        )
         self.agent_net.load_state_dict(saved["agent_net"])
         self.mixer.load_state_dict(saved["mixer"])
         self.target_agent_net.load_state_dict(saved["target_agent_net"])
@@ -395,11 +459,11 @@ class ValueDecompositionAgent(Agent):
 
 
 class FlatAdam:
-    """Adam (Kingma & Ba 2015, Algorithm 1) on one flat parameter tensor, in seven tensor ops.
+    """Adam (Kingma & Ba 2015, Algorithm 1) on one flat parameter tensor, in one fused kernel.
 
     torch.optim.Adam spends most of its time in Python bookkeeping (parameter groups, hooks,
     state look-ups), which costs more than the arithmetic for networks this small; with all
-    parameters in one tensor the algorithm is a handful of in-place operations.
+    parameters in one tensor the whole step is a single call of torch's fused Adam kernel.
     """
 
     def __init__(
@@ -410,18 +474,29 @@ class FlatAdam:
         self.eps = eps
         self.m = torch.zeros_like(param, memory_format=torch.contiguous_format)
         self.v = torch.zeros_like(self.m)
+        self._step = torch.zeros((), dtype=torch.float32, device=param.device)
         self.t = 0
 
     @torch.no_grad()
     def step(self, grad: torch.Tensor, lr: float) -> None:
         """θ ← θ - lr · m̂ / (√v̂ + ε) with bias-corrected moment estimates (Algorithm 1)."""
         self.t += 1
-        self.m.lerp_(grad, 1.0 - self.beta1)  # m ← β1 m + (1 - β1) g
-        self.v.mul_(self.beta2).addcmul_(grad, grad, value=1.0 - self.beta2)  # v ← β2 v + (1-β2) g²
-        correction1 = 1.0 - self.beta1**self.t
-        correction2 = 1.0 - self.beta2**self.t
-        denom = self.v.sqrt().div_(correction2**0.5).add_(self.eps)
-        self.param.addcdiv_(self.m, denom, value=-lr / correction1)
+        self._step.fill_(self.t)  # the kernel reads t from a tensor (and does not advance it)
+        torch._fused_adam_(
+            [self.param],
+            [grad],
+            [self.m],
+            [self.v],
+            [],
+            [self._step],
+            amsgrad=False,
+            lr=lr,
+            beta1=self.beta1,
+            beta2=self.beta2,
+            weight_decay=0.0,
+            eps=self.eps,
+            maximize=False,
+        )
 
     def state_dict(self) -> dict[str, Any]:
         return {"m": self.m.clone(), "v": self.v.clone(), "t": self.t}
@@ -430,6 +505,7 @@ class FlatAdam:
         self.m.copy_(state["m"])
         self.v.copy_(state["v"])
         self.t = int(state["t"])
+        self._step.fill_(self.t)
 
 
 def _flatten(params: list[nn.Parameter]) -> nn.Parameter:

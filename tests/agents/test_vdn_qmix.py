@@ -8,6 +8,7 @@ expectation and the greedy policy is read off the learned values.
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -20,6 +21,7 @@ from agents.envs.two_step import TwoStepEnv, state_vector
 from agents.qmix import QMIX
 from agents.registry import load_agent, make_agent
 from agents.runner import Runner
+from agents.value_decomposition import FlatAdam
 from agents.vdn import VDN
 from games import Game
 
@@ -70,8 +72,9 @@ def test_vdn_settles_on_the_safe_7(seed):
     # Under uniform play, state 2B's additive least-squares fit of [[0, 1], [1, 8]] is
     # row mean + column mean - grand mean = [[-1.5, 2.5], [2.5, 6.5]]: its maximum 6.5 < 7, so
     # agent 1 prefers state 2A. (Replay holds finitely many samples, hence the tolerance.)
-    np.testing.assert_allclose(agent.q_tot_table(state_vector(2)), [[-1.5, 2.5], [2.5, 6.5]],
-                               atol=0.5)
+    np.testing.assert_allclose(
+        agent.q_tot_table(state_vector(2)), [[-1.5, 2.5], [2.5, 6.5]], atol=0.5
+    )
     table = agent.q_tot_table(state_vector(0))
     assert table[0].min() > table[1].max()
 
@@ -101,8 +104,12 @@ def drift_quantile(payoff: np.ndarray, samples: int, quantile: float = 0.99) -> 
     uniform = additive_fit(payoff, np.ones(payoff.shape))
     cells = payoff.size
     drifts = [
-        np.abs(additive_fit(payoff, rng.multinomial(samples, np.full(cells, 1 / cells))
-                            .reshape(payoff.shape)) - uniform).max()
+        np.abs(
+            additive_fit(
+                payoff, rng.multinomial(samples, np.full(cells, 1 / cells)).reshape(payoff.shape)
+            )
+            - uniform
+        ).max()
         for _ in range(2000)
     ]
     return float(np.quantile(drifts, quantile))
@@ -138,9 +145,19 @@ def test_vdn_on_the_non_monotonic_game_reaches_the_least_squares_additive_fit():
     (act, env step, learn), one joint action per one-round episode, uniform exploration.
     """
     env = RepeatedGameEnv(Game.common_payoff(NON_MONOTONIC), history=0, rounds=1)
-    agent = VDN(env.spec, (0, 1), seed=0, buffer_size=STEPS, batch_size=SETTLE_BATCH,
-                train_every=TRAIN_EVERY, learning_starts=SETTLE_BATCH, lr=1e-3,
-                lr_anneal_updates=STEPS // TRAIN_EVERY + SETTLE, lr_end=2e-4, **UNIFORM)
+    agent = VDN(
+        env.spec,
+        (0, 1),
+        seed=0,
+        buffer_size=STEPS,
+        batch_size=SETTLE_BATCH,
+        train_every=TRAIN_EVERY,
+        learning_starts=SETTLE_BATCH,
+        lr=1e-3,
+        lr_anneal_updates=STEPS // TRAIN_EVERY + SETTLE,
+        lr_end=2e-4,
+        **UNIFORM,
+    )
     env.reset_tuple(seed=0)
     for _ in range(STEPS):
         obs, state = env.reset_tuple()
@@ -220,8 +237,9 @@ def test_seeded_cpu_runs_are_bit_reproducible(cls):
 
 def test_epsilon_anneals_linearly():
     env = TwoStepEnv()
-    agent = VDN(env.spec, (0, 1), seed=0, epsilon_start=1.0, epsilon_end=0.1,
-                epsilon_anneal_steps=100)
+    agent = VDN(
+        env.spec, (0, 1), seed=0, epsilon_start=1.0, epsilon_end=0.1, epsilon_anneal_steps=100
+    )
     Runner(env, [agent], seed=0).run(25)  # 50 steps
     assert agent.epsilon == pytest.approx(0.55)
     Runner(env, [agent], seed=0).run(100)
@@ -251,3 +269,67 @@ def test_copies_learn_independently():
         clone.update()
     assert not np.array_equal(clone.q_tot_table(state_vector(0)), before)
     np.testing.assert_array_equal(agent.q_tot_table(state_vector(0)), before)
+
+
+def _autograd_gradient(agent) -> torch.Tensor:
+    """The flat gradient of the update's loss by autograd, on the batch ``agent.update`` draws."""
+    batch = agent.buffer.sample(agent.hp["batch_size"], agent.rng)
+    double_q = agent.hp["double_q"] and agent._bootstrapped
+    q = agent._agent_q(agent.agent_net, batch["obs"])
+    chosen = q.gather(2, batch["actions"].unsqueeze(2)).squeeze(2)
+    q_tot = agent.mixer(chosen, batch["state"])
+    with torch.no_grad():
+        q_next = agent._agent_q(agent.target_agent_net, batch["next_obs"])
+        if double_q:
+            best = agent._agent_q(agent.agent_net, batch["next_obs"]).argmax(2, keepdim=True)
+            next_chosen = q_next.gather(2, best).squeeze(2)
+        else:
+            next_chosen = q_next.max(2).values
+        target = batch["reward"] + batch["discount"] * agent.target_mixer(
+            next_chosen, batch["next_state"]
+        )
+    loss = torch.nn.functional.mse_loss(q_tot, target)
+    return torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, agent._params())])
+
+
+@pytest.mark.parametrize("double_q", [False, True])
+@pytest.mark.parametrize("cls", [QMIX, VDN])
+@pytest.mark.parametrize("action_counts", [(2, 2), (3, 2)])
+def test_hand_written_backward_matches_autograd(cls, double_q, action_counts):
+    """update() backpropagates by hand; its gradient must equal autograd's on the same loss, with
+    bootstrapped targets, double-Q, and unequal action counts (masked Q-values) included."""
+    rng = np.random.default_rng(0)
+    payoff = rng.normal(size=action_counts)
+    env = RepeatedGameEnv(Game.common_payoff(payoff), history=1, rounds=3)
+    agent = cls(
+        env.spec,
+        (0, 1),
+        seed=0,
+        learning_starts=10**6,
+        double_q=double_q,
+        grad_clip=1e9,
+        target_update_interval=3,
+        batch_size=16,
+    )
+    obs, state = env.reset_tuple()
+    for _ in range(60):
+        actions = tuple(int(rng.integers(k)) for k in action_counts)
+        next_obs, rewards, done, next_state = env.step_tuple(actions)
+        agent.learn(Transition(obs, state, actions, rewards, next_obs, next_state, done))
+        obs, state = env.reset_tuple() if done else (next_obs, next_state)
+    for _ in range(5):  # a few steps, so that the target networks differ from the online ones
+        reference = _autograd_gradient(copy.deepcopy(agent))
+        agent.update()
+        torch.testing.assert_close(agent.flat_params.grad, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_flat_adam_matches_torch_adam():
+    reference = torch.nn.Parameter(torch.randn(50, generator=torch.Generator().manual_seed(0)))
+    flat = reference.detach().clone()
+    optimizer, ours = torch.optim.Adam([reference], lr=1e-2), FlatAdam(flat)
+    for k in range(5):
+        grad = torch.randn(50, generator=torch.Generator().manual_seed(k + 1))
+        reference.grad = grad.clone()
+        optimizer.step()
+        ours.step(grad, 1e-2)
+    torch.testing.assert_close(flat, reference.detach(), rtol=1e-6, atol=1e-7)
