@@ -127,8 +127,11 @@ async def test_first_session_from_the_picker_keyboard_only_at_80x24() -> None:
             for p in range(2):
                 probability_a = dashboard.data_of(f"prob-{p}-0")
                 assert len(probability_a) == len(rewards)
-                assert probability_a[-1] > 0.5  # (Option A, Option A): the better convention
-                assert probability_a[-1] >= probability_a[0] - 1e-3  # toward A, never away
+                # The series shows each frame's latest decision, whose state (the last joint action)
+                # varies, so judge the later half of the run rather than one point.
+                later = probability_a[len(probability_a) // 2 :]
+                assert sum(later) / len(later) > 0.5  # (Option A, Option A): the better convention
+                assert sum(later) / len(later) >= probability_a[0] - 1e-3  # toward A, not away
                 assert screen.last.policies[p][0] == pytest.approx(probability_a[-1])
             counts = screen.last.joint_counts
             assert counts[0, 0] == counts.max()  # (A, A) is the most played joint action
