@@ -13,7 +13,7 @@ import math
 import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -171,14 +171,3 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     return str(value)
-
-
-@dataclass
-class AgentInfo:
-    """A registry entry: how to build an agent and what its hyper-parameters mean."""
-
-    name: str
-    cls: type[Agent]
-    description: str
-    team: bool
-    defaults: dict[str, Any] = field(default_factory=dict)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from agents.base import Agent, AgentInfo, EnvSpec
+from agents.base import Agent, EnvSpec
 
 # name -> "module:Class". Deep agents live in modules that import torch at top level.
 AGENTS: dict[str, str] = {
@@ -52,11 +52,6 @@ def agent_class(name: str) -> type[Agent]:
         ) from None
     module, cls = target.split(":")
     return getattr(importlib.import_module(module), cls)
-
-
-def agent_info(name: str) -> AgentInfo:
-    cls = agent_class(name)
-    return AgentInfo(name, cls, cls.description, cls.team, dict(cls.defaults))
 
 
 def make_agent(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import random
-
-import numpy as np
 import torch
 from torch import nn
 
@@ -19,17 +16,6 @@ def resolve_device(device: str | None) -> torch.device:
     return default_device() if device in (None, "auto") else torch.device(device)
 
 
-def seed_everything(seed: int | None) -> torch.Generator:
-    """Seed torch, numpy and random for bit-reproducible CPU runs; returns a torch generator."""
-    generator = torch.Generator()
-    if seed is not None:
-        torch.manual_seed(seed)
-        np.random.seed(seed % 2**32)
-        random.seed(seed)
-        generator.manual_seed(seed)
-    return generator
-
-
 def mlp(sizes: list[int], activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
     """A plain multi-layer perceptron: Linear layers with ``activation`` between them."""
     layers: list[nn.Module] = []
@@ -38,7 +24,3 @@ def mlp(sizes: list[int], activation: type[nn.Module] = nn.ReLU) -> nn.Sequentia
         if k < len(sizes) - 2:
             layers.append(activation())
     return nn.Sequential(*layers)
-
-
-def to_tensor(array: np.ndarray, device: torch.device, dtype: torch.dtype = torch.float32):
-    return torch.as_tensor(np.asarray(array), dtype=dtype, device=device)
