@@ -3,7 +3,8 @@
 The app keeps the document state (``game``, the last saved ``saved_game`` and its ``path``);
 screens report changes with messages (:mod:`marl_tui.messages`) and receive the game as a
 constructor argument. Heavy screens (Play, Watch, Tournament) are imported only when opened, so
-startup never imports torch or pandas.
+startup never imports torch or pandas. ``sandbox``, when set, is the one folder whose files the
+user may open and save (:mod:`marl_tui.files`); screens read it from the app.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from textual.widgets import Input
 
 from games import Game
 from marl_tui.commands_palette import binding_commands
+from marl_tui.files import PathRefused, resolve_user_path
 from marl_tui.messages import GameChosen, GameEdited, GameSaved
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.game import GameScreen
@@ -44,11 +46,14 @@ class MarlTuiApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
-    def __init__(self, game: Game | None = None, path: Path | None = None) -> None:
+    def __init__(
+        self, game: Game | None = None, path: Path | None = None, sandbox: Path | None = None
+    ) -> None:
         super().__init__()
         self.game = game
         self.saved_game = game
         self.path = path
+        self.sandbox = None if sandbox is None else Path(sandbox).resolve()
         self.exit_after_first_frame = os.environ.get(EXIT_AFTER_FIRST_FRAME) == "1"
 
     @property
@@ -110,6 +115,20 @@ class MarlTuiApp(App[int]):
         """Switch between the light and the dark built-in theme."""
         dark = self.current_theme.dark
         self.theme = LIGHT_THEME if dark else DARK_THEME
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """As Textual does it (into the downloads folder), except that in a sandbox the screenshot
+        is saved into the sandbox folder, and a ``filename`` must lead to a file inside it."""
+        if self.sandbox is not None:
+            try:
+                target = resolve_user_path(filename or "", self.sandbox)
+            except PathRefused as error:
+                self.notify(str(error), title="Screenshot", severity="error", markup=False)
+                return None
+            path, filename = (str(target.parent), target.name) if filename else (str(target), None)
+        return super().deliver_screenshot(filename, path, time_format)
 
     def get_key_display(self, binding: Binding) -> str:
         """As Textual writes keys, except help: "?" types into a focused text box, so the footer

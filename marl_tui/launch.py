@@ -1,4 +1,4 @@
-"""Start the app from the command line: ``marl-tui [GAME_OR_FILE]``."""
+"""Start the app from the command line: ``marl-tui [--sandbox DIR] [GAME_OR_FILE]``."""
 
 from __future__ import annotations
 
@@ -20,16 +20,30 @@ def resolve_game(spec: str) -> tuple[Game, Path | None]:
     return game, (path if path.is_file() else None)
 
 
-def run_app(game_spec: str | None) -> int:
-    """Run the app (on ``game_spec`` when given); a bad spec prints one line and returns 2."""
-    game, path = None, None
+def run_app(game_spec: str | None, sandbox: str | None = None) -> int:
+    """Run the app (on ``game_spec`` when given); a bad spec prints one line and returns 2.
+
+    With ``sandbox``, the folder is created if missing and the user may open and save files only
+    inside it (:mod:`marl_tui.files`). ``game_spec`` is the teacher's choice, so it is opened even
+    from outside the folder, but such a file is never written back: saving it asks for a new path.
+    """
+    game, path, root = None, None, None
     if game_spec is not None:
         try:
             game, path = resolve_game(game_spec)
         except GameError as error:
             print(f"marl-tui: error: {error}", file=sys.stderr)
             return EXIT_BAD_INPUT
+    if sandbox is not None:
+        from marl_tui.files import sandbox_folder
+
+        try:
+            root = sandbox_folder(sandbox)
+        except OSError as error:
+            print(f"marl-tui: error: cannot use {sandbox!r} as the sandbox folder: {error}",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
     from marl_tui.app import MarlTuiApp
 
-    result = MarlTuiApp(game, path).run()
+    result = MarlTuiApp(game, path, sandbox=root).run()
     return EXIT_OK if result is None else int(result)

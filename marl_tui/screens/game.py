@@ -22,6 +22,7 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from games import Game, GameError, parse_payoff_entry
+from marl_tui.files import may_write, resolve_user_path, sandbox_of
 from marl_tui.messages import GameEdited, GameSaved
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.names import NamesScreen
@@ -374,8 +375,8 @@ class GameScreen(Screen):
     # ----- files -----------------------------------------------------------------------------
     def action_save(self) -> None:
         path = self.path
-        if path is None:
-            self.action_save_as()
+        if path is None or not may_write(path, sandbox_of(self.app)):
+            self.action_save_as()  # a new game, or (in a sandbox) a file from outside the folder
             return
         try:
             self._write(path)
@@ -385,7 +386,6 @@ class GameScreen(Screen):
     def _write(self, path: Path) -> Path:
         from games import io
 
-        path = Path(path).expanduser()
         io.save(self.game, path)
         self.saved = self.game
         self.path = path
@@ -395,12 +395,15 @@ class GameScreen(Screen):
         return path
 
     def action_save_as(self) -> None:
-        path = self.path
-        suggestion = str(path) if path else f"{slug(self.game.name)}.json"
+        path, sandbox = self.path, sandbox_of(self.app)
+        if path is None:
+            suggestion = f"{slug(self.game.name)}.json"
+        else:
+            suggestion = str(path) if may_write(path, sandbox) else path.name
         self.app.push_screen(
             PromptScreen(
                 "Save as (.json or .nfg)",
-                lambda text: self._write(Path(text.strip())),
+                lambda text: self._write(resolve_user_path(text.strip(), sandbox)),
                 value=suggestion,
                 hint="The extension picks the format; the file is replaced atomically.",
             ),

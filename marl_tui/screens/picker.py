@@ -19,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from games import Game, GameError
 from games.catalogue import CatalogueEntry, catalogue
+from marl_tui.files import resolve_user_path, sandbox_of
 from marl_tui.messages import GameChosen
 from marl_tui.screens.prompt import PromptScreen
 from marl_tui.widgets.formatting import format_entry
@@ -196,9 +197,9 @@ class PickerScreen(Screen):
         def load(text: str) -> tuple[Game, Path]:
             from games import io
 
-            path = Path(text.strip()).expanduser()
             if not text.strip():
                 raise GameError("type the path of a .json or .nfg game file")
+            path = resolve_user_path(text.strip(), sandbox_of(self.app))
             return io.load(path), path
 
         self.app.push_screen(

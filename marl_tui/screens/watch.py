@@ -14,7 +14,6 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from rich.text import Text
@@ -29,6 +28,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from agents.base import Agent
 from games import Game
+from marl_tui.files import resolve_user_path, sandbox_of
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.path_modal import PathModal
 from marl_tui.widgets.plot_screen import PlotScreen
@@ -374,7 +374,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
         try:
             with self.lock:
                 log = self.runner.log.copy()
-            target = Path(path).expanduser()
+            target = resolve_user_path(path, sandbox_of(self.app))
             log.to_csv(target, index=False)
         except (OSError, ValueError) as error:
             self._report(f"Export failed: {error}", error=True)
@@ -391,8 +391,8 @@ Agents learn by playing the game against each other; the dashboard updates live.
         """Save each agent into ``path/<k>-<name>``; failures are reported, never raised."""
         if not path or self.runner is None:
             return
-        folder = Path(path).expanduser()
         try:
+            folder = resolve_user_path(path, sandbox_of(self.app))
             with self.lock:
                 for k, agent in enumerate(self.agents):
                     agent.save(folder / f"{k + 1}-{agent.name}")
