@@ -9,7 +9,7 @@ run: $(VENV)/.installed
 	$(BIN)/marl-tui
 
 test: $(VENV)/.installed-test
-	@command -v tmux >/dev/null 2>&1 || bash scripts/install-tmux.sh
+	bash scripts/install-system-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 -p no:cacheprovider
 

@@ -1,67 +1,224 @@
-"""`marl-tui serve`: let a class connect with `ssh -p PORT host` and get their own copy of the app."""
+"""`marl-tui serve`: a classroom. Each student connects with plain `ssh` (or a browser) and gets their own app."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import dataclasses
+import getpass
+import math
+import os
+import secrets
 import sys
 from pathlib import Path
 
+EPILOG = """\
+examples:
+  marl-tui serve --set-password                 store the class password (hashed), then:
+  marl-tui serve --ssh 0.0.0.0:2222             students run: ssh -p 2222 HOST
+  marl-tui serve --ssh 2222 --open              a demo on this machine only, no authentication
+  marl-tui serve --web 0.0.0.0:8000             the app in a browser; prints the URL with its token
+"""
+
+
+def _data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "marl-tui" / "students"
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to listen on (default 127.0.0.1; use 0.0.0.0 for a classroom LAN)")
-    parser.add_argument("--port", type=int, default=2222, help="TCP port (default 2222)")
-    parser.add_argument("--host-key", type=Path, default=None,
-                        help="server host key (generated on first use under ~/.config/marl-tui)")
-    auth = parser.add_mutually_exclusive_group()
-    auth.add_argument("--password", default=None, help="require this password")
-    auth.add_argument("--authorized-keys", type=Path, default=None,
-                      help="require a key listed in this authorized_keys file")
-    parser.add_argument("--max-sessions", type=int, default=16,
-                        help="most simultaneous sessions (default 16)")
-    parser.add_argument("--idle-timeout", type=int, default=1800,
-                        help="close sessions idle this many seconds (default 1800)")
-    parser.add_argument("game", nargs="?", default=None,
+    from marl_tui.serving.options import config_dir
+
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
+    where = parser.add_argument_group("where (each binds to 127.0.0.1 unless a host is given)")
+    where.add_argument("--ssh", metavar="[HOST:]PORT", help="serve over SSH")
+    where.add_argument("--web", metavar="[HOST:]PORT", help="serve in a browser (textual-serve)")
+    who = parser.add_argument_group("who (SSH: keys and/or the class password; web: a token)")
+    who.add_argument("--authorized-keys", type=Path, metavar="FILE",
+                     help=f"let in the public keys listed in FILE (default {config_dir()}/authorized_keys "
+                     "when it exists; re-read at every login)")
+    who.add_argument("--password-file", type=Path, metavar="FILE",
+                     default=config_dir() / "class-password",
+                     help="where the class password's hash is kept (default %(default)s)")
+    who.add_argument("--set-password", action="store_true",
+                     help="store a new class password (asked twice; read from stdin when piped), then exit")
+    who.add_argument("--open", action="store_true",
+                     help="no authentication at all, for a demo (prints a warning)")
+    who.add_argument("--token", help="the web access token (default: generated when bound beyond loopback)")
+    who.add_argument("--host-key", type=Path, metavar="FILE",
+                     default=config_dir() / "ssh_host_ed25519_key",
+                     help="the server's SSH host key, generated on first start (default %(default)s)")
+    who.add_argument("--public-url", metavar="URL",
+                     help="the web address students use, when behind a reverse proxy (which does TLS)")
+    limits = parser.add_argument_group("limits")
+    limits.add_argument("--max-sessions", type=int, default=30, metavar="N",
+                        help="most sessions at once, SSH and web together (default %(default)s)")
+    limits.add_argument("--rate", type=float, default=30, metavar="N",
+                        help="new connections a minute from one address (default %(default)s)")
+    limits.add_argument("--idle-timeout", type=float, default=1800, metavar="SECONDS",
+                        help="close a session after this long without a key press (default %(default)s)")
+    limits.add_argument("--cpu-limit", type=int, default=3600, metavar="SECONDS",
+                        help="CPU time per session, 0 for none (default %(default)s)")
+    limits.add_argument("--memory-limit", type=int, default=2048, metavar="MB",
+                        help="address space per session, 0 for none (default %(default)s)")
+    limits.add_argument("--nice", type=int, default=10, metavar="N",
+                        help="scheduling niceness of the sessions (default %(default)s)")
+    limits.add_argument("--files", type=Path, metavar="DIR", default=_data_dir(),
+                        help="students open and save files only in their own folder under DIR "
+                        "(default %(default)s)")
+    parser.add_argument("game", nargs="?", default=None, metavar="GAME_OR_FILE",
                         help="open every session on this game or file")
 
 
 def run(args: argparse.Namespace) -> int:
     from marl_tui.cli import CommandError
-    from marl_tui.ssh_server import ServeOptions, serve_forever
 
-    if not 0 < args.port < 65536:
-        raise CommandError(f"--port must be between 1 and 65535, got {args.port}")
-    if args.max_sessions < 1:
-        raise CommandError("--max-sessions must be at least 1")
-    if args.authorized_keys is not None and not args.authorized_keys.is_file():
-        raise CommandError(f"--authorized-keys: no such file {args.authorized_keys}")
-    if args.host not in {"127.0.0.1", "localhost", "::1"} and args.password is None \
-            and args.authorized_keys is None:
-        raise CommandError(
-            f"refusing to serve on {args.host} without --password or --authorized-keys"
-        )
-    command = [sys.executable, "-m", "marl_tui"]
+    if args.set_password:
+        return _set_password(args.password_file)
+    options = _options(args, CommandError)
+    from marl_tui.serving.log import configure_logging
+    from marl_tui.serving.run import serve
+
+    configure_logging()
+    for line in _banner(options, CommandError):
+        print(line, file=sys.stderr, flush=True)
+
+    def ready(ports: dict[str, int]) -> None:
+        for line in _how_to_connect(options, ports):
+            print(line, file=sys.stderr, flush=True)
+
+    try:
+        asyncio.run(serve(options, on_ready=ready))
+    except OSError as problem:  # typically the port is taken, or below 1024 without privileges
+        where = " and ".join(str(a) for a in (options.ssh, options.web) if a is not None)
+        raise CommandError(f"cannot listen on {where}: {problem.strerror or problem}") from None
+    return 0
+
+
+def _options(args: argparse.Namespace, error: type[Exception]):
+    """Check the arguments as a whole and turn them into `ServeOptions`; bad input raises `error`."""
+    from marl_tui.serving.limits import SessionLimits
+    from marl_tui.serving.options import ServeOptions, config_dir, parse_address
+    from marl_tui.serving.passwords import PasswordFileError, load_password_hash
+
+    if args.ssh is None and args.web is None:
+        raise error("say where to serve: --ssh [HOST:]PORT and/or --web [HOST:]PORT")
+    try:
+        ssh = parse_address(args.ssh) if args.ssh is not None else None
+        web = parse_address(args.web) if args.web is not None else None
+    except ValueError as problem:
+        raise error(f"--ssh/--web: {problem}") from None
+    for name in ("max_sessions", "rate", "idle_timeout"):
+        value = getattr(args, name)
+        if not math.isfinite(value) or value <= 0:
+            raise error(f"--{name.replace('_', '-')} must be a positive number, got {value}")
+    if not 0 <= args.nice <= 19:
+        raise error(f"--nice must be from 0 to 19 (sessions may only lower their priority), got {args.nice}")
+    if min(args.cpu_limit, args.memory_limit) < 0:
+        raise error("--cpu-limit and --memory-limit must be 0 (none) or positive")
+    if args.memory_limit and args.memory_limit < 512:
+        raise error("--memory-limit below 512 MB leaves too little to start the app")
+
+    keys = args.authorized_keys
+    if keys is None and (config_dir() / "authorized_keys").is_file():
+        keys = config_dir() / "authorized_keys"
+    if keys is not None and not keys.is_file():
+        raise error(f"--authorized-keys: no such file {keys}")
+    password_hash = None
+    if args.password_file.exists() and not args.open:
+        try:
+            password_hash = load_password_hash(args.password_file)
+        except PasswordFileError as problem:
+            raise error(str(problem)) from None
+    if ssh is not None and not args.open and keys is None and password_hash is None:
+        raise error("no way to log in: set a class password with `marl-tui serve --set-password`, "
+                    "pass --authorized-keys FILE, or --open for a demo without authentication")
+    if args.open:
+        keys, password_hash = None, None
+    token = args.token
+    if web is not None and token is None and not web.loopback:
+        token = secrets.token_urlsafe(18)
+
+    app_arguments = []
     if args.game:
         from games import GameError
         from games.io import resolve
 
         try:
             resolve(args.game)
-        except GameError as error:
-            raise CommandError(str(error)) from None
-        command.append(args.game)
-    options = ServeOptions(
-        host=args.host, port=args.port, password=args.password,
-        authorized_keys=args.authorized_keys, max_sessions=args.max_sessions,
-        idle_timeout=args.idle_timeout, command=command,
+        except GameError as problem:
+            raise error(str(problem)) from None
+        path = Path(args.game).expanduser()
+        app_arguments.append(str(path.resolve()) if path.is_file() else args.game)
+    return ServeOptions(
+        ssh=ssh, web=web, host_key=args.host_key, authorized_keys=keys,
+        password_hash=password_hash, open_access=args.open, token=token,
+        max_sessions=args.max_sessions, connections_per_minute=args.rate,
+        idle_timeout=args.idle_timeout,
+        limits=SessionLimits(args.cpu_limit or None, args.memory_limit or None, args.nice),
+        app_arguments=app_arguments, files_root=args.files.expanduser(), public_url=args.public_url,
     )
-    if args.host_key is not None:
-        options.host_key = args.host_key
 
-    def ready(server) -> None:
-        port = server.sockets[0].getsockname()[1] if server.sockets else args.port
-        print(f"marl-tui serving on {args.host}:{port} — connect with: ssh -p {port} {args.host}",
-              file=sys.stderr, flush=True)
 
-    serve_forever(options, on_ready=ready)
+def _banner(options, error: type[Exception]) -> list[str]:
+    """What the teacher reads at start: how students log in, the limits, and any warning."""
+    lines = []
+    if options.ssh is not None:
+        from marl_tui.serving.ssh import ensure_host_key
+
+        try:
+            fingerprint = ensure_host_key(options.host_key).get_fingerprint()
+        except (OSError, ValueError) as problem:
+            raise error(f"--host-key {options.host_key}: {problem}") from None
+        how = " or ".join(filter(None, [
+            "an authorized key" if options.authorized_keys else "",
+            "the class password" if options.password_hash else "",
+        ])) or "no authentication"
+        lines.append(f"marl-tui: SSH login with {how}; host key {fingerprint}")
+        if options.open_access:
+            scope = "anyone on this machine" if options.ssh.loopback else "anyone who can reach this port"
+            lines.append(f"marl-tui: WARNING: --open: {scope} gets a session without any password or key")
+    if options.web is not None:
+        from marl_tui.serving.web import exposure_warning
+
+        if warning := exposure_warning(options):
+            lines.append(warning)
+    lines.append(f"marl-tui: at most {options.max_sessions} sessions; each limited to "
+                 f"{options.limits.cpu_seconds or 'unlimited'} CPU s and "
+                 f"{options.limits.memory_mb or 'unlimited'} MB; files under {options.files_root}")
+    return lines
+
+
+def _how_to_connect(options, ports: dict[str, int]) -> list[str]:
+    """Printed once listening (so a port 0 shows as the port the system chose)."""
+    lines = []
+    if "ssh" in ports:
+        address = dataclasses.replace(options.ssh, port=ports["ssh"])
+        host = "THIS-MACHINE" if address.host in ("0.0.0.0", "::") else address.host
+        lines.append(f"marl-tui: ssh listening on {address}")
+        lines.append(f"marl-tui: students run: ssh -p {address.port} {host}")
+    if "web" in ports:
+        from marl_tui.serving.web import url
+
+        lines.append(f"marl-tui: web listening on {dataclasses.replace(options.web, port=ports['web'])}")
+        lines.append(f"marl-tui: students open {url(options, ports['web'])}")
+    return lines
+
+
+def _set_password(path: Path) -> int:
+    from marl_tui.cli import CommandError
+    from marl_tui.serving.passwords import PasswordFileError, save_password_hash
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("New class password: ")
+        if getpass.getpass("Again: ") != password:
+            raise CommandError("the two passwords differ; nothing was changed")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        save_password_hash(path, password)
+    except PasswordFileError as problem:
+        raise CommandError(str(problem)) from None
+    print(f"marl-tui: stored a scrypt hash of the class password in {path} (mode 600)", file=sys.stderr)
     return 0

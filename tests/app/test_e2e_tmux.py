@@ -7,59 +7,19 @@ of fixed length decide the outcome.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
-TIMEOUT = 60.0
+from tests.tmux import TIMEOUT, Tmux
 
 
 def marl_tui_command() -> Path:
     """The console script installed next to the running interpreter."""
     return Path(sys.executable).parent / "marl-tui"
-
-
-class Tmux:
-    """One detached tmux session running a command at a fixed terminal size."""
-
-    def __init__(self, command: list[str], width: int = 80, height: int = 24) -> None:
-        self.name = f"marl-tui-e2e-{uuid.uuid4().hex[:8]}"
-        env = {**os.environ, "TERM": "xterm-256color"}
-        subprocess.run(
-            ["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height),
-             *command],
-            check=True, env=env,
-        )
-
-    def keys(self, *keys: str) -> None:
-        """Send keys one at a time (Textual reads keys as they arrive; a burst can be merged)."""
-        for key in keys:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, key], check=True)
-
-    def screen(self) -> str:
-        result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
-                                capture_output=True, text=True)
-        return result.stdout
-
-    def wait_for(self, text: str, timeout: float = TIMEOUT) -> str:
-        """Poll the screen until ``text`` appears; fail with the last screen if it never does."""
-        deadline = time.monotonic() + timeout
-        screen = ""
-        while time.monotonic() < deadline:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
-
-    def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
 
 @pytest.mark.slow

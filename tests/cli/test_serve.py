@@ -1,142 +1,326 @@
-"""The SSH server: a real asyncssh client connects to a real server on loopback."""
+"""`marl-tui serve` from the command line: what it refuses (one line, exit 2), what it turns the
+arguments into, `--set-password`, and one real server started, connected to and stopped with SIGTERM.
+
+Most tests run `marl_tui.cli.main` in-process with the server's `serve` replaced by a recorder, so a
+test that wrongly gets past the checks returns instead of serving forever. HOME and the XDG folders
+point into `tmp_path`: nothing here reads or writes the real home.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
+import os
+import re
+import signal
+import socket
 import sys
-import textwrap
+from pathlib import Path
 
 import asyncssh
 import pytest
 
-from marl_tui.ssh_server import ServeOptions, start_server
-
-SHOW_TERMINAL = textwrap.dedent(
-    """
-    import os, sys
-    size = os.get_terminal_size(0)
-    print(f"TERM={os.environ['TERM']} SIZE={size.columns}x{size.lines} TTY={os.isatty(0)}", flush=True)
-    sys.stdin.readline()
-    size = os.get_terminal_size(0)
-    print(f"RESIZED={size.columns}x{size.lines}", flush=True)
-    """
-)
-
-
-async def _read_until(process: asyncssh.SSHClientProcess, text: str, timeout: float = 20) -> str:
-    seen = b""
-
-    async def read() -> None:
-        nonlocal seen
-        while text.encode() not in seen:
-            chunk = await process.stdout.read(4096)
-            if not chunk:
-                raise AssertionError(f"stream ended before {text!r}; saw {seen!r}")
-            seen += chunk
-
-    await asyncio.wait_for(read(), timeout)
-    return seen.decode(errors="replace")
+from marl_tui.cli import main
+from marl_tui.serving import run as run_module
+from marl_tui.serving.options import Address, ServeOptions
+from marl_tui.serving.passwords import hash_password, load_password_hash, verify_password
 
 
 @pytest.fixture
-async def server(tmp_path):
-    options = ServeOptions(port=0, host_key=tmp_path / "host_key",
-                           command=[sys.executable, "-c", SHOW_TERMINAL])
-    acceptor = await start_server(options)
-    yield acceptor.sockets[0].getsockname()[1], options
-    acceptor.close()
-    await acceptor.wait_closed()
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh home: HOME, XDG_CONFIG_HOME and XDG_DATA_HOME all inside `tmp_path`."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "home").mkdir()
+    return tmp_path
 
 
-async def test_interactive_session_gets_its_own_terminal_and_resizes(server):
-    port, _ = server
-    async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="student",
-                                encoding=None) as conn:
-        process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30))
-        output = await _read_until(process, "TTY=")
-        assert "TERM=xterm-256color SIZE=100x30 TTY=True" in output
-        process.change_terminal_size(120, 40)
-        await asyncio.sleep(0.2)
-        process.stdin.write(b"go\r")
-        assert "RESIZED=120x40" in await _read_until(process, "RESIZED=")
-        await process.wait_closed()
+@pytest.fixture(autouse=True)
+def server_log():
+    """Undo `configure_logging`, whose handler would keep writing to this test's captured stderr."""
+    log = logging.getLogger("marl_tui.serve")
+    saved = (list(log.handlers), log.level, log.propagate)
+    yield
+    log.handlers[:], log.level, log.propagate = saved
 
 
-async def test_exec_and_sessions_without_terminal_are_refused(server):
-    port, _ = server
-    async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="student") as conn:
-        result = await conn.run("ls /")
-        assert result.exit_status == 1
-        assert "only interactive sessions" in result.stderr
-        result = await conn.run()
-        assert result.exit_status == 1
-        assert "needs a terminal" in result.stderr
+@pytest.fixture
+def served(monkeypatch) -> list[ServeOptions]:
+    """Replace the server by a recorder of the options it was given, reporting the ports bound (2222 for 0)."""
+    calls: list[ServeOptions] = []
+
+    async def record(options: ServeOptions, on_ready=None, stop=None) -> None:
+        calls.append(options)
+        if on_ready is not None:
+            on_ready({kind: getattr(options, kind).port or 2222
+                      for kind in ("ssh", "web") if getattr(options, kind) is not None})
+
+    monkeypatch.setattr(run_module, "serve", record)
+    return calls
 
 
-async def test_port_forwarding_is_refused(server):
-    port, _ = server
-    async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="student") as conn:
-        with pytest.raises(asyncssh.ChannelOpenError):
-            await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 22)
+def refused(capsys, argv: list[str]) -> str:
+    """Run `marl-tui serve argv`, expect exit 2 and one line on stderr, and return that line."""
+    code = main(["serve", *argv])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("marl-tui serve: error: ") and err.count("\n") == 1, err
+    return err
 
 
-async def test_password_is_required_when_set(tmp_path):
-    options = ServeOptions(port=0, host_key=tmp_path / "key", password="s3cret",
-                           command=[sys.executable, "-c", SHOW_TERMINAL])
-    acceptor = await start_server(options)
-    port = acceptor.sockets[0].getsockname()[1]
-    try:
-        with pytest.raises(asyncssh.PermissionDenied):
-            async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="s",
-                                        password="wrong", client_keys=None):
-                pass
-        async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="s",
-                                    password="s3cret", client_keys=None) as conn:
-            process = await conn.create_process(term_type="xterm", term_size=(80, 24),
-                                                encoding=None)
-            assert "SIZE=80x24" in await _read_until(process, "TTY=")
-            process.stdin.write(b"\r")
-            await process.wait_closed()
-    finally:
-        acceptor.close()
-        await acceptor.wait_closed()
+def config(home: Path) -> Path:
+    folder = home / "config" / "marl-tui"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
-def test_host_key_is_generated_once_and_private(tmp_path):
-    from marl_tui.ssh_server import ensure_host_key
+def test_help_lists_the_options(capsys, home, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # no wrapping inside the long default paths
+    with pytest.raises(SystemExit) as done:
+        main(["serve", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    for option in ("--ssh", "--web", "--open", "--set-password", "--max-sessions", "--authorized-keys",
+                   "--memory-limit", "GAME_OR_FILE"):
+        assert option in out
+    assert str(home / "config" / "marl-tui" / "class-password") in out  # defaults follow XDG
 
-    path = tmp_path / "conf" / "key"
-    first = ensure_host_key(path)
+
+def test_nowhere_to_serve_is_refused(capsys, home, served):
+    assert "say where to serve: --ssh [HOST:]PORT and/or --web" in refused(capsys, [])
+    assert served == []
+
+
+def test_ssh_without_any_way_to_log_in_is_refused(capsys, home, served):
+    err = refused(capsys, ["--ssh", "2222"])
+    for remedy in ("--set-password", "--authorized-keys", "--open"):
+        assert remedy in err
+    assert served == []
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--ssh", "abc"], "port must be a number from 0 to 65535, got 'abc'"),
+    (["--ssh", "70000"], "port must be a number from 0 to 65535, got '70000'"),
+    (["--ssh", "::1:22"], "write an IPv6 address in brackets, as [::1]:22"),
+    (["--ssh", ":22"], "missing host"),
+    (["--web", "[::1]22"], "expected [IPV6]:PORT"),
+])
+def test_bad_addresses_are_refused(capsys, home, served, argv, message):
+    assert f"--ssh/--web: {message}" in refused(capsys, [*argv, "--open"])
+
+
+def test_a_missing_authorized_keys_file_is_refused(capsys, home, served):
+    missing = home / "nowhere" / "authorized_keys"
+    assert f"--authorized-keys: no such file {missing}" in refused(
+        capsys, ["--ssh", "2222", "--authorized-keys", str(missing)])
+
+
+OUT_OF_RANGE = [
+    (["--memory-limit", "100"], "--memory-limit below 512 MB"),
+    (["--memory-limit", "-1"], "--memory-limit"),
+    (["--cpu-limit", "-1"], "--cpu-limit"),
+    (["--max-sessions", "0"], "--max-sessions must be a positive number"),
+    (["--max-sessions", "-3"], "--max-sessions must be a positive number"),
+    (["--rate", "0"], "--rate must be a positive number"),
+    (["--rate", "-2"], "--rate must be a positive number"),
+    (["--idle-timeout", "0"], "--idle-timeout must be a positive number"),
+    (["--idle-timeout", "-5"], "--idle-timeout must be a positive number"),
+    (["--rate", "nan"], "--rate"),
+    (["--rate", "inf"], "--rate"),
+    (["--idle-timeout", "nan"], "--idle-timeout"),
+    (["--nice", "-5"], "--nice"),  # raising priority fails in every child of a normal user
+]
+
+
+@pytest.mark.parametrize(("argv", "option"), OUT_OF_RANGE,
+                         ids=[" ".join(argv) for argv, _ in OUT_OF_RANGE])
+def test_limits_out_of_range_are_refused(capsys, home, served, argv, option):
+    assert option in refused(capsys, ["--ssh", "2222", "--open", *argv])
+    assert served == []
+
+
+def test_an_unknown_game_is_refused(capsys, home, served):
+    err = refused(capsys, ["--ssh", "2222", "--open", "no-such-game-anywhere"])
+    assert "neither a file nor a known game" in err
+
+
+def test_a_password_file_others_can_read_is_refused(capsys, home, served):
+    path = config(home) / "class-password"
+    path.write_text(hash_password("s3cret") + "\n")
+    path.chmod(0o644)
+    err = refused(capsys, ["--ssh", "2222"])
+    assert f"chmod 600 {path}" in err
+    assert served == []
+
+
+def test_a_password_file_without_a_hash_is_refused(capsys, home, served):
+    path = home / "elsewhere"
+    path.write_text("s3cret\n")
+    path.chmod(0o600)
+    assert "--set-password" in refused(capsys, ["--ssh", "2222", "--password-file", str(path)])
+
+
+def test_set_password_reads_a_piped_line_and_stores_only_its_hash(capsys, home, served, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("  class of 2026  \n"))
+    assert main(["serve", "--set-password"]) == 0
+    path = config(home) / "class-password"
+    assert str(path) in capsys.readouterr().err
     assert path.stat().st_mode & 0o777 == 0o600
-    assert ensure_host_key(path).export_public_key() == first.export_public_key()
+    assert b"class of 2026" not in path.read_bytes()
+    stored = load_password_hash(path)
+    assert verify_password("  class of 2026  ", stored)  # spaces are part of the password
+    assert not verify_password("class of 2026", stored)
+    assert served == []  # it only stores, then exits
+
+    assert main(["serve", "--ssh", "2222"]) == 0  # the stored password is now a way to log in
+    (options,) = served
+    assert options.password_hash == stored and not options.open_access
+    assert "SSH login with the class password" in capsys.readouterr().err
 
 
-async def test_real_app_is_served_and_drawn(tmp_path):
-    """A student connects and sees the Prisoner's Dilemma with its equilibrium."""
-    import pyte
+def test_set_password_refuses_an_empty_one(capsys, home, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    assert "must not be empty" in refused(capsys, ["--set-password"])
+    assert not (home / "config" / "marl-tui" / "class-password").exists()
 
-    options = ServeOptions(port=0, host_key=tmp_path / "key",
-                           command=[sys.executable, "-m", "marl_tui", "prisoners-dilemma"])
-    acceptor = await start_server(options)
-    port = acceptor.sockets[0].getsockname()[1]
-    screen = pyte.Screen(100, 30)
-    stream = pyte.ByteStream(screen)
+
+def test_set_password_where_no_file_can_be_written_is_one_line(capsys, home, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cret\n"))
+    blocker = home / "a-file"
+    blocker.write_text("")
+    target = blocker / "class-password"  # its folder is a file
+    assert str(target) in refused(capsys, ["--set-password", "--password-file", str(target)])
+
+
+def test_arguments_become_the_server_options_and_the_banner(capsys, home, served):
+    files = home / "class-files"
+    assert main(["serve", "--ssh", "0.0.0.0:2200", "--open", "--max-sessions", "5", "--rate", "12",
+                 "--idle-timeout", "60", "--cpu-limit", "0", "--memory-limit", "1024", "--nice", "4",
+                 "--files", str(files), "prisoners-dilemma"]) == 0
+    (options,) = served
+    assert options.ssh == Address("0.0.0.0", 2200) and options.web is None
+    assert options.open_access and not options.authenticated
+    assert (options.max_sessions, options.connections_per_minute, options.idle_timeout) == (5, 12, 60)
+    limits = options.limits
+    assert (limits.cpu_seconds, limits.memory_mb, limits.nice) == (None, 1024, 4)
+    assert options.app_arguments == ["prisoners-dilemma"] and options.files_root == files
+    assert options.host_key == home / "config" / "marl-tui" / "ssh_host_ed25519_key"
+    assert options.host_key.stat().st_mode & 0o777 == 0o600  # generated for the fingerprint
+    err = capsys.readouterr().err
+    assert re.search(r"host key SHA256:\S+", err)
+    assert "students run: ssh -p 2200 THIS-MACHINE" in err
+    assert "WARNING: --open: anyone who can reach this port gets a session" in err
+    assert f"each limited to unlimited CPU s and 1024 MB; files under {files}" in err
+    assert "marl-tui: ssh listening on 0.0.0.0:2200" in err
+
+
+def test_defaults_keep_everything_on_this_machine_and_in_the_xdg_folders(capsys, home, served):
+    keys = config(home) / "authorized_keys"
+    keys.write_bytes(asyncssh.generate_private_key("ssh-ed25519").export_public_key())
+    assert main(["serve", "--ssh", "2222"]) == 0  # the default authorized_keys is a way to log in
+    (options,) = served
+    assert options.ssh == Address("127.0.0.1", 2222) and options.ssh.loopback
+    assert options.authorized_keys == keys and options.password_hash is None
+    assert options.files_root == home / "data" / "marl-tui" / "students"
+    assert (options.max_sessions, options.limits.cpu_seconds, options.limits.memory_mb) == (30, 3600, 2048)
+    assert "SSH login with an authorized key" in capsys.readouterr().err
+
+
+def test_open_access_drops_keys_and_password_and_says_so(capsys, home, served):
+    folder = config(home)
+    (folder / "authorized_keys").write_bytes(
+        asyncssh.generate_private_key("ssh-ed25519").export_public_key())
+    (folder / "class-password").write_text(hash_password("s3cret") + "\n")
+    (folder / "class-password").chmod(0o600)
+    assert main(["serve", "--ssh", "2222", "--open"]) == 0
+    (options,) = served
+    assert options.authorized_keys is None and options.password_hash is None and options.open_access
+    err = capsys.readouterr().err
+    assert "SSH login with no authentication" in err
+    assert "WARNING: --open: anyone on this machine gets a session" in err
+
+
+def test_a_game_file_is_passed_to_the_sessions_by_absolute_path(capsys, home, served, monkeypatch):
+    from games.catalogue import get_game
+    from games.io import save
+
+    monkeypatch.chdir(home)
+    save(get_game("prisoners-dilemma"), home / "pd.json")
+    assert main(["serve", "--ssh", "2222", "--open", "pd.json"]) == 0
+    assert served[0].app_arguments == [str(home / "pd.json")]
+
+
+def test_an_ipv6_listener_is_announced_in_brackets(capsys, home, served):
+    assert main(["serve", "--ssh", "[::1]:0", "--open"]) == 0
+    assert "marl-tui: ssh listening on [::1]:2222" in capsys.readouterr().err
+
+
+def test_an_unreadable_host_key_is_one_line_not_a_traceback(capsys, home, served):
+    key = home / "broken_key"
+    key.write_text("not a key\n")
+    key.chmod(0o600)
+    assert str(key) in refused(capsys, ["--ssh", "2222", "--open", "--host-key", str(key)])
+    assert served == []
+
+
+def test_a_port_in_use_is_one_line_not_a_traceback(capsys, home):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = main(["serve", "--ssh", f"127.0.0.1:{port}", "--open", "--host-key", str(home / "key")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    last = err.splitlines()[-1]  # after the banner
+    assert last.startswith("marl-tui serve: error: ") and f"127.0.0.1:{port}" in last
+
+
+def test_web_options_get_a_token_when_exposed(capsys, home, served):
+    assert main(["serve", "--web", "0.0.0.0:8000"]) == 0
+    assert main(["serve", "--web", "8000"]) == 0
+    assert main(["serve", "--web", "8000", "--token", "chosen"]) == 0
+    exposed, local, chosen = served
+    assert exposed.token and len(exposed.token) >= 20 and exposed.ssh is None
+    assert local.token is None and chosen.token == "chosen"
+    err = capsys.readouterr().err
+    assert exposed.token in err and "reverse proxy" in err
+
+
+async def test_a_real_server_starts_accepts_a_connection_and_stops_on_sigterm(tmp_path):
+    """`marl-tui serve --ssh 127.0.0.1:0 --open` as the teacher runs it, in its own process."""
+    env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"))
+    host_key = tmp_path / "host_key"
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "marl_tui", "serve", "--ssh", "127.0.0.1:0", "--open",
+        "--files", str(tmp_path / "files"), "--host-key", str(host_key),
+        env=env, cwd=tmp_path, stdin=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+    lines: list[str] = []
     try:
-        async with asyncssh.connect("127.0.0.1", port, known_hosts=None, username="s",
-                                    encoding=None) as conn:
-            process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30))
+        async def listening() -> int:
+            while True:
+                line = (await server.stderr.readline()).decode()
+                assert line, f"the server ended before listening: {''.join(lines)}"
+                lines.append(line)
+                if found := re.search(r"ssh listening on 127\.0\.0\.1:(\d+)$", line.strip()):
+                    return int(found[1])
 
-            async def drawn() -> None:
-                while not any("Nash equilibria (1)" in line for line in screen.display):
-                    chunk = await process.stdout.read(65536)
-                    assert chunk, "the app closed the session"
-                    stream.feed(chunk)
-
-            await asyncio.wait_for(drawn(), 60)
-            text = "\n".join(screen.display)
-            assert "Prisoner's Dilemma" in text
-            process.stdin.write(b"\x11")  # ctrl+q quits a game without edits
-            await asyncio.wait_for(process.wait_closed(), 30)
+        port = await asyncio.wait_for(listening(), 30)
+        banner = "".join(lines)
+        assert "WARNING: --open: anyone on this machine gets a session without any password or key" in banner
+        fingerprint = re.search(r"host key (SHA256:\S+)", banner)[1]
+        async with asyncssh.connect("127.0.0.1", port, username="teacher", known_hosts=None,
+                                    client_keys=None) as conn:
+            assert conn.get_server_host_key().get_fingerprint() == fingerprint
+        server.send_signal(signal.SIGTERM)
+        rest = (await asyncio.wait_for(server.stderr.read(), 10)).decode()
+        assert await asyncio.wait_for(server.wait(), 10) == 0
     finally:
-        acceptor.close()
-        await acceptor.wait_closed()
+        if server.returncode is None:
+            server.kill()
+            await server.wait()
+    assert "connect from 127.0.0.1" in rest and "stopping: 0 live session(s)" in rest
+    assert "Traceback" not in rest
+    assert host_key.stat().st_mode & 0o777 == 0o600

@@ -1,0 +1,73 @@
+"""`python -m marl_tui.serving.child [limits] -- [marl-tui arguments]`: one student's app, limited.
+
+The servers start every session through this launcher, so the SSH and the web paths apply the same
+limits the same way: resource limits and niceness, death with the server (Linux's parent-death
+signal), then `exec` of the app itself, which keeps the process id the server watches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import re
+import signal
+import sys
+from pathlib import Path
+
+from marl_tui.serving.limits import SessionLimits
+
+PR_SET_PDEATHSIG = 1
+SERVER_ENV = ("PATH", "HOME", "PYTHONPATH", "VIRTUAL_ENV", "XDG_CONFIG_HOME")
+
+
+def environment(**settings: str) -> dict[str, str]:
+    """A student's app environment: a few of the server's variables (not all: they may hold secrets),
+    one thread per numeric library (a student's training must not take every core), plus `settings`."""
+    env = {key: value for key, value in os.environ.items() if key in SERVER_ENV}
+    env.update(LANG="C.UTF-8", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               MALLOC_ARENA_MAX="2")
+    env.update(settings)
+    return env
+
+
+def student_folder(root: Path, name: str) -> Path:
+    """A student's own folder under `root` (created, mode 700), named after a sanitised `name`."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:32].strip(".") or "student"
+    folder = root / name
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def die_with_parent() -> None:
+    """Ask Linux to hang us up if the server dies without cleaning up (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGHUP)
+    except (OSError, AttributeError):
+        pass
+
+
+def command(limits: SessionLimits, app_arguments: list[str], module: str = "marl_tui") -> list[str]:
+    """The argv that runs `python -m module app_arguments` (the app) under `limits`."""
+    return [sys.executable, "-m", "marl_tui.serving.child", *limits.arguments(), "--module", module,
+            "--", *app_arguments]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m marl_tui.serving.child")
+    parser.add_argument("--cpu-seconds", type=int, default=0, help="0: no limit")
+    parser.add_argument("--memory-mb", type=int, default=0, help="0: no limit")
+    parser.add_argument("--nice", type=int, default=0)
+    parser.add_argument("--module", default="marl_tui", help="what to run (tests serve small programs)")
+    parser.add_argument("app", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    app = args.app[1:] if args.app[:1] == ["--"] else args.app
+    SessionLimits(args.cpu_seconds or None, args.memory_mb or None, args.nice).apply()
+    die_with_parent()
+    os.execv(sys.executable, [sys.executable, "-m", args.module, *app])
+
+
+if __name__ == "__main__":
+    main()

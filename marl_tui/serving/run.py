@@ -1,0 +1,52 @@
+"""Run the classroom server until the teacher stops it, then stop every student's app."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+
+from marl_tui.serving.limits import SessionSlots
+from marl_tui.serving.log import log
+from marl_tui.serving.options import ServeOptions
+
+
+async def serve(options: ServeOptions, on_ready: Callable[[dict[str, int]], None] | None = None,
+                stop: asyncio.Event | None = None) -> None:
+    """Listen on the requested addresses until SIGINT/SIGTERM (or `stop`), then close everything.
+
+    `on_ready` receives the bound port of each listener ("ssh", "web"), which matters when port 0 was asked.
+    """
+    slots = SessionSlots(options.max_sessions)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    closers = []
+    ports: dict[str, int] = {}
+    try:
+        if options.ssh is not None:
+            from marl_tui.serving.ssh import start_ssh
+
+            acceptor = await start_ssh(options, slots)
+            closers.append(acceptor.close)
+            closers.append(acceptor.wait_closed)
+            ports["ssh"] = acceptor.sockets[0].getsockname()[1]
+        if options.web is not None:
+            from marl_tui.serving.web import start_web
+
+            site = await start_web(options, slots)
+            closers.append(site.close)
+            ports["web"] = site.port
+        if on_ready is not None:
+            on_ready(ports)
+        await stop.wait()
+        log.info("stopping: %d live session(s)", slots.active)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await slots.stop_all()
+        for close in closers:
+            result = close()
+            if asyncio.iscoroutine(result):
+                await result

@@ -1,0 +1,344 @@
+"""`marl-tui serve --ssh`: one marl-tui process per SSH session, on its own pseudo-terminal.
+
+Textual's driver is bound to its process's stdio and SIGWINCH handler, so each session gets a child
+whose controlling terminal is the slave side of a fresh PTY; the channel is bridged to the master
+side and window-size changes are forwarded to it. Following charmbracelet/wish: sessions without a
+terminal, remote commands, subsystems and all forwarding are refused; connections are rate-limited
+per address and sessions capped; idle sessions are closed; every connection is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+import os
+import pty
+import re
+import struct
+import termios
+import time
+from pathlib import Path
+
+import asyncssh
+
+from marl_tui.serving import child as child_launcher
+from marl_tui.serving.limits import RateLimiter, SessionSlots, stop_child
+from marl_tui.serving.log import duration, log
+from marl_tui.serving.options import ServeOptions
+from marl_tui.serving.passwords import verify_password
+
+MAX_PASSWORD_TRIES = 3
+CLIENT_ENV = re.compile(r"^(LANG|LC_[A-Z]+|COLORTERM|NO_COLOR)$")
+SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.@:+-]{0,64}$")
+
+
+def ensure_host_key(path: Path) -> asyncssh.SSHKey:
+    """The server's host key: generated once (Ed25519, mode 0600), then reused so clients never see it change."""
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            path.chmod(0o600)
+            log.warning("host key %s was mode %o; now 600", path, mode)
+        return asyncssh.read_private_key(str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    temporary = path.with_name(path.name + ".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # also when a stale temporary file had another mode
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(key.export_private_key())
+    os.replace(temporary, path)
+    log.info("generated host key %s", path)
+    return key
+
+
+class Classroom:
+    """State shared by all connections of one server: options, seats, the rate limiter."""
+
+    def __init__(self, options: ServeOptions, slots: SessionSlots) -> None:
+        self.options = options
+        self.slots = slots
+        self.rate = RateLimiter(options.connections_per_minute)
+        self.connections = 0
+
+
+class _Connection(asyncssh.SSHServer):
+    """Authentication and channel policy for one client connection, and its log lines."""
+
+    def __init__(self, classroom: Classroom) -> None:
+        self.classroom = classroom
+        self.options = classroom.options
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.peer = "?"
+        self.username = "-"
+        self.started = time.monotonic()
+        self.password_failures = 0
+        self.counted = False
+        self.refusal: str | None = None  # sent at the start of authentication, once the link is encrypted
+
+    # ----- connection ---------------------------------------------------------------------------
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        host, port = (conn.get_extra_info("peername") or ("?", 0))[:2]
+        self.peer = f"{host}:{port}"
+        if not self.classroom.rate.allow(host):
+            wait = self.classroom.rate.retry_after(host)
+            self.refusal = f"marl-tui: too many connections from {host}; try again in {wait} s"
+            log.info("refused %s: too many connections from this address", self.peer)
+            return
+        if self.classroom.connections >= 2 * self.options.max_sessions:
+            self.refusal = "marl-tui: the server is busy; try again in a minute"
+            log.info("refused %s: too many open connections", self.peer)
+            return
+        self.classroom.connections += 1
+        self.counted = True
+        log.info("connect from %s", self.peer)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.counted:
+            return
+        self.classroom.connections -= 1
+        reason = f" ({exc})" if exc else ""
+        log.info("disconnect %s from %s after %s%s", self.username, self.peer,
+                 duration(time.monotonic() - self.started), reason)
+
+    # ----- authentication -----------------------------------------------------------------------
+    def begin_auth(self, username: str) -> bool:
+        self.username = username
+        if self.refusal is not None and self.conn is not None:
+            self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, self.refusal)
+            return True
+        if self.options.open_access:
+            return False
+        if self.options.authorized_keys is not None and self.conn is not None:
+            try:  # re-read on every login, so the teacher can add a student without a restart
+                self.conn.set_authorized_keys(str(self.options.authorized_keys))
+            except (OSError, ValueError) as error:
+                log.warning("cannot read %s: %s", self.options.authorized_keys, error)
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return self.options.password_hash is not None
+
+    async def validate_password(self, username: str, password: str) -> bool:
+        stored = self.options.password_hash or ""
+        loop = asyncio.get_running_loop()
+        if await loop.run_in_executor(None, verify_password, password, stored):
+            return True
+        self.password_failures += 1
+        log.info("wrong password for %s from %s", username, self.peer)
+        if self.password_failures >= MAX_PASSWORD_TRIES and self.conn is not None:
+            self.conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
+                                 "marl-tui: too many wrong passwords")
+        return False
+
+    def auth_completed(self) -> None:
+        log.info("login %s from %s", self.username, self.peer)
+
+    # ----- refused channels and requests: logged; asyncssh refuses them -------------------------
+    def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
+        log.info("refused port forwarding to %s:%s for %s from %s", dest_host, dest_port,
+                 self.username, self.peer)
+        return False
+
+    def server_requested(self, listen_host: str, listen_port: int) -> bool:
+        log.info("refused remote port forwarding of %s:%s for %s from %s", listen_host, listen_port,
+                 self.username, self.peer)
+        return False
+
+    def unix_connection_requested(self, dest_path: str) -> bool:
+        log.info("refused socket forwarding for %s from %s", self.username, self.peer)
+        return False
+
+    def unix_server_requested(self, listen_path: str) -> bool:
+        log.info("refused remote socket forwarding for %s from %s", self.username, self.peer)
+        return False
+
+
+def _set_size(fd: int, columns: int, rows: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+
+
+def _become_terminal_owner() -> None:
+    """In the child, after setsid(): make the PTY on stdin its controlling terminal."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _refuse(process: asyncssh.SSHServerProcess, message: str) -> None:
+    process.stderr.write(f"marl-tui: {message}\r\n".encode())
+    process.exit(1)
+
+
+def client_settings(process: asyncssh.SSHServerProcess) -> dict[str, str]:
+    """What the client's terminal says about itself: TERM, and locale and colour depth when sent."""
+    settings = {}
+    for key, value in (process.env or {}).items():
+        key = key.decode(errors="replace") if isinstance(key, bytes) else key
+        value = value.decode(errors="replace") if isinstance(value, bytes) else value
+        if CLIENT_ENV.match(key) and SAFE_VALUE.match(value):
+            settings[key] = value
+    settings["TERM"] = process.term_type or "xterm"
+    return settings
+
+
+async def run_session(process: asyncssh.SSHServerProcess, classroom: Classroom) -> None:
+    """Serve one session: refuse what is not an interactive terminal, else run the app until either side ends."""
+    options = classroom.options
+    if process.subsystem is not None:
+        _refuse(process, f"the {process.subsystem!r} subsystem is not offered; connect without -s.")
+        return
+    if process.command is not None:
+        _refuse(process, "only the interactive app is served; remote commands are refused.")
+        return
+    if process.term_type is None:
+        _refuse(process, "the app needs a terminal; connect with `ssh -t`.")
+        return
+    seat = classroom.slots.take()
+    if seat is None:
+        log.info("refused a session for %s: class full (%d)", process.get_extra_info("username"),
+                 classroom.slots.limit)
+        _refuse(process, f"the class is full ({classroom.slots.limit} sessions); try again later.")
+        return
+    username = process.get_extra_info("username") or "student"
+    started = time.monotonic()
+    master, slave = pty.openpty()
+    columns, rows = process.term_size[:2]
+    _set_size(slave, columns or 80, rows or 24)
+    arguments = list(options.app_arguments)
+    cwd = None
+    if options.files_root is not None:
+        cwd = child_launcher.student_folder(options.files_root, username)
+        arguments = ["--sandbox", str(cwd), *arguments]
+    try:
+        child = await asyncio.create_subprocess_exec(
+            *child_launcher.command(options.limits, arguments, options.app_module),
+            stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
+            start_new_session=True, preexec_fn=_become_terminal_owner,
+            env=child_launcher.environment(**client_settings(process)),
+        )
+    except OSError as error:
+        os.close(master)
+        os.close(slave)
+        classroom.slots.release(seat)
+        log.error("could not start the app for %s: %s", username, error)
+        _refuse(process, "the app could not be started; tell your teacher.")
+        return
+    os.close(slave)
+    classroom.slots.attach(seat, child)
+    log.info("session %d/%d for %s (pid %d, %s %dx%d)", classroom.slots.active, classroom.slots.limit,
+             username, child.pid, process.term_type, columns, rows)
+    reason = "client closed"
+    try:
+        reason = await _bridge(process, master, options.idle_timeout)
+        if reason == "app quit":
+            await child.wait()
+            problem = ("the server is stopping" if classroom.slots.stopping
+                       else options.limits.describe_exit(child.returncode))
+            if problem:
+                reason = problem
+                _write(process, f"\r\nmarl-tui: {problem}.\r\n".encode())
+            code = child.returncode
+            process.exit(code if code >= 0 else 128 - code)  # as a shell reports a signal
+        elif reason == "idle":
+            _write(process, b"\r\nmarl-tui: closing an idle session.\r\n")
+            process.exit(0)
+    finally:
+        await stop_child(child)
+        os.close(master)
+        classroom.slots.release(seat)
+        log.info("session end for %s after %s: %s", username, duration(time.monotonic() - started), reason)
+
+
+def _write(process: asyncssh.SSHServerProcess, data: bytes) -> None:
+    try:
+        process.stdout.write(data)
+    except (BrokenPipeError, asyncssh.Error, OSError):
+        pass
+
+
+async def _bridge(process: asyncssh.SSHServerProcess, master: int, idle_timeout: float) -> str:
+    """Copy bytes both ways between the channel and the PTY; say which side ended it."""
+    loop = asyncio.get_running_loop()
+
+    os.set_blocking(master, False)  # a student pasting into a frozen app must not block the server
+
+    async def ready(add, remove) -> None:
+        future = loop.create_future()
+        add(master, lambda: future.done() or future.set_result(None))
+        try:
+            await future
+        finally:
+            remove(master)
+
+    async def to_app(data: bytes) -> None:
+        while data:
+            try:
+                data = data[os.write(master, data):]
+            except BlockingIOError:
+                await ready(loop.add_writer, loop.remove_writer)
+
+    async def to_client() -> None:
+        while True:
+            await ready(loop.add_reader, loop.remove_reader)
+            try:
+                data = os.read(master, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:  # EIO: every process holding the terminal has gone
+                return
+            if not data:
+                return
+            process.stdout.write(data)
+            await process.stdout.drain()  # a slow client slows the app, not the server's memory
+
+    async def from_client() -> str:
+        while True:
+            try:
+                data = await asyncio.wait_for(process.stdin.read(4096), idle_timeout)
+            except asyncssh.TerminalSizeChanged as change:
+                _set_size(master, change.width, change.height)
+                continue
+            except TimeoutError:
+                return "idle"
+            except (asyncssh.BreakReceived, asyncssh.SignalReceived):
+                continue
+            if not data:
+                return "client closed"
+            await to_app(data)
+
+    output = asyncio.ensure_future(to_client())
+    client = asyncio.ensure_future(from_client())
+    closed = asyncio.ensure_future(process.wait_closed())  # even while both sides are stuck
+    try:
+        done, _ = await asyncio.wait([output, client, closed], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (output, client, closed):
+            task.cancel()
+        await asyncio.gather(output, client, closed, return_exceptions=True)
+    if client in done and not client.cancelled() and client.exception() is None:
+        return client.result()
+    if output in done and output.exception() is None:
+        return "app quit"
+    return "client closed"
+
+
+async def start_ssh(options: ServeOptions, slots: SessionSlots) -> asyncssh.SSHAcceptor:
+    """Listen for SSH connections at `options.ssh`; each interactive session runs the app in its own process."""
+    assert options.ssh is not None
+    classroom = Classroom(options, slots)
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    return await asyncssh.listen(
+        options.ssh.host,
+        options.ssh.port,
+        server_factory=lambda: _Connection(classroom),
+        server_host_keys=[ensure_host_key(options.host_key)],
+        process_factory=lambda process: run_session(process, classroom),
+        encoding=None,
+        line_editor=False,
+        agent_forwarding=False,
+        x11_forwarding=False,
+        allow_scp=False,
+        login_timeout=60,
+        keepalive_interval=30,
+    )

@@ -1,0 +1,353 @@
+"""The SSH server with a real asyncssh client on loopback: sessions, refusals, authentication, limits, clean-up.
+
+Most tests serve a small program instead of the app (`ServeOptions.app_module`) that reports what its
+terminal, environment and limits look like; `test_real_app_is_served_and_drawn` serves marl-tui itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import textwrap
+from pathlib import Path
+
+import asyncssh
+import pytest
+
+from marl_tui.serving.limits import SessionLimits, SessionSlots
+from marl_tui.serving.options import Address, ServeOptions
+from marl_tui.serving.passwords import hash_password
+from marl_tui.serving.ssh import ensure_host_key, start_ssh
+
+PROGRAM = textwrap.dedent(
+    """
+    import json, os, resource, sys
+    size = os.get_terminal_size(0)
+    cpu = resource.getrlimit(resource.RLIMIT_CPU)[0]
+    memory = resource.getrlimit(resource.RLIMIT_AS)[0] // 2**20
+    print(f"TERM={os.environ['TERM']} COLORTERM={os.environ.get('COLORTERM')} SIZE={size.columns}x{size.lines}"
+          f" TTY={os.isatty(0)} PID={os.getpid()} CWD={os.getcwd()} ARGS={json.dumps(sys.argv[1:]).replace(' ', '')}"
+          f" CPU={cpu} MEM={memory} NICE={os.getpriority(os.PRIO_PROCESS, 0)} END", flush=True)
+    line = sys.stdin.readline().strip()
+    if line == "spin":
+        while True:
+            pass
+    if line == "freeze":
+        import time
+        time.sleep(600)
+    if line.startswith("exit"):
+        sys.exit(int(line[4:]))
+    size = os.get_terminal_size(0)
+    print(f"RESIZED={size.columns}x{size.lines}", flush=True)
+    """
+)
+
+
+@pytest.fixture
+def program(tmp_path, monkeypatch) -> str:
+    """A module the child launcher can run in place of the app."""
+    (tmp_path / "show_terminal.py").write_text(PROGRAM)
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    return "show_terminal"
+
+
+class Served:
+    """A running server, its options and its seats."""
+
+    def __init__(self, options: ServeOptions, slots: SessionSlots, acceptor) -> None:
+        self.options, self.slots, self.acceptor = options, slots, acceptor
+        self.port = acceptor.sockets[0].getsockname()[1]
+
+    def connect(self, **kwargs) -> asyncssh.SSHClientConnection:
+        kwargs.setdefault("username", "student")
+        kwargs.setdefault("client_keys", None)
+        return asyncssh.connect("127.0.0.1", self.port, known_hosts=None, encoding=None, **kwargs)
+
+    async def close(self) -> None:
+        await self.slots.stop_all()
+        self.acceptor.close()
+        await self.acceptor.wait_closed()
+
+
+@pytest.fixture
+async def serve(tmp_path, program):
+    """`await serve(**options)` starts a server on a free loopback port; all are stopped after the test."""
+    servers: list[Served] = []
+
+    async def start(**overrides) -> Served:
+        settings = dict(ssh=Address("127.0.0.1", 0), host_key=tmp_path / "host_key", open_access=True,
+                        app_module=program, files_root=tmp_path / "files",
+                        limits=SessionLimits(cpu_seconds=600, memory_mb=1024, nice=5))
+        settings.update(overrides)
+        options = ServeOptions(**settings)
+        slots = SessionSlots(options.max_sessions)
+        served = Served(options, slots, await start_ssh(options, slots))
+        servers.append(served)
+        return served
+
+    yield start
+    for served in servers:
+        await served.close()
+
+
+async def read_until(process, text: str, timeout: float = 20, stream: str = "stdout") -> str:
+    seen = b""
+
+    async def read() -> None:
+        nonlocal seen
+        while text.encode() not in seen:
+            chunk = await getattr(process, stream).read(4096)
+            if not chunk:
+                raise AssertionError(f"stream ended before {text!r}; saw {seen!r}")
+            seen += chunk
+
+    await asyncio.wait_for(read(), timeout)
+    return seen.decode(errors="replace")
+
+
+def field(output: str, name: str) -> str:
+    return output.split(f"{name}=", 1)[1].split(" ")[0]
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie counts as gone: it holds no resources but its entry)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:  # gone, possibly while being read
+        return False
+
+
+async def until_gone(pid: int, timeout: float = 10) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if not alive(pid):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"process {pid} still runs")
+
+
+async def until_no_sessions(served: Served, timeout: float = 10) -> None:
+    """Wait for every session's clean-up to finish (it runs after the client sees the end)."""
+    for _ in range(int(timeout / 0.05)):
+        if served.slots.active == 0:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{served.slots.active} session(s) still hold a seat")
+
+
+async def open_session(served: Served, conn, **kwargs):
+    kwargs.setdefault("term_type", "xterm-256color")
+    kwargs.setdefault("term_size", (100, 30))
+    process = await conn.create_process(**kwargs)
+    return process, await read_until(process, "END")
+
+
+async def assert_still_serving(served: Served) -> None:
+    async with served.connect() as conn:
+        process, output = await open_session(served, conn)
+        assert "TTY=True" in output
+        process.stdin.write(b"\r")
+        await process.wait_closed()
+
+
+async def test_session_gets_its_terminal_size_resizes_colour_and_limits(serve, tmp_path):
+    served = await serve()
+    async with served.connect(username="alice") as conn:
+        process, output = await open_session(served, conn, env={"COLORTERM": "truecolor", "EVIL": "x"})
+        assert "TERM=xterm-256color COLORTERM=truecolor SIZE=100x30 TTY=True" in output
+        assert field(output, "CWD") == str(tmp_path / "files" / "alice")
+        assert json.loads(field(output, "ARGS")) == ["--sandbox", str(tmp_path / "files" / "alice")]
+        assert (field(output, "CPU"), field(output, "MEM"), field(output, "NICE")) == ("600", "1024", "5")
+        process.change_terminal_size(120, 40)
+        await asyncio.sleep(0.2)
+        process.stdin.write(b"go\r")
+        assert "RESIZED=120x40" in await read_until(process, "RESIZED=")
+        await process.wait_closed()
+        assert process.exit_status == 0
+    await until_no_sessions(served)
+
+
+@pytest.mark.parametrize("request_kind", ["exec", "no terminal", "subsystem", "sftp",
+                                          "local forward", "remote forward"])
+async def test_everything_but_an_interactive_terminal_is_refused(serve, request_kind):
+    served = await serve()
+    async with served.connect() as conn:
+        if request_kind == "exec":
+            result = await conn.run("cat /etc/passwd")
+            assert (result.exit_status, b"remote commands are refused" in result.stderr) == (1, True)
+        elif request_kind == "no terminal":
+            result = await conn.run()
+            assert (result.exit_status, b"needs a terminal" in result.stderr) == (1, True)
+        elif request_kind == "subsystem":
+            result = await conn.run(subsystem="netconf")
+            assert (result.exit_status, b"subsystem is not offered" in result.stderr) == (1, True)
+        elif request_kind == "sftp":
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.start_sftp_client()
+        elif request_kind == "local forward":
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 22)
+        else:
+            with pytest.raises(asyncssh.ChannelListenError):
+                await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22)
+    await until_no_sessions(served)
+    await assert_still_serving(served)
+
+
+async def test_class_password_is_checked_against_its_hash(serve):
+    served = await serve(open_access=False, password_hash=hash_password("s3cret"))
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with served.connect(password="wrong"):
+            pass
+    async with served.connect(password="s3cret") as conn:
+        process, output = await open_session(served, conn)
+        assert "TTY=True" in output
+        process.stdin.write(b"\r")
+        await process.wait_closed()
+
+
+async def test_guessing_the_password_is_cut_off_after_three_tries(serve):
+    served = await serve(open_access=False, password_hash=hash_password("s3cret"))
+
+    class Guesser(asyncssh.SSHClient):
+        tries = 0
+
+        def password_auth_requested(self) -> str:
+            Guesser.tries += 1
+            return f"guess{Guesser.tries}"
+
+    with pytest.raises(asyncssh.DisconnectError, match="too many wrong passwords"):
+        async with asyncssh.connect("127.0.0.1", served.port, known_hosts=None, username="x",
+                                    client_keys=None, client_factory=Guesser):
+            pass
+    assert Guesser.tries == 3
+
+
+async def test_public_keys_from_authorized_keys_reread_at_each_login(serve, tmp_path):
+    known = asyncssh.generate_private_key("ssh-ed25519")
+    stranger = asyncssh.generate_private_key("ssh-ed25519")
+    keys = tmp_path / "authorized_keys"
+    keys.write_bytes(known.export_public_key())
+    served = await serve(open_access=False, authorized_keys=keys)
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with served.connect(client_keys=[stranger]):
+            pass
+    async with served.connect(client_keys=[known]) as conn:
+        process, output = await open_session(served, conn)
+        process.stdin.write(b"\r")
+        await process.wait_closed()
+    keys.write_bytes(known.export_public_key() + stranger.export_public_key())
+    async with served.connect(client_keys=[stranger]) as conn:
+        assert conn.get_extra_info("username") == "student"
+
+
+async def test_connections_are_rate_limited_per_address(serve):
+    served = await serve(connections_per_minute=2)
+    for _ in range(2):
+        async with served.connect():
+            pass
+    with pytest.raises(asyncssh.DisconnectError, match="too many connections from 127.0.0.1"):
+        async with served.connect():
+            pass
+
+
+async def test_sessions_beyond_the_cap_get_a_polite_message(serve):
+    served = await serve(max_sessions=1)
+    async with served.connect() as first, served.connect() as second:
+        process, _ = await open_session(served, first)
+        refused = await second.create_process(term_type="xterm", term_size=(80, 24))
+        assert "the class is full (1 sessions)" in await read_until(refused, "later", stream="stderr")
+        await refused.wait_closed()
+        assert refused.exit_status == 1
+        process.stdin.write(b"\r")
+        await process.wait_closed()
+        assert process.exit_status == 0
+
+
+async def test_idle_sessions_are_closed_and_their_app_stopped(serve):
+    served = await serve(idle_timeout=1)
+    async with served.connect() as conn:
+        process, output = await open_session(served, conn)
+        assert "closing an idle session" in await read_until(process, "idle session", timeout=10)
+        await asyncio.wait_for(process.wait_closed(), 10)
+        await until_gone(int(field(output, "PID")))
+    await until_no_sessions(served)
+
+
+async def test_a_dropped_connection_leaves_no_process(serve):
+    served = await serve()
+    conn = await served.connect()
+    _, output = await open_session(served, conn)
+    conn.abort()
+    await until_gone(int(field(output, "PID")))
+    await until_no_sessions(served)
+
+
+async def test_a_frozen_app_flooded_with_input_does_not_hold_the_server(serve):
+    served = await serve()
+    conn = await served.connect()
+    process, output = await open_session(served, conn)
+    process.stdin.write(b"freeze\r" + b"x" * 2_000_000)  # far beyond what the terminal buffers
+    await asyncio.sleep(0.5)
+    await assert_still_serving(served)
+    conn.abort()
+    await until_gone(int(field(output, "PID")))
+
+
+async def test_stopping_the_server_stops_every_app(serve):
+    served = await serve()
+    async with served.connect() as first, served.connect() as second:
+        outputs = [(await open_session(served, c))[1] for c in (first, second)]
+        await served.slots.stop_all()
+        for output in outputs:
+            await until_gone(int(field(output, "PID")))
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    (b"exit3\r", "the app ended unexpectedly (exit status 3)"),
+    (b"spin\r", "this session used its CPU time limit (1 s)"),
+])
+async def test_a_crash_or_a_limit_ends_the_session_with_a_reason(serve, line, message):
+    served = await serve(limits=SessionLimits(cpu_seconds=1, memory_mb=1024, nice=0))
+    async with served.connect() as conn:
+        process, _ = await open_session(served, conn)
+        process.stdin.write(line)
+        assert message in await read_until(process, message, timeout=30)
+        await process.wait_closed()
+        assert process.exit_status != 0
+    await assert_still_serving(served)
+
+
+def test_host_key_is_generated_once_and_private(tmp_path):
+    path = tmp_path / "conf" / "key"
+    first = ensure_host_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert ensure_host_key(path).export_public_key() == first.export_public_key()
+    path.chmod(0o644)
+    ensure_host_key(path)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+async def test_real_app_is_served_and_drawn(serve, tmp_path):
+    """A student connects and sees the Prisoner's Dilemma with its equilibrium, then quits."""
+    import pyte
+
+    served = await serve(app_module="marl_tui", app_arguments=["prisoners-dilemma"])
+    screen = pyte.Screen(100, 30)
+    stream = pyte.ByteStream(screen)
+    async with served.connect() as conn:
+        process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30))
+
+        async def drawn() -> None:
+            while not any("Nash equilibria (1)" in line for line in screen.display):
+                chunk = await process.stdout.read(65536)
+                assert chunk, "the app closed the session"
+                stream.feed(chunk)
+
+        await asyncio.wait_for(drawn(), 60)
+        assert "Prisoner's Dilemma" in "\n".join(screen.display)
+        process.stdin.write(b"\x11")  # ctrl+q quits a game without edits
+        await asyncio.wait_for(process.wait_closed(), 30)
+        assert process.exit_status == 0
+    assert Path(tmp_path / "files" / "student").is_dir()
