@@ -28,7 +28,8 @@ PROGRAM = textwrap.dedent(
     memory = resource.getrlimit(resource.RLIMIT_AS)[0] // 2**20
     print(f"TERM={os.environ['TERM']} COLORTERM={os.environ.get('COLORTERM')} SIZE={size.columns}x{size.lines}"
           f" TTY={os.isatty(0)} PID={os.getpid()} CWD={os.getcwd()} ARGS={json.dumps(sys.argv[1:]).replace(' ', '')}"
-          f" CPU={cpu} MEM={memory} NICE={os.getpriority(os.PRIO_PROCESS, 0)} END", flush=True)
+          f" CPU={cpu} MEM={memory} NICE={os.getpriority(os.PRIO_PROCESS, 0)}"
+          f" AGENT={os.environ.get('SSH_AUTH_SOCK')} DISPLAY={os.environ.get('DISPLAY')} END", flush=True)
     line = sys.stdin.readline().strip()
     if line == "spin":
         while True:
@@ -153,8 +154,10 @@ async def assert_still_serving(served: Served) -> None:
 
 async def test_session_gets_its_terminal_size_resizes_colour_and_limits(serve, tmp_path):
     served = await serve()
-    async with served.connect(username="alice") as conn:
+    async with served.connect(username="alice", agent_path=str(tmp_path / "agent.sock"),
+                              agent_forwarding=True) as conn:
         process, output = await open_session(served, conn, env={"COLORTERM": "truecolor", "EVIL": "x"})
+        assert "AGENT=None DISPLAY=None" in output  # no agent forwarded
         assert "TERM=xterm-256color COLORTERM=truecolor SIZE=100x30 TTY=True" in output
         assert field(output, "CWD") == str(tmp_path / "files" / "alice")
         assert json.loads(field(output, "ARGS")) == ["--sandbox", str(tmp_path / "files" / "alice")]
@@ -191,6 +194,15 @@ async def test_everything_but_an_interactive_terminal_is_refused(serve, request_
         else:
             with pytest.raises(asyncssh.ChannelListenError):
                 await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22)
+    await until_no_sessions(served)
+    await assert_still_serving(served)
+
+
+async def test_x11_forwarding_is_refused(serve):
+    served = await serve()
+    async with served.connect(x11_forwarding=True, x11_display="127.0.0.1:0") as conn:
+        with pytest.raises(asyncssh.ChannelOpenError, match="X11 forwarding request failed"):
+            await open_session(served, conn)
     await until_no_sessions(served)
     await assert_still_serving(served)
 
