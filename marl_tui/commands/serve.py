@@ -117,8 +117,17 @@ def _options(args: argparse.Namespace, error: type[Exception]):
         raise error(f"--nice must be from 0 to 19 (sessions may only lower their priority), got {args.nice}")
     if min(args.cpu_limit, args.memory_limit) < 0:
         raise error("--cpu-limit and --memory-limit must be 0 (none) or positive")
-    if args.memory_limit and args.memory_limit < 512:
-        raise error("--memory-limit below 512 MB leaves too little to start the app")
+    if args.memory_limit and not 512 <= args.memory_limit <= 2**20:
+        raise error("--memory-limit must be from 512 MB (what the app needs) to 1048576 MB, or 0 (none)")
+    if args.cpu_limit > 10**7:
+        raise error("--cpu-limit must be at most 10000000 seconds, or 0 (none)")
+    files = args.files.expanduser()
+    try:
+        files.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as problem:
+        raise error(f"--files: cannot create {files}: {problem.strerror}") from None
+    if not os.access(files, os.W_OK | os.X_OK):
+        raise error(f"--files: {files} is not writable")
 
     keys = args.authorized_keys
     if keys is None and (config_dir() / "authorized_keys").is_file():
@@ -137,7 +146,19 @@ def _options(args: argparse.Namespace, error: type[Exception]):
     if args.open:
         keys, password_hash = None, None
     token = args.token
-    if web is not None and token is None and not web.loopback:
+    if token is not None and len(token) < 8:
+        raise error("--token must be at least 8 characters")
+    if args.public_url is not None:
+        from urllib.parse import urlsplit
+
+        try:
+            public = urlsplit(args.public_url)
+            public.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError as problem:
+            raise error(f"--public-url: {problem}") from None
+        if public.scheme not in ("http", "https") or not public.hostname:
+            raise error(f"--public-url must look like https://class.example.org, got {args.public_url!r}")
+    if web is not None and token is None and (not web.loopback or args.public_url is not None):
         token = secrets.token_urlsafe(18)
 
     app_arguments = []
@@ -157,7 +178,7 @@ def _options(args: argparse.Namespace, error: type[Exception]):
         max_sessions=args.max_sessions, connections_per_minute=args.rate,
         idle_timeout=args.idle_timeout,
         limits=SessionLimits(args.cpu_limit or None, args.memory_limit or None, args.nice),
-        app_arguments=app_arguments, files_root=args.files.expanduser(), public_url=args.public_url,
+        app_arguments=app_arguments, files_root=files, public_url=args.public_url,
     )
 
 

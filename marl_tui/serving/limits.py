@@ -24,10 +24,10 @@ class SessionLimits:
         """Limit the calling process (run in the child, before exec): CPU time, address space, priority."""
         if self.cpu_seconds is not None:
             # SIGXCPU at the soft limit; the kernel kills at the hard one.
-            resource.setrlimit(resource.RLIMIT_CPU, (self.cpu_seconds, self.cpu_seconds + 5))
+            _lower(resource.RLIMIT_CPU, self.cpu_seconds, self.cpu_seconds + 5)
         if self.memory_mb is not None:
             size = self.memory_mb * 1024 * 1024
-            resource.setrlimit(resource.RLIMIT_AS, (size, size))
+            _lower(resource.RLIMIT_AS, size, size)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if self.nice:
             os.nice(self.nice)
@@ -53,6 +53,14 @@ class SessionLimits:
         if returncode not in (0, 130):
             return f"the app ended unexpectedly (exit status {returncode})"
         return None
+
+
+def _lower(which: int, soft: int, hard: int) -> None:
+    """Set a resource limit, never above the hard limit the server itself runs under."""
+    _, current = resource.getrlimit(which)
+    if current != resource.RLIM_INFINITY:
+        soft, hard = min(soft, current), min(hard, current)
+    resource.setrlimit(which, (soft, hard))
 
 
 class RateLimiter:

@@ -10,12 +10,14 @@ per address and sessions capped; idle sessions are closed; every connection is l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
 import pty
 import re
 import struct
+import subprocess
 import termios
 import time
 from pathlib import Path
@@ -29,18 +31,29 @@ from marl_tui.serving.options import ServeOptions
 from marl_tui.serving.passwords import verify_password
 
 MAX_PASSWORD_TRIES = 3
+MAX_PENDING = 100  # connections not yet logged in, from all addresses together
+LOGIN_TIMEOUT = 30
+UNUSED_TIMEOUT = 60  # a logged-in connection with no session is closed after this long
+MAX_COLUMNS, MAX_ROWS = 500, 200
 CLIENT_ENV = re.compile(r"^(LANG|LC_[A-Z]+|COLORTERM|NO_COLOR)$")
 SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.@:+-]{0,64}$")
+TERM_NAME = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
 
 
 def ensure_host_key(path: Path) -> asyncssh.SSHKey:
-    """The server's host key: generated once (Ed25519, mode 0600), then reused so clients never see it change."""
+    """The server's host key: generated once (Ed25519, mode 0600), then reused so clients never see it change.
+
+    Raises ValueError when `path` is something other than a key file (a folder, a link, another format).
+    """
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ValueError(f"{path} is not a regular file")
     if path.exists():
+        key = asyncssh.read_private_key(str(path))  # KeyImportError is a ValueError
         mode = path.stat().st_mode & 0o777
         if mode & 0o077:
             path.chmod(0o600)
             log.warning("host key %s was mode %o; now 600", path, mode)
-        return asyncssh.read_private_key(str(path))
+        return key
     path.parent.mkdir(parents=True, exist_ok=True)
     key = asyncssh.generate_private_key("ssh-ed25519")
     temporary = path.with_name(path.name + ".tmp")
@@ -54,54 +67,79 @@ def ensure_host_key(path: Path) -> asyncssh.SSHKey:
 
 
 class Classroom:
-    """State shared by all connections of one server: options, seats, the rate limiter."""
+    """State shared by all connections of one server: options, seats, the rate limiter, the counts."""
 
     def __init__(self, options: ServeOptions, slots: SessionSlots) -> None:
         self.options = options
         self.slots = slots
         self.rate = RateLimiter(options.connections_per_minute)
-        self.connections = 0
+        self.pending: dict[str, int] = {}  # address -> connections not yet logged in
+
+    def pending_total(self) -> int:
+        return sum(self.pending.values())
 
 
 class _Connection(asyncssh.SSHServer):
-    """Authentication and channel policy for one client connection, and its log lines."""
+    """Authentication and channel policy for one client connection, and its log lines.
+
+    Before login a connection is cheap to make and costly to hold, so they are bounded per address
+    and in all; a logged-in connection runs at most one session (one seat per student) and is
+    closed if it opens none.
+    """
 
     def __init__(self, classroom: Classroom) -> None:
         self.classroom = classroom
         self.options = classroom.options
         self.conn: asyncssh.SSHServerConnection | None = None
+        self.address = "?"
         self.peer = "?"
         self.username = "-"
+        self.key_fingerprint: str | None = None
         self.started = time.monotonic()
         self.password_failures = 0
-        self.counted = False
+        self.logged_in = False
+        self.pending = False
+        self.sessions = 0
+        self.unused_timer: asyncio.TimerHandle | None = None
         self.refusal: str | None = None  # sent at the start of authentication, once the link is encrypted
 
     # ----- connection ---------------------------------------------------------------------------
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.conn = conn
         host, port = (conn.get_extra_info("peername") or ("?", 0))[:2]
-        self.peer = f"{host}:{port}"
+        self.address, self.peer = host, f"{host}:{port}"
+        pending = self.classroom.pending
+        # From one address, as many at once as the rate limit lets in at once (a class behind one NAT).
+        if pending.get(host, 0) >= self.classroom.rate.burst or self.classroom.pending_total() >= MAX_PENDING:
+            log.info("dropped %s: too many connections waiting to log in", self.peer)
+            conn.abort()
+            return
+        pending[host] = pending.get(host, 0) + 1
+        self.pending = True
         if not self.classroom.rate.allow(host):
             wait = self.classroom.rate.retry_after(host)
             self.refusal = f"marl-tui: too many connections from {host}; try again in {wait} s"
             log.info("refused %s: too many connections from this address", self.peer)
             return
-        if self.classroom.connections >= 2 * self.options.max_sessions:
-            self.refusal = "marl-tui: the server is busy; try again in a minute"
-            log.info("refused %s: too many open connections", self.peer)
-            return
-        self.classroom.connections += 1
-        self.counted = True
         log.info("connect from %s", self.peer)
 
+    def _not_pending(self) -> None:
+        if self.pending:
+            self.pending = False
+            remaining = self.classroom.pending[self.address] - 1
+            if remaining:
+                self.classroom.pending[self.address] = remaining
+            else:
+                del self.classroom.pending[self.address]
+
     def connection_lost(self, exc: Exception | None) -> None:
-        if not self.counted:
-            return
-        self.classroom.connections -= 1
-        reason = f" ({exc})" if exc else ""
-        log.info("disconnect %s from %s after %s%s", self.username, self.peer,
-                 duration(time.monotonic() - self.started), reason)
+        self._not_pending()
+        if self.unused_timer is not None:
+            self.unused_timer.cancel()
+        if self.refusal is None and self.conn is not None and (self.logged_in or self.pending is False):
+            reason = f" ({exc})" if exc else ""
+            log.info("disconnect %s from %s after %s%s", self.username, self.peer,
+                     duration(time.monotonic() - self.started), reason)
 
     # ----- authentication -----------------------------------------------------------------------
     def begin_auth(self, username: str) -> bool:
@@ -109,14 +147,7 @@ class _Connection(asyncssh.SSHServer):
         if self.refusal is not None and self.conn is not None:
             self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, self.refusal)
             return True
-        if self.options.open_access:
-            return False
-        if self.options.authorized_keys is not None and self.conn is not None:
-            try:  # re-read on every login, so the teacher can add a student without a restart
-                self.conn.set_authorized_keys(str(self.options.authorized_keys))
-            except (OSError, ValueError) as error:
-                log.warning("cannot read %s: %s", self.options.authorized_keys, error)
-        return True
+        return not self.options.open_access
 
     def password_auth_supported(self) -> bool:
         return self.options.password_hash is not None
@@ -133,8 +164,59 @@ class _Connection(asyncssh.SSHServer):
                                  "marl-tui: too many wrong passwords")
         return False
 
+    def public_key_auth_supported(self) -> bool:
+        return self.options.authorized_keys is not None
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """Whether `key` is in the authorized keys file, read afresh so students can be added live."""
+        try:
+            keys = asyncssh.read_authorized_keys(str(self.options.authorized_keys))
+        except (OSError, ValueError) as error:
+            log.warning("cannot read %s: %s", self.options.authorized_keys, error)
+            return False
+        if keys.validate(key, self.address, self.address) is None:
+            return False
+        self.key_fingerprint = key.get_fingerprint()
+        return True
+
     def auth_completed(self) -> None:
-        log.info("login %s from %s", self.username, self.peer)
+        self._not_pending()
+        self.logged_in = True
+        how = f"key {self.key_fingerprint}" if self.key_fingerprint else (
+            "no authentication" if self.options.open_access else "the class password")
+        log.info("login %s from %s with %s", self.username, self.peer, how)
+        self._expect_a_session()
+
+    # ----- sessions -----------------------------------------------------------------------------
+    def folder_name(self) -> str:
+        """Whose files a session uses: bound to the key when there is one; a shared password or
+        open access proves no name, so then each session gets a folder of its own."""
+        if self.key_fingerprint:
+            digest = self.key_fingerprint.split(":", 1)[-1][:12].replace("/", "_").replace("+", "-")
+            return f"{self.username}-{digest}"  # base64url, as a file name
+        return f"{self.username}-{time.strftime('%Y%m%d-%H%M%S')}-{os.urandom(3).hex()}"
+
+    def session_started(self) -> bool:
+        """Claim this connection's one session; False when it already runs one."""
+        if self.sessions:
+            return False
+        self.sessions += 1
+        if self.unused_timer is not None:
+            self.unused_timer.cancel()
+        return True
+
+    def session_ended(self) -> None:
+        self.sessions -= 1
+        self._expect_a_session()
+
+    def _expect_a_session(self) -> None:
+        """Close this connection unless it opens a session within UNUSED_TIMEOUT seconds."""
+        def close_if_unused() -> None:
+            if self.sessions == 0 and self.conn is not None:
+                log.info("closing %s from %s: no session", self.username, self.peer)
+                self.conn.disconnect(asyncssh.DISC_BY_APPLICATION, "marl-tui: no session opened")
+
+        self.unused_timer = asyncio.get_running_loop().call_later(UNUSED_TIMEOUT, close_if_unused)
 
     # ----- refused channels and requests: logged; asyncssh refuses them -------------------------
     def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
@@ -157,6 +239,9 @@ class _Connection(asyncssh.SSHServer):
 
 
 def _set_size(fd: int, columns: int, rows: int) -> None:
+    """Set the terminal's size, within sane bounds (a client may send anything)."""
+    columns = min(max(int(columns) or 80, 1), MAX_COLUMNS)
+    rows = min(max(int(rows) or 24, 1), MAX_ROWS)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
 
 
@@ -178,13 +263,13 @@ def client_settings(process: asyncssh.SSHServerProcess) -> dict[str, str]:
         value = value.decode(errors="replace") if isinstance(value, bytes) else value
         if CLIENT_ENV.match(key) and SAFE_VALUE.match(value):
             settings[key] = value
-    settings["TERM"] = process.term_type or "xterm"
+    term = process.term_type or ""
+    settings["TERM"] = term if TERM_NAME.match(term) else "xterm"
     return settings
 
 
 async def run_session(process: asyncssh.SSHServerProcess, classroom: Classroom) -> None:
     """Serve one session: refuse what is not an interactive terminal, else run the app until either side ends."""
-    options = classroom.options
     if process.subsystem is not None:
         _refuse(process, f"the {process.subsystem!r} subsystem is not offered; connect without -s.")
         return
@@ -194,42 +279,56 @@ async def run_session(process: asyncssh.SSHServerProcess, classroom: Classroom) 
     if process.term_type is None:
         _refuse(process, "the app needs a terminal; connect with `ssh -t`.")
         return
-    seat = classroom.slots.take()
-    if seat is None:
-        log.info("refused a session for %s: class full (%d)", process.get_extra_info("username"),
-                 classroom.slots.limit)
-        _refuse(process, f"the class is full ({classroom.slots.limit} sessions); try again later.")
+    connection: _Connection = process.get_extra_info("connection").get_owner()
+    if not connection.session_started():
+        _refuse(process, "one session per connection; open another connection for another app.")
         return
-    username = process.get_extra_info("username") or "student"
-    started = time.monotonic()
-    master, slave = pty.openpty()
-    columns, rows = process.term_size[:2]
-    _set_size(slave, columns or 80, rows or 24)
-    arguments = list(options.app_arguments)
-    cwd = None
-    if options.files_root is not None:
-        cwd = child_launcher.student_folder(options.files_root, username)
-        arguments = ["--sandbox", str(cwd), *arguments]
     try:
-        child = await asyncio.create_subprocess_exec(
-            *child_launcher.command(options.limits, arguments, options.app_module),
-            stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
-            start_new_session=True, preexec_fn=_become_terminal_owner,
-            env=child_launcher.environment(**client_settings(process)),
-        )
-    except OSError as error:
-        os.close(master)
-        os.close(slave)
-        classroom.slots.release(seat)
-        log.error("could not start the app for %s: %s", username, error)
-        _refuse(process, "the app could not be started; tell your teacher.")
-        return
-    os.close(slave)
-    classroom.slots.attach(seat, child)
-    log.info("session %d/%d for %s (pid %d, %s %dx%d)", classroom.slots.active, classroom.slots.limit,
-             username, child.pid, process.term_type, columns, rows)
+        seat = classroom.slots.take()
+        if seat is None:
+            log.info("refused a session for %s: class full (%d)", connection.username, classroom.slots.limit)
+            _refuse(process, f"the class is full ({classroom.slots.limit} sessions); try again later.")
+            return
+        try:
+            await _run_app(process, classroom, connection, seat)
+        finally:
+            classroom.slots.release(seat)
+    finally:
+        connection.session_ended()
+
+
+async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, connection: _Connection,
+                   seat: int) -> None:
+    """Start the app on a fresh PTY in `seat`, bridge it to the channel, and stop it afterwards."""
+    options, username, started = classroom.options, connection.username, time.monotonic()
+    master, slave = pty.openpty()
+    child, cwd = None, None
     reason = "client closed"
     try:
+        columns, rows = process.term_size[:2]
+        _set_size(slave, columns, rows)
+        arguments = list(options.app_arguments)
+        if options.files_root is not None:
+            cwd = child_launcher.student_folder(options.files_root, connection.folder_name())
+            arguments = ["--sandbox", str(cwd), *arguments]
+        settings = client_settings(process)
+        try:
+            child = await asyncio.create_subprocess_exec(
+                *child_launcher.command(options.limits, arguments, options.app_module),
+                stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
+                start_new_session=True, preexec_fn=_become_terminal_owner,
+                env=child_launcher.environment(**settings),
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            reason = f"could not start the app: {error}"
+            log.error("could not start the app for %s: %s", username, error)
+            _refuse(process, "the app could not be started; tell your teacher.")
+            return
+        finally:
+            os.close(slave)
+        classroom.slots.attach(seat, child)
+        log.info("session %d/%d for %s (pid %d, %s %dx%d)", classroom.slots.active, classroom.slots.limit,
+                 username, child.pid, settings["TERM"], columns, rows)
         reason = await _bridge(process, master, options.idle_timeout)
         if reason == "app quit":
             await child.wait()
@@ -244,9 +343,12 @@ async def run_session(process: asyncssh.SSHServerProcess, classroom: Classroom) 
             _write(process, b"\r\nmarl-tui: closing an idle session.\r\n")
             process.exit(0)
     finally:
-        await stop_child(child)
+        if child is not None:
+            await stop_child(child)
         os.close(master)
-        classroom.slots.release(seat)
+        if cwd is not None:
+            with contextlib.suppress(OSError):
+                cwd.rmdir()  # only if the student saved nothing
         log.info("session end for %s after %s: %s", username, duration(time.monotonic() - started), reason)
 
 
@@ -339,6 +441,6 @@ async def start_ssh(options: ServeOptions, slots: SessionSlots) -> asyncssh.SSHA
         agent_forwarding=False,
         x11_forwarding=False,
         allow_scp=False,
-        login_timeout=60,
+        login_timeout=LOGIN_TIMEOUT,
         keepalive_interval=30,
     )

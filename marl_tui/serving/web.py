@@ -61,6 +61,10 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
 }
+LOCAL_WARNING = (
+    "marl-tui: the web page needs no token on loopback: anyone with an account on this machine "
+    "can open it (pass --token to require one)."
+)
 PLAIN_HTTP_WARNING = (
     "marl-tui: the web page is plain HTTP, so the token and the session travel unencrypted; "
     "for anything beyond a trusted LAN put TLS in a reverse proxy (e.g. Caddy or nginx) in front "
@@ -69,16 +73,22 @@ PLAIN_HTTP_WARNING = (
 
 
 def token_required(options: ServeOptions) -> bool:
-    """Beyond loopback always; on loopback only when the teacher configured a token anyway."""
+    """Beyond loopback, and behind a reverse proxy (whose requests arrive from loopback but come
+    from anywhere), always; otherwise only when the teacher configured a token anyway."""
     assert options.web is not None
-    return options.token is not None or not options.web.loopback
+    return options.token is not None or not options.web.loopback or options.public_url is not None
 
 
 def exposure_warning(options: ServeOptions) -> str | None:
-    """The line to print at start when the page can be reached from other machines, else None."""
-    if options.web is None or options.web.loopback:
+    """The line to print at start about who can reach the page, or None when only token holders can
+    and the link is encrypted."""
+    if options.web is None:
         return None
-    return PLAIN_HTTP_WARNING
+    if not token_required(options):
+        return LOCAL_WARNING
+    if options.public_url is None:
+        return None if options.web.loopback else PLAIN_HTTP_WARNING
+    return None if options.public_url.startswith("https:") else PLAIN_HTTP_WARNING
 
 
 def url(options: ServeOptions, port: int | None = None) -> str:
@@ -123,7 +133,7 @@ def _clamp(value: Any, default: int, largest: int) -> int:
     """A terminal dimension from untrusted input: an integer in 1..largest, else `default`."""
     try:
         number = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's 1e400 is infinity
         return default
     return min(max(number, 1), largest)
 
@@ -332,6 +342,21 @@ class WebClassroom(Server):
             expected.add(self.public.netloc.lower())
         return netloc in expected
 
+    def _client_address(self, request: web.Request) -> str:
+        """The student's address: behind the reverse proxy (`public_url`, proxy on this machine) the
+        one the proxy saw, from the last X-Forwarded-For entry; else the connecting address. Used for
+        the rate limit, so that a whole class behind one proxy does not share one allowance."""
+        remote = request.remote or "?"
+        if self.public is None:
+            return remote
+        try:
+            if not ipaddress.ip_address(remote).is_loopback:
+                return remote
+            forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            return remote
+
     def _refusal(self, request: web.Request, what: str) -> web.Response | None:
         """A 403 page when `request` may not have `what`, else None."""
         if not self._host_allowed(request):
@@ -396,7 +421,7 @@ class WebClassroom(Server):
         refusal = self._refusal(request, "a session")
         if refusal is not None:
             return refusal
-        address = request.remote or "?"
+        address = self._client_address(request)
         if not self.rate.allow(address):
             wait = self.rate.retry_after(address)
             log.info("refused a session for %s: too many connections from this address", peer)

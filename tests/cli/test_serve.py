@@ -118,7 +118,7 @@ def test_a_missing_authorized_keys_file_is_refused(capsys, home, served):
 
 
 OUT_OF_RANGE = [
-    (["--memory-limit", "100"], "--memory-limit below 512 MB"),
+    (["--memory-limit", "100"], "--memory-limit must be from 512 MB"),
     (["--memory-limit", "-1"], "--memory-limit"),
     (["--cpu-limit", "-1"], "--cpu-limit"),
     (["--max-sessions", "0"], "--max-sessions must be a positive number"),
@@ -131,6 +131,11 @@ OUT_OF_RANGE = [
     (["--rate", "inf"], "--rate"),
     (["--idle-timeout", "nan"], "--idle-timeout"),
     (["--nice", "-5"], "--nice"),  # raising priority fails in every child of a normal user
+    (["--memory-limit", "99999999999"], "--memory-limit must be from 512 MB"),
+    (["--cpu-limit", "100000000000"], "--cpu-limit must be at most"),
+    (["--web", "0.0.0.0:0", "--token", ""], "--token must be at least 8 characters"),
+    (["--web", "8000", "--public-url", "http://[bad"], "--public-url:"),
+    (["--web", "8000", "--public-url", "relative/path"], "--public-url must look like"),
 ]
 
 
@@ -139,6 +144,24 @@ OUT_OF_RANGE = [
 def test_limits_out_of_range_are_refused(capsys, home, served, argv, option):
     assert option in refused(capsys, ["--ssh", "2222", "--open", *argv])
     assert served == []
+
+
+def test_a_host_key_path_that_is_no_key_file_is_refused_untouched(capsys, home, served):
+    folder = home / "keys"
+    folder.mkdir(mode=0o755)
+    assert f"--host-key {folder}: {folder} is not a regular file" in refused(
+        capsys, ["--ssh", "2222", "--open", "--host-key", str(folder)])
+    assert folder.stat().st_mode & 0o777 == 0o755
+    garbage = home / "garbage"
+    garbage.write_text("not a key")
+    assert f"--host-key {garbage}:" in refused(capsys, ["--ssh", "2222", "--open", "--host-key", str(garbage)])
+
+
+def test_a_files_folder_that_cannot_be_made_is_refused(capsys, home, served):
+    blocker = home / "a-file"
+    blocker.write_text("")
+    assert "--files: cannot create" in refused(
+        capsys, ["--ssh", "2222", "--open", "--files", str(blocker / "students")])
 
 
 def test_an_unknown_game_is_refused(capsys, home, served):
@@ -280,10 +303,10 @@ def test_a_port_in_use_is_one_line_not_a_traceback(capsys, home):
 def test_web_options_get_a_token_when_exposed(capsys, home, served):
     assert main(["serve", "--web", "0.0.0.0:8000"]) == 0
     assert main(["serve", "--web", "8000"]) == 0
-    assert main(["serve", "--web", "8000", "--token", "chosen"]) == 0
+    assert main(["serve", "--web", "8000", "--token", "chosen-token"]) == 0
     exposed, local, chosen = served
     assert exposed.token and len(exposed.token) >= 20 and exposed.ssh is None
-    assert local.token is None and chosen.token == "chosen"
+    assert local.token is None and chosen.token == "chosen-token"
     err = capsys.readouterr().err
     assert exposed.token in err and "reverse proxy" in err
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
+from marl_tui.serving import ssh
 from marl_tui.serving.limits import SessionLimits, SessionSlots
 from marl_tui.serving.options import Address, ServeOptions
 from marl_tui.serving.passwords import hash_password
@@ -159,8 +160,9 @@ async def test_session_gets_its_terminal_size_resizes_colour_and_limits(serve, t
         process, output = await open_session(served, conn, env={"COLORTERM": "truecolor", "EVIL": "x"})
         assert "AGENT=None DISPLAY=None" in output  # no agent forwarded
         assert "TERM=xterm-256color COLORTERM=truecolor SIZE=100x30 TTY=True" in output
-        assert field(output, "CWD") == str(tmp_path / "files" / "alice")
-        assert json.loads(field(output, "ARGS")) == ["--sandbox", str(tmp_path / "files" / "alice")]
+        folder = Path(field(output, "CWD"))  # a shared password proves no name: a folder per session
+        assert folder.parent == tmp_path / "files" and folder.name.startswith("alice-")
+        assert json.loads(field(output, "ARGS")) == ["--sandbox", str(folder)]
         assert (field(output, "CPU"), field(output, "MEM"), field(output, "NICE")) == ("600", "1024", "5")
         process.change_terminal_size(120, 40)
         await asyncio.sleep(0.2)
@@ -247,6 +249,14 @@ async def test_public_keys_from_authorized_keys_reread_at_each_login(serve, tmp_
             pass
     async with served.connect(client_keys=[known]) as conn:
         process, output = await open_session(served, conn)
+        (Path(field(output, "CWD")) / "saved.json").write_text("{}")
+        process.stdin.write(b"\r")
+        await process.wait_closed()
+    fingerprint = known.get_fingerprint().split(":", 1)[1][:12].replace("/", "_").replace("+", "-")
+    assert Path(field(output, "CWD")) == tmp_path / "files" / f"student-{fingerprint}"
+    async with served.connect(client_keys=[known]) as conn:  # the same key finds its files again
+        process, again = await open_session(served, conn)
+        assert field(again, "CWD") == field(output, "CWD")
         process.stdin.write(b"\r")
         await process.wait_closed()
     keys.write_bytes(known.export_public_key() + stranger.export_public_key())
@@ -275,6 +285,57 @@ async def test_sessions_beyond_the_cap_get_a_polite_message(serve):
         process.stdin.write(b"\r")
         await process.wait_closed()
         assert process.exit_status == 0
+
+
+async def test_one_connection_runs_one_session(serve):
+    served = await serve(max_sessions=3)
+    async with served.connect() as conn:
+        first, _ = await open_session(served, conn)
+        second = await conn.create_process(term_type="xterm", term_size=(80, 24))
+        assert "one session per connection" in await read_until(second, "connection", stream="stderr")
+        await second.wait_closed()
+        assert served.slots.active == 1
+        first.stdin.write(b"\r")
+        await first.wait_closed()
+
+
+@pytest.mark.parametrize(("term", "size", "expected"), [
+    ("xterm\x00x", (100, 30), "TERM=xterm COLORTERM=None SIZE=100x30"),
+    ("\x1b]0;pwned\x07", (100, 30), "TERM=xterm COLORTERM=None SIZE=100x30"),
+    ("xterm-256color", (70000, 0), "TERM=xterm-256color COLORTERM=None SIZE=500x24"),
+])
+async def test_hostile_terminal_names_and_sizes_are_tamed(serve, term, size, expected):
+    served = await serve()
+    async with served.connect() as conn:
+        process, output = await open_session(served, conn, term_type=term, term_size=size)
+        assert expected in output
+        process.change_terminal_size(1, 99999)
+        process.stdin.write(b"\r")
+        assert "RESIZED=1x200" in await read_until(process, "RESIZED=")
+        await process.wait_closed()
+    await until_no_sessions(served)
+
+
+async def test_connections_waiting_to_log_in_are_bounded_per_address(serve):
+    served = await serve(connections_per_minute=5)  # so five at once from one address
+    silent = [await asyncio.open_connection("127.0.0.1", served.port) for _ in range(5)]
+    with pytest.raises(ConnectionError):  # the sixth is dropped at once
+        async with served.connect():
+            pass
+    for _, writer in silent:
+        writer.close()
+    await asyncio.sleep(0.3)
+    # Their tokens are spent, but the server still answers (politely) rather than dropping.
+    with pytest.raises(asyncssh.DisconnectError, match="too many connections from 127.0.0.1"):
+        async with served.connect():
+            pass
+
+
+async def test_a_connection_that_opens_no_session_is_closed(serve, monkeypatch):
+    monkeypatch.setattr(ssh, "UNUSED_TIMEOUT", 0.5)
+    served = await serve()
+    async with served.connect() as conn:
+        await asyncio.wait_for(conn.wait_closed(), 10)
 
 
 async def test_idle_sessions_are_closed_and_their_app_stopped(serve):
@@ -339,6 +400,11 @@ def test_host_key_is_generated_once_and_private(tmp_path):
     path.chmod(0o644)
     ensure_host_key(path)
     assert path.stat().st_mode & 0o777 == 0o600
+    folder = tmp_path / "conf"
+    folder.chmod(0o755)
+    with pytest.raises(ValueError, match="not a regular file"):
+        ensure_host_key(folder)
+    assert folder.stat().st_mode & 0o777 == 0o755
 
 
 async def test_real_app_is_served_and_drawn(serve, tmp_path):
@@ -362,4 +428,5 @@ async def test_real_app_is_served_and_drawn(serve, tmp_path):
         process.stdin.write(b"\x11")  # ctrl+q quits a game without edits
         await asyncio.wait_for(process.wait_closed(), 30)
         assert process.exit_status == 0
-    assert Path(tmp_path / "files" / "student").is_dir()
+    await until_no_sessions(served)
+    assert list((tmp_path / "files").iterdir()) == []  # the session's empty folder is removed

@@ -13,6 +13,7 @@ import pytest
 from marl_tui.serving.limits import SessionSlots
 from marl_tui.serving.options import Address, ServeOptions
 from marl_tui.serving.web import (
+    LOCAL_WARNING,
     PLAIN_HTTP_WARNING,
     TOKEN_COOKIE,
     child_environment,
@@ -272,7 +273,13 @@ async def test_beyond_loopback_needs_a_token_and_warns():
     with pytest.raises(ValueError, match="token"):
         await start_web(options, SessionSlots(1))
     assert exposure_warning(options) == PLAIN_HTTP_WARNING
-    assert exposure_warning(ServeOptions(web=Address("127.0.0.1", 8000))) is None
+    assert exposure_warning(ServeOptions(web=Address("127.0.0.1", 8000))) == LOCAL_WARNING
+    assert exposure_warning(ServeOptions(web=Address("127.0.0.1", 8000), token="t" * 20)) is None
+    proxied = ServeOptions(web=Address("127.0.0.1", 8000), public_url="https://class.example.org")
+    with pytest.raises(ValueError, match="token"):  # behind a proxy, loopback means anyone
+        await start_web(proxied, SessionSlots(1))
+    proxied.token = "t" * 20
+    assert exposure_warning(proxied) is None
     options.token = "a/b"
     link = url(options)
     assert link.startswith("http://") and link.endswith(":8000/?token=a%2Fb")
@@ -280,6 +287,25 @@ async def test_beyond_loopback_needs_a_token_and_warns():
     options.public_url = "https://class.example.org/"
     assert url(options) == "https://class.example.org/?token=a%2Fb"
     assert url(ServeOptions(web=Address("::1", 8080))) == "http://[::1]:8080/"
+
+
+def test_behind_the_proxy_each_student_has_their_own_rate_allowance():
+    from aiohttp.test_utils import make_mocked_request
+
+    from marl_tui.serving.web import WebClassroom
+
+    def address(options: ServeOptions, remote: str, forwarded: str | None) -> str:
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        request = make_mocked_request("GET", "/ws", headers=headers)
+        request = request.clone(remote=remote)
+        return WebClassroom(options, SessionSlots(1))._client_address(request)
+
+    proxied = ServeOptions(web=Address("127.0.0.1", 8000), public_url="https://c.example.org", token="t" * 20)
+    assert address(proxied, "127.0.0.1", "203.0.113.9, 198.51.100.7") == "198.51.100.7"
+    assert address(proxied, "127.0.0.1", "not an address") == "127.0.0.1"
+    assert address(proxied, "192.0.2.1", "198.51.100.7") == "192.0.2.1"  # not from the proxy: not trusted
+    direct = ServeOptions(web=Address("0.0.0.0", 8000), token="t" * 20)
+    assert address(direct, "127.0.0.1", "198.51.100.7") == "127.0.0.1"
 
 
 def test_child_environment_keeps_only_what_the_app_needs(monkeypatch):
