@@ -11,21 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-
-def children_of(pid: int) -> list[int]:
-    """Live (non-zombie) processes whose parent is `pid`."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(entry.name))
-    return found
+from tests.serving.processes import children_of
 
 
 class ServerProcess:

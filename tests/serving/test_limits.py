@@ -16,6 +16,7 @@ import pytest
 
 from marl_tui.serving import child as child_launcher
 from marl_tui.serving.limits import RateLimiter, SessionLimits, SessionSlots, stop_child
+from tests.serving.processes import until_gone
 
 
 class FakeClock:
@@ -127,28 +128,12 @@ CHILD = textwrap.dedent(
 )
 
 
-def alive(pid: int) -> bool:
-    """Whether `pid` still runs (a zombie counts as gone: it holds nothing but its entry)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 async def start_child(kind: str) -> tuple[asyncio.subprocess.Process, int]:
     """A child leading its own session (as the servers start them) with a grandchild in its group."""
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-c", CHILD, kind, stdout=subprocess.PIPE, start_new_session=True)
     line = await asyncio.wait_for(child.stdout.readline(), 20)  # its SIGHUP handler is set by now
     return child, int(line)
-
-
-async def until_gone(pid: int, timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while alive(pid):
-        assert time.monotonic() < deadline, f"process {pid} still runs"
-        await asyncio.sleep(0.02)
 
 
 async def test_stop_all_hangs_up_every_group_and_kills_what_ignores_it():

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.serving.processes import alive
 from tests.serving.server_process import ServerProcess
 from tests.tmux import Tmux
 
@@ -180,9 +181,3 @@ def test_stopping_the_server_even_abruptly_stops_the_students_apps(teacher, stop
         client.kill()
         served.stop()
 
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False

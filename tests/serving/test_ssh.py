@@ -20,6 +20,7 @@ from marl_tui.serving.limits import SessionLimits, SessionSlots
 from marl_tui.serving.options import Address, ServeOptions
 from marl_tui.serving.passwords import hash_password
 from marl_tui.serving.ssh import ensure_host_key, start_ssh
+from tests.serving.processes import until_gone
 
 PROGRAM = textwrap.dedent(
     """
@@ -110,23 +111,6 @@ async def read_until(process, text: str, timeout: float = 20, stream: str = "std
 
 def field(output: str, name: str) -> str:
     return output.split(f"{name}=", 1)[1].split(" ")[0]
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` still runs (a zombie counts as gone: it holds no resources but its entry)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:  # gone, possibly while being read
-        return False
-
-
-async def until_gone(pid: int, timeout: float = 10) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if not alive(pid):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"process {pid} still runs")
 
 
 async def until_no_sessions(served: Served, timeout: float = 10) -> None:

@@ -21,32 +21,9 @@ from marl_tui.serving.web import (
     start_web,
     url,
 )
+from tests.serving.processes import alive, children_of
 
 TOKEN = "class-token-123"
-
-
-def _children() -> set[int]:
-    """Process ids whose parent is this test process (from /proc)."""
-    children = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if int(fields[1]) == os.getpid():
-            children.add(int(entry.name))
-    return children
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 async def _eventually(condition, timeout: float = 10.0) -> None:
@@ -133,7 +110,7 @@ async def test_public_url_is_used_for_the_page_and_the_link(serve):
 
 async def test_token_guards_the_page_the_download_and_the_websocket(serve):
     _, slots, host = await serve(token=TOKEN)
-    before = _children()
+    before = set(children_of(os.getpid()))
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
         for path in ("/", "/?token=wrong", "/download/some-key"):
             async with client.get(f"http://{host}{path}") as response:
@@ -143,7 +120,7 @@ async def test_token_guards_the_page_the_download_and_the_websocket(serve):
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await client.ws_connect(f"http://{host}/ws{query}")
             assert refused.value.status == 403
-        assert slots.active == 0 and _children() == before  # refused before any process started
+        assert slots.active == 0 and set(children_of(os.getpid())) == before  # refused before any process started
         async with client.get(f"http://{host}/?token={TOKEN}") as response:
             assert response.status == 200
             cookie = response.cookies[TOKEN_COOKIE]
@@ -171,7 +148,7 @@ async def test_session_runs_the_app_in_a_seat_and_ends_it_on_close(serve, tmp_pa
         assert b"\x1b[" in output
         assert ["pong", "p1"] in messages
         (seat, process), = slots.children.items()
-        assert _alive(process.pid)
+        assert alive(process.pid)
         (folder,) = tmp_path.iterdir()
         assert folder.name.startswith("web-")
         # The class is full: the page says so and a second websocket is refused before upgrading.
@@ -184,7 +161,7 @@ async def test_session_runs_the_app_in_a_seat_and_ends_it_on_close(serve, tmp_pa
         assert list(slots.children) == [seat]
         await ws.close()
     await _eventually(lambda: slots.active == 0)
-    assert not _alive(process.pid)
+    assert not alive(process.pid)
     assert not Path(f"/proc/{process.pid}").exists()
     assert list(tmp_path.iterdir()) == []  # the student saved nothing, so no folder is left
 
@@ -217,7 +194,7 @@ async def test_app_that_cannot_start_is_reported_to_the_student(serve):
 
 async def test_idle_session_is_closed_and_its_app_stopped(serve):
     _, slots, host = await serve(idle_timeout=1.0)
-    before = _children()
+    before = set(children_of(os.getpid()))
     async with aiohttp.ClientSession() as client:
         ws = await client.ws_connect(f"http://{host}/ws")
         seen = b""
@@ -227,7 +204,7 @@ async def test_idle_session_is_closed_and_its_app_stopped(serve):
         assert b"closing an idle session" in seen
         assert ws.close_code == aiohttp.WSCloseCode.GOING_AWAY
     await _eventually(lambda: slots.active == 0)
-    assert _children() == before
+    assert set(children_of(os.getpid())) == before
 
 
 async def test_closing_the_server_stops_live_sessions_and_listening(serve):
@@ -238,7 +215,7 @@ async def test_closing_the_server_stops_live_sessions_and_listening(serve):
         (process,) = slots.children.values()
         browser = asyncio.ensure_future(_drain(ws))  # a browser answers the close at once
         await asyncio.wait_for(server.close(), 15)
-        assert not _alive(process.pid) and slots.active == 0
+        assert not alive(process.pid) and slots.active == 0
         await asyncio.wait_for(browser, 5)
         assert ws.closed
         with pytest.raises(aiohttp.ClientConnectionError):
@@ -247,13 +224,13 @@ async def test_closing_the_server_stops_live_sessions_and_listening(serve):
 
 async def test_cross_origin_websocket_is_refused(serve):
     server, slots, host = await serve()
-    before = _children()
+    before = set(children_of(os.getpid()))
     async with aiohttp.ClientSession() as client:
         for origin in ("http://evil.example", f"http://evil.example:{server.port}", "null"):
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                 await client.ws_connect(f"http://{host}/ws", headers={"Origin": origin})
             assert refused.value.status == 403
-    assert slots.active == 0 and _children() == before
+    assert slots.active == 0 and set(children_of(os.getpid())) == before
 
 
 async def test_sessions_are_rate_limited_per_address(serve):
