@@ -54,7 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits = parser.add_argument_group("limits")
     limits.add_argument("--max-sessions", type=int, default=30, metavar="N",
                         help="most sessions at once, SSH and web together (default %(default)s)")
-    limits.add_argument("--rate", type=float, default=30, metavar="N",
+    limits.add_argument("--rate", type=float, default=60, metavar="N",
                         help="new connections a minute from one address (default %(default)s)")
     limits.add_argument("--idle-timeout", type=float, default=1800, metavar="SECONDS",
                         help="close a session after this long without a key press (default %(default)s)")
@@ -117,8 +117,9 @@ def _options(args: argparse.Namespace, error: type[Exception]):
         raise error(f"--nice must be from 0 to 19 (sessions may only lower their priority), got {args.nice}")
     if min(args.cpu_limit, args.memory_limit) < 0:
         raise error("--cpu-limit and --memory-limit must be 0 (none) or positive")
-    if args.memory_limit and not 512 <= args.memory_limit <= 2**20:
-        raise error("--memory-limit must be from 512 MB (what the app needs) to 1048576 MB, or 0 (none)")
+    if args.memory_limit and not 1024 <= args.memory_limit <= 2**20:
+        raise error("--memory-limit must be from 1024 MB (what the app with torch needs) to 1048576 MB, "
+                    "or 0 (none)")
     if args.cpu_limit > 10**7:
         raise error("--cpu-limit must be at most 10000000 seconds, or 0 (none)")
     files = args.files.expanduser()

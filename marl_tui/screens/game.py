@@ -418,8 +418,8 @@ class GameScreen(Screen):
         try:
             module = importlib.import_module(f"marl_tui.screens.{which}")
             screen_class = getattr(module, names[which])
-        except (ImportError, AttributeError) as error:
-            self.set_status(f"{which} is not available: {error}", error=True)
+        except (ImportError, AttributeError, MemoryError) as error:  # MemoryError: a served session's limit
+            self.set_status(f"{which} is not available: {error or 'out of memory'}", error=True)
             return
         self.app.push_screen(screen_class(self.app.game))
 

@@ -33,7 +33,7 @@ def environment(**settings: str) -> dict[str, str]:
 
 def student_folder(root: Path, name: str) -> Path:
     """A student's own folder under `root` (created, mode 700), named after a sanitised `name`."""
-    name = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:32].strip(".") or "student"
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:64].strip(".") or "student"
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder

@@ -149,11 +149,13 @@ def signal_group(pid: int, signum: int) -> None:
 
 
 async def stop_child(child: asyncio.subprocess.Process, grace: float = 3.0) -> None:
-    """Hang up a child (SIGHUP, as a closed terminal would), then kill it if it lingers."""
+    """Hang up a child's process group (SIGHUP, as a closed terminal would), then kill what lingers:
+    the child after `grace` seconds, and at once any process of its group that ignored the hang-up."""
     if child.returncode is None:
         signal_group(child.pid, signal.SIGHUP)
         try:
             await asyncio.wait_for(child.wait(), grace)
         except TimeoutError:
-            signal_group(child.pid, signal.SIGKILL)
-            await child.wait()
+            pass
+    signal_group(child.pid, signal.SIGKILL)  # the group outlives its leader while a member runs
+    await child.wait()

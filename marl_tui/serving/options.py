@@ -69,7 +69,7 @@ class ServeOptions:
     open_access: bool = False
     token: str | None = None
     max_sessions: int = 30
-    connections_per_minute: float = 30
+    connections_per_minute: float = 60
     idle_timeout: float = 30 * 60
     limits: SessionLimits = field(default_factory=SessionLimits)
     app_arguments: list[str] = field(default_factory=list)

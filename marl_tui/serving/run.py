@@ -28,10 +28,9 @@ async def serve(options: ServeOptions, on_ready: Callable[[dict[str, int]], None
         if options.ssh is not None:
             from marl_tui.serving.ssh import start_ssh
 
-            acceptor = await start_ssh(options, slots)
-            closers.append(acceptor.close)
-            closers.append(acceptor.wait_closed)
-            ports["ssh"] = acceptor.sockets[0].getsockname()[1]
+            listener = await start_ssh(options, slots)
+            closers.append(listener.close)
+            ports["ssh"] = listener.port
         if options.web is not None:
             from marl_tui.serving.web import start_web
 
@@ -47,6 +46,4 @@ async def serve(options: ServeOptions, on_ready: Callable[[dict[str, int]], None
             loop.remove_signal_handler(signum)
         await slots.stop_all()
         for close in closers:
-            result = close()
-            if asyncio.iscoroutine(result):
-                await result
+            await close()

@@ -20,6 +20,7 @@ import struct
 import subprocess
 import termios
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncssh
@@ -31,9 +32,12 @@ from marl_tui.serving.options import ServeOptions
 from marl_tui.serving.passwords import verify_password
 
 MAX_PASSWORD_TRIES = 3
-MAX_PENDING = 100  # connections not yet logged in, from all addresses together
-LOGIN_TIMEOUT = 30
+# Connections not yet logged in, from one address (a class behind one NAT logs in at once) and in all.
+MAX_PENDING_PER_ADDRESS, MAX_PENDING = 64, 256
+GREETING_TIMEOUT = 10  # a client must say which SSH it speaks within this long; silent sockets go
+LOGIN_TIMEOUT = 120  # reading the host key prompt and typing the password, as OpenSSH allows
 UNUSED_TIMEOUT = 60  # a logged-in connection with no session is closed after this long
+SESSIONS_PER_KEY = 2  # a student's key may hold two seats (a second terminal), not the class
 MAX_COLUMNS, MAX_ROWS = 500, 200
 CLIENT_ENV = re.compile(r"^(LANG|LC_[A-Z]+|COLORTERM|NO_COLOR)$")
 SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.@:+-]{0,64}$")
@@ -74,6 +78,9 @@ class Classroom:
         self.slots = slots
         self.rate = RateLimiter(options.connections_per_minute)
         self.pending: dict[str, int] = {}  # address -> connections not yet logged in
+        self.sessions_by_key: dict[str, int] = {}
+        self.connections: set[_Connection] = set()
+        self.quiet_until: dict[str, float] = {}  # address -> when to log its dropped connections again
 
     def pending_total(self) -> int:
         return sum(self.pending.values())
@@ -97,7 +104,7 @@ class _Connection(asyncssh.SSHServer):
         self.key_fingerprint: str | None = None
         self.started = time.monotonic()
         self.password_failures = 0
-        self.logged_in = False
+        self.announced = False  # "connect" was logged, so "disconnect" will be
         self.pending = False
         self.sessions = 0
         self.unused_timer: asyncio.TimerHandle | None = None
@@ -108,20 +115,34 @@ class _Connection(asyncssh.SSHServer):
         self.conn = conn
         host, port = (conn.get_extra_info("peername") or ("?", 0))[:2]
         self.address, self.peer = host, f"{host}:{port}"
-        pending = self.classroom.pending
-        # From one address, as many at once as the rate limit lets in at once (a class behind one NAT).
-        if pending.get(host, 0) >= self.classroom.rate.burst or self.classroom.pending_total() >= MAX_PENDING:
-            log.info("dropped %s: too many connections waiting to log in", self.peer)
+        classroom = self.classroom
+        if classroom.pending.get(host, 0) >= MAX_PENDING_PER_ADDRESS or classroom.pending_total() >= MAX_PENDING:
+            if time.monotonic() >= classroom.quiet_until.get(host, 0):  # one line a minute, not a flood
+                classroom.quiet_until[host] = time.monotonic() + 60
+                log.info("dropping connections from %s: too many waiting to log in", host)
             conn.abort()
             return
-        pending[host] = pending.get(host, 0) + 1
+        classroom.pending[host] = classroom.pending.get(host, 0) + 1
+        classroom.connections.add(self)
         self.pending = True
+        asyncio.get_running_loop().call_later(GREETING_TIMEOUT, self._drop_if_silent)
         if not self.classroom.rate.allow(host):
             wait = self.classroom.rate.retry_after(host)
             self.refusal = f"marl-tui: too many connections from {host}; try again in {wait} s"
             log.info("refused %s: too many connections from this address", self.peer)
             return
         log.info("connect from %s", self.peer)
+        self.announced = True
+
+    @property
+    def who(self) -> str:
+        """The login name (quoted: it is the client's choice) and address, for log lines."""
+        return f"{self.username!r} from {self.peer}"
+
+    def _drop_if_silent(self) -> None:
+        if self.conn is not None and self.conn.get_extra_info("client_version") is None:
+            log.info("dropped %s: it never spoke SSH", self.peer)
+            self.conn.abort()
 
     def _not_pending(self) -> None:
         if self.pending:
@@ -134,12 +155,12 @@ class _Connection(asyncssh.SSHServer):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._not_pending()
+        self.classroom.connections.discard(self)
         if self.unused_timer is not None:
             self.unused_timer.cancel()
-        if self.refusal is None and self.conn is not None and (self.logged_in or self.pending is False):
+        if self.announced:
             reason = f" ({exc})" if exc else ""
-            log.info("disconnect %s from %s after %s%s", self.username, self.peer,
-                     duration(time.monotonic() - self.started), reason)
+            log.info("disconnect %s after %s%s", self.who, duration(time.monotonic() - self.started), reason)
 
     # ----- authentication -----------------------------------------------------------------------
     def begin_auth(self, username: str) -> bool:
@@ -158,7 +179,7 @@ class _Connection(asyncssh.SSHServer):
         if await loop.run_in_executor(None, verify_password, password, stored):
             return True
         self.password_failures += 1
-        log.info("wrong password for %s from %s", username, self.peer)
+        log.info("wrong password for %s", self.who)
         if self.password_failures >= MAX_PASSWORD_TRIES and self.conn is not None:
             self.conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
                                  "marl-tui: too many wrong passwords")
@@ -181,60 +202,71 @@ class _Connection(asyncssh.SSHServer):
 
     def auth_completed(self) -> None:
         self._not_pending()
-        self.logged_in = True
         how = f"key {self.key_fingerprint}" if self.key_fingerprint else (
             "no authentication" if self.options.open_access else "the class password")
-        log.info("login %s from %s with %s", self.username, self.peer, how)
+        log.info("login %s with %s", self.who, how)
         self._expect_a_session()
 
     # ----- sessions -----------------------------------------------------------------------------
-    def folder_name(self) -> str:
-        """Whose files a session uses: bound to the key when there is one; a shared password or
-        open access proves no name, so then each session gets a folder of its own."""
+    def folder(self) -> tuple[str, bool]:
+        """The name of the folder a session's files live in, and whether it outlives the session.
+
+        A key proves who logs in, so its student keeps one folder (the login name and the key's
+        digest); a shared password or open access proves no name, so each session gets its own.
+        """
+        user = re.sub(r"[^A-Za-z0-9._-]", "_", self.username)[:20]
         if self.key_fingerprint:
             digest = self.key_fingerprint.split(":", 1)[-1][:12].replace("/", "_").replace("+", "-")
-            return f"{self.username}-{digest}"  # base64url, as a file name
-        return f"{self.username}-{time.strftime('%Y%m%d-%H%M%S')}-{os.urandom(3).hex()}"
+            return f"{user}-{digest}", True  # base64url, as a file name
+        return f"{user}-{time.strftime('%Y%m%d-%H%M%S')}-{os.urandom(3).hex()}", False
 
-    def session_started(self) -> bool:
-        """Claim this connection's one session; False when it already runs one."""
+    def claim_session(self) -> str | None:
+        """Claim a session for this connection; the reason to refuse, if any."""
         if self.sessions:
-            return False
+            return "one session per connection; open another connection for another app."
+        key = self.key_fingerprint
+        if key and self.classroom.sessions_by_key.get(key, 0) >= SESSIONS_PER_KEY:
+            return f"your key already has {SESSIONS_PER_KEY} sessions open; close one first."
         self.sessions += 1
+        if key:
+            self.classroom.sessions_by_key[key] = self.classroom.sessions_by_key.get(key, 0) + 1
         if self.unused_timer is not None:
             self.unused_timer.cancel()
-        return True
+        return None
 
-    def session_ended(self) -> None:
+    def release_session(self) -> None:
         self.sessions -= 1
+        key = self.key_fingerprint
+        if key:
+            self.classroom.sessions_by_key[key] -= 1
+            if not self.classroom.sessions_by_key[key]:
+                del self.classroom.sessions_by_key[key]
         self._expect_a_session()
 
     def _expect_a_session(self) -> None:
         """Close this connection unless it opens a session within UNUSED_TIMEOUT seconds."""
         def close_if_unused() -> None:
             if self.sessions == 0 and self.conn is not None:
-                log.info("closing %s from %s: no session", self.username, self.peer)
+                log.info("closing %s: no session", self.who)
                 self.conn.disconnect(asyncssh.DISC_BY_APPLICATION, "marl-tui: no session opened")
 
         self.unused_timer = asyncio.get_running_loop().call_later(UNUSED_TIMEOUT, close_if_unused)
 
     # ----- refused channels and requests: logged; asyncssh refuses them -------------------------
     def connection_requested(self, dest_host: str, dest_port: int, orig_host: str, orig_port: int) -> bool:
-        log.info("refused port forwarding to %s:%s for %s from %s", dest_host, dest_port,
-                 self.username, self.peer)
+        log.info("refused port forwarding to %r:%s for %s", dest_host, dest_port, self.who)
         return False
 
     def server_requested(self, listen_host: str, listen_port: int) -> bool:
-        log.info("refused remote port forwarding of %s:%s for %s from %s", listen_host, listen_port,
-                 self.username, self.peer)
+        log.info("refused remote port forwarding of %r:%s for %s", listen_host, listen_port, self.who)
         return False
 
     def unix_connection_requested(self, dest_path: str) -> bool:
-        log.info("refused socket forwarding for %s from %s", self.username, self.peer)
+        log.info("refused socket forwarding for %s", self.who)
         return False
 
     def unix_server_requested(self, listen_path: str) -> bool:
-        log.info("refused remote socket forwarding for %s from %s", self.username, self.peer)
+        log.info("refused remote socket forwarding for %s", self.who)
         return False
 
 
@@ -280,13 +312,15 @@ async def run_session(process: asyncssh.SSHServerProcess, classroom: Classroom) 
         _refuse(process, "the app needs a terminal; connect with `ssh -t`.")
         return
     connection: _Connection = process.get_extra_info("connection").get_owner()
-    if not connection.session_started():
-        _refuse(process, "one session per connection; open another connection for another app.")
+    refusal = connection.claim_session()
+    if refusal is not None:
+        log.info("refused a session for %s: %s", connection.who, refusal)
+        _refuse(process, refusal)
         return
     try:
         seat = classroom.slots.take()
         if seat is None:
-            log.info("refused a session for %s: class full (%d)", connection.username, classroom.slots.limit)
+            log.info("refused a session for %s: class full (%d)", connection.who, classroom.slots.limit)
             _refuse(process, f"the class is full ({classroom.slots.limit} sessions); try again later.")
             return
         try:
@@ -294,22 +328,23 @@ async def run_session(process: asyncssh.SSHServerProcess, classroom: Classroom) 
         finally:
             classroom.slots.release(seat)
     finally:
-        connection.session_ended()
+        connection.release_session()
 
 
 async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, connection: _Connection,
                    seat: int) -> None:
     """Start the app on a fresh PTY in `seat`, bridge it to the channel, and stop it afterwards."""
-    options, username, started = classroom.options, connection.username, time.monotonic()
+    options, who, started = classroom.options, connection.who, time.monotonic()
     master, slave = pty.openpty()
-    child, cwd = None, None
+    child, cwd, keep_folder = None, None, True
     reason = "client closed"
     try:
         columns, rows = process.term_size[:2]
         _set_size(slave, columns, rows)
         arguments = list(options.app_arguments)
         if options.files_root is not None:
-            cwd = child_launcher.student_folder(options.files_root, connection.folder_name())
+            name, keep_folder = connection.folder()
+            cwd = child_launcher.student_folder(options.files_root, name)
             arguments = ["--sandbox", str(cwd), *arguments]
         settings = client_settings(process)
         try:
@@ -321,14 +356,14 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
             )
         except (OSError, subprocess.SubprocessError) as error:
             reason = f"could not start the app: {error}"
-            log.error("could not start the app for %s: %s", username, error)
+            log.error("could not start the app for %s: %s", who, error)
             _refuse(process, "the app could not be started; tell your teacher.")
             return
         finally:
             os.close(slave)
         classroom.slots.attach(seat, child)
         log.info("session %d/%d for %s (pid %d, %s %dx%d)", classroom.slots.active, classroom.slots.limit,
-                 username, child.pid, settings["TERM"], columns, rows)
+                 who, child.pid, settings["TERM"], columns, rows)
         reason = await _bridge(process, master, options.idle_timeout)
         if reason == "app quit":
             await child.wait()
@@ -346,10 +381,10 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
         if child is not None:
             await stop_child(child)
         os.close(master)
-        if cwd is not None:
+        if cwd is not None and not keep_folder:
             with contextlib.suppress(OSError):
                 cwd.rmdir()  # only if the student saved nothing
-        log.info("session end for %s after %s: %s", username, duration(time.monotonic() - started), reason)
+        log.info("session end for %s after %s: %s", who, duration(time.monotonic() - started), reason)
 
 
 def _write(process: asyncssh.SSHServerProcess, data: bytes) -> None:
@@ -425,12 +460,32 @@ async def _bridge(process: asyncssh.SSHServerProcess, master: int, idle_timeout:
     return "client closed"
 
 
-async def start_ssh(options: ServeOptions, slots: SessionSlots) -> asyncssh.SSHAcceptor:
+@dataclass
+class SSHListener:
+    """A running SSH listener: the port it is bound to, and how to close it with its connections."""
+
+    acceptor: asyncssh.SSHAcceptor
+    classroom: Classroom
+
+    @property
+    def port(self) -> int:
+        return self.acceptor.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        """Stop listening and disconnect every client (their sessions' apps are stopped first by the server)."""
+        self.acceptor.close()
+        for connection in list(self.classroom.connections):
+            if connection.conn is not None:
+                connection.conn.disconnect(asyncssh.DISC_BY_APPLICATION, "marl-tui: the server is stopping")
+        await self.acceptor.wait_closed()
+
+
+async def start_ssh(options: ServeOptions, slots: SessionSlots) -> SSHListener:
     """Listen for SSH connections at `options.ssh`; each interactive session runs the app in its own process."""
     assert options.ssh is not None
     classroom = Classroom(options, slots)
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
-    return await asyncssh.listen(
+    acceptor = await asyncssh.listen(
         options.ssh.host,
         options.ssh.port,
         server_factory=lambda: _Connection(classroom),
@@ -444,3 +499,4 @@ async def start_ssh(options: ServeOptions, slots: SessionSlots) -> asyncssh.SSHA
         login_timeout=LOGIN_TIMEOUT,
         keepalive_interval=30,
     )
+    return SSHListener(acceptor, classroom)

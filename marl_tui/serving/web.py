@@ -357,15 +357,22 @@ class WebClassroom(Server):
         except ValueError:
             return remote
 
+    def _peer(self, request: web.Request) -> str:
+        """Who, for log lines: address and port, or the student's address behind the proxy."""
+        peername = request.transport.get_extra_info("peername") if request.transport else None
+        connected = f"{peername[0]}:{peername[1]}" if peername else (request.remote or "?")
+        client = self._client_address(request)
+        return connected if client == request.remote else f"{client} (via {connected})"
+
     def _refusal(self, request: web.Request, what: str) -> web.Response | None:
         """A 403 page when `request` may not have `what`, else None."""
         if not self._host_allowed(request):
-            log.info("refused %s for %s: unexpected Host %r", what, _peer(request), request.host)
+            log.info("refused %s for %s: unexpected Host %r", what, self._peer(request), request.host)
             return _message_page(403, "Unexpected address",
                                  "This server only answers to its own address. Behind a reverse "
                                  "proxy, start it with the proxy's public URL.")
         if not self._token_valid(self._presented_token(request)):
-            log.info("refused %s for %s: %s token", what, _peer(request),
+            log.info("refused %s for %s: %s token", what, self._peer(request),
                      "wrong" if self._presented_token(request) else "no")
             return _message_page(403, "Access token needed",
                                  "This class needs its access token: open the full link your "
@@ -413,7 +420,7 @@ class WebClassroom(Server):
 
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
         """Check everything before the upgrade and before any process starts, then run a session."""
-        peer = _peer(request)
+        peer = self._peer(request)
         if not self._origin_allowed(request):
             log.info("refused a session for %s: cross-origin request from %r", peer,
                      request.headers.get("Origin"))
@@ -470,6 +477,8 @@ class WebClassroom(Server):
             log.info("web session %d/%d for %s (pid %d, %dx%d)", self.slots.active,
                      self.slots.limit, peer, session.process.pid, width, height)
             reason = await self._relay(websocket, session)
+            if self.slots.stopping:  # the server hung up every app: say so, not "stopped by SIGHUP"
+                reason = "server stopped"
             if reason in ("app quit", "app failed to start"):
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(session.process.wait(), STOP_GRACE)
@@ -571,11 +580,6 @@ async def _say(websocket: web.WebSocketResponse, text: str) -> None:
         await websocket.send_bytes(f"\r\nmarl-tui: {text}\r\n".encode())
 
 
-def _peer(request: web.Request) -> str:
-    peername = request.transport.get_extra_info("peername") if request.transport else None
-    if peername:
-        return f"{peername[0]}:{peername[1]}"
-    return request.remote or "?"
 
 
 @dataclass

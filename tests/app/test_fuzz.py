@@ -79,6 +79,17 @@ async def reset(app: MarlTuiApp, start: Game) -> None:
         await app.push_screen(GameScreen(start))
 
 
+async def settle(app: MarlTuiApp, pilot, most: int = 20) -> None:
+    """Pause until the screen's edits have reached the app (a key, its action and the message up
+    may take several rounds of the event loop on a busy machine); at most ``most`` pauses, after
+    which ``check`` reports any disagreement that is left."""
+    for _ in range(most):
+        await pilot.pause()
+        screen = next((s for s in app.screen_stack if isinstance(s, GameScreen)), None)
+        if screen is None or screen.game == app.game:
+            return
+
+
 def type_fast(app: MarlTuiApp, keys: list[str]) -> None:
     """Queue ``keys`` as a terminal delivers them, without waiting for the screen in between."""
     for key in keys:
@@ -96,7 +107,7 @@ async def test_random_key_sequences_never_break_the_game_screen(seed):
         for _ in range(SEQUENCES):
             await reset(app, rng.choice(starts))
             type_fast(app, [rng.choice(KEYS) for _ in range(rng.randint(1, MAX_KEYS))])
-            await pilot.pause()
+            await settle(app, pilot)
             if not any(isinstance(s, GameScreen) for s in app.screen_stack):
                 continue  # escape left the editor (the picker, perhaps with help over it)
             screen = check(app)

@@ -118,7 +118,7 @@ def test_a_missing_authorized_keys_file_is_refused(capsys, home, served):
 
 
 OUT_OF_RANGE = [
-    (["--memory-limit", "100"], "--memory-limit must be from 512 MB"),
+    (["--memory-limit", "100"], "--memory-limit must be from 1024 MB"),
     (["--memory-limit", "-1"], "--memory-limit"),
     (["--cpu-limit", "-1"], "--cpu-limit"),
     (["--max-sessions", "0"], "--max-sessions must be a positive number"),
@@ -131,7 +131,7 @@ OUT_OF_RANGE = [
     (["--rate", "inf"], "--rate"),
     (["--idle-timeout", "nan"], "--idle-timeout"),
     (["--nice", "-5"], "--nice"),  # raising priority fails in every child of a normal user
-    (["--memory-limit", "99999999999"], "--memory-limit must be from 512 MB"),
+    (["--memory-limit", "99999999999"], "--memory-limit must be from 1024 MB"),
     (["--cpu-limit", "100000000000"], "--cpu-limit must be at most"),
     (["--web", "0.0.0.0:0", "--token", ""], "--token must be at least 8 characters"),
     (["--web", "8000", "--public-url", "http://[bad"], "--public-url:"),

@@ -62,13 +62,13 @@ async def test_twenty_students_at_once_are_all_served_and_leave_nothing_behind(t
         durations = await asyncio.gather(*(student(server.port, k) for k in range(STUDENTS)))
         watcher.cancel()
         for _ in range(100):
-            if server.count("disconnect student") == STUDENTS and not server.children():
+            if server.count("disconnect 'student") == STUDENTS and not server.children():
                 break
             await asyncio.sleep(0.1)
         end = server.rss_mb()
         print(f"\n{STUDENTS} sessions served; slowest {max(durations):.1f} s; server RSS "
               f"{start:.1f} MB at start, {peak:.1f} MB at peak, {end:.1f} MB after")
-        assert server.count(r"session end for student\d+ after .*: app quit") == STUDENTS
+        assert server.count(r"session end for 'student\d+' from .* after .*: app quit") == STUDENTS
         assert server.children() == []
         assert end - start < max(20.0, 0.25 * (peak - start)), (start, peak, end)
     finally:

@@ -83,9 +83,9 @@ def run_ssh(home: Path, port: int, *arguments: str, remote: list[str] = (), pass
 def session_pid(server: ServerProcess, number: int) -> int:
     """The app's process id from the server's log line for the `number`-th session."""
     matches = []
-    server.wait_for(r"session \d+/\d+ for student \(pid \d+")
+    server.wait_for(r"session \d+/\d+ for 'student' from .* \(pid \d+")
     for line in server.lines:
-        if match := re.search(r"session \d+/\d+ for student \(pid (\d+)", line):
+        if match := re.search(r"session \d+/\d+ for 'student' from .* \(pid (\d+)", line):
             matches.append(int(match.group(1)))
     assert len(matches) >= number, server.lines
     return matches[number - 1]
@@ -110,8 +110,8 @@ def test_a_student_gets_the_app_keys_reach_it_resizes_follow_and_leaving_cleans_
         assert size == ["40", "140"]
     finally:
         tmux.close()  # hangs up the ssh client, as closing a laptop's terminal window would
-    server.wait_for(r"session end for student after .*: client closed")
-    server.wait_for(r"disconnect student from 127\.0\.0\.1")
+    server.wait_for(r"session end for 'student' from .* after .*: client closed")
+    server.wait_for(r"disconnect 'student' from 127\.0\.0\.1")
     assert pid not in server.children()
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
 
@@ -121,7 +121,7 @@ def test_the_class_password_lets_in_and_a_wrong_one_does_not(server, teacher):
     assert wrong.returncode == 255 and "Permission denied" in wrong.stderr
     right = run_ssh(teacher, server.port, "-T", password=PASSWORD)
     assert right.returncode == 1 and "needs a terminal" in right.stderr
-    server.wait_for("wrong password for student")
+    server.wait_for("wrong password for 'student'")
 
 
 @pytest.mark.parametrize(("arguments", "remote", "status", "message"), [

@@ -19,7 +19,7 @@ from marl_tui.serving import ssh
 from marl_tui.serving.limits import SessionLimits, SessionSlots
 from marl_tui.serving.options import Address, ServeOptions
 from marl_tui.serving.passwords import hash_password
-from marl_tui.serving.ssh import ensure_host_key, start_ssh
+from marl_tui.serving.ssh import SSHListener, ensure_host_key, start_ssh
 from tests.serving.processes import until_gone
 
 PROGRAM = textwrap.dedent(
@@ -58,9 +58,9 @@ def program(tmp_path, monkeypatch) -> str:
 class Served:
     """A running server, its options and its seats."""
 
-    def __init__(self, options: ServeOptions, slots: SessionSlots, acceptor) -> None:
-        self.options, self.slots, self.acceptor = options, slots, acceptor
-        self.port = acceptor.sockets[0].getsockname()[1]
+    def __init__(self, options: ServeOptions, slots: SessionSlots, listener: SSHListener) -> None:
+        self.options, self.slots, self.listener = options, slots, listener
+        self.port = listener.port
 
     def connect(self, **kwargs) -> asyncssh.SSHClientConnection:
         kwargs.setdefault("username", "student")
@@ -69,8 +69,7 @@ class Served:
 
     async def close(self) -> None:
         await self.slots.stop_all()
-        self.acceptor.close()
-        await self.acceptor.wait_closed()
+        await self.listener.close()
 
 
 @pytest.fixture
@@ -205,6 +204,32 @@ async def test_class_password_is_checked_against_its_hash(serve):
         await process.wait_closed()
 
 
+async def test_a_key_holds_at_most_two_seats_and_keeps_its_folder_while_any_runs(serve, tmp_path):
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    keys = tmp_path / "authorized_keys"
+    keys.write_bytes(key.export_public_key())
+    served = await serve(open_access=False, authorized_keys=keys, max_sessions=5)
+    long_name = "firstname.lastname.student2026.x"
+    async with served.connect(client_keys=[key], username=long_name) as one, \
+            served.connect(client_keys=[key], username=long_name) as two, \
+            served.connect(client_keys=[key], username=long_name) as three:
+        first, output = await open_session(served, one)
+        second, _ = await open_session(served, two)
+        refused = await three.create_process(term_type="xterm", term_size=(80, 24))
+        assert "your key already has 2 sessions open" in await read_until(refused, "first", stream="stderr")
+        folder = Path(field(output, "CWD"))
+        digest = key.get_fingerprint().split(":", 1)[1][:12].replace("/", "_").replace("+", "-")
+        assert folder.name == f"{long_name[:20]}-{digest}"
+        first.stdin.write(b"\r")
+        await first.wait_closed()
+        await asyncio.sleep(0.2)
+        assert folder.is_dir()  # the other session still works in it
+        second.stdin.write(b"\r")
+        await second.wait_closed()
+    await until_no_sessions(served)
+    assert folder.is_dir()  # a key's folder is kept for next time, even empty
+
+
 async def test_guessing_the_password_is_cut_off_after_three_tries(serve):
     served = await serve(open_access=False, password_hash=hash_password("s3cret"))
 
@@ -300,19 +325,27 @@ async def test_hostile_terminal_names_and_sizes_are_tamed(serve, term, size, exp
     await until_no_sessions(served)
 
 
-async def test_connections_waiting_to_log_in_are_bounded_per_address(serve):
-    served = await serve(connections_per_minute=5)  # so five at once from one address
-    silent = [await asyncio.open_connection("127.0.0.1", served.port) for _ in range(5)]
-    with pytest.raises(ConnectionError):  # the sixth is dropped at once
+async def test_connections_waiting_to_log_in_are_bounded_per_address(serve, monkeypatch):
+    monkeypatch.setattr(ssh, "MAX_PENDING_PER_ADDRESS", 3)
+    served = await serve()
+    silent = [await asyncio.open_connection("127.0.0.1", served.port) for _ in range(3)]
+    with pytest.raises(ConnectionError):  # the fourth is dropped at once
         async with served.connect():
             pass
     for _, writer in silent:
         writer.close()
     await asyncio.sleep(0.3)
-    # Their tokens are spent, but the server still answers (politely) rather than dropping.
-    with pytest.raises(asyncssh.DisconnectError, match="too many connections from 127.0.0.1"):
-        async with served.connect():
-            pass
+    await assert_still_serving(served)
+
+
+async def test_a_client_that_never_speaks_ssh_is_dropped(serve, monkeypatch):
+    monkeypatch.setattr(ssh, "GREETING_TIMEOUT", 0.3)
+    served = await serve()
+    reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+    assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"SSH-2.0-")
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the server
+    writer.close()
+    await assert_still_serving(served)  # a client that does speak is not dropped
 
 
 async def test_a_connection_that_opens_no_session_is_closed(serve, monkeypatch):

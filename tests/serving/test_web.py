@@ -222,6 +222,19 @@ async def test_closing_the_server_stops_live_sessions_and_listening(serve):
             await client.get(f"http://{host}/")
 
 
+async def test_stopping_the_server_tells_students_why(serve):
+    server, slots, host = await serve()
+    async with aiohttp.ClientSession() as client:
+        ws = await client.ws_connect(f"http://{host}/ws")
+        await _read_until(ws, b"marl-tui")
+        (process,) = slots.children.values()
+        await slots.stop_all()  # what `serve` does first on SIGTERM, before closing the listeners
+        seen, _ = await _read_until(ws, b"the server is shutting down", timeout=15)
+        assert b"SIGHUP" not in seen
+        await asyncio.wait_for(server.close(), 15)
+        assert not alive(process.pid)
+
+
 async def test_cross_origin_websocket_is_refused(serve):
     server, slots, host = await serve()
     before = set(children_of(os.getpid()))
