@@ -76,12 +76,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.set_password:
         return _set_password(args.password_file)
-    options = _options(args, CommandError)
+    options = _options(args)
     from marl_tui.serving.log import configure_logging
     from marl_tui.serving.run import serve
 
     configure_logging()
-    for line in _banner(options, CommandError):
+    for line in _banner(options):
         print(line, file=sys.stderr, flush=True)
 
     def ready(ports: dict[str, int]) -> None:
@@ -96,95 +96,136 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _options(args: argparse.Namespace, error: type[Exception]):
-    """Check the arguments as a whole and turn them into `ServeOptions`; bad input raises `error`."""
-    from marl_tui.serving.limits import SessionLimits
-    from marl_tui.serving.options import ServeOptions, config_dir, parse_address
-    from marl_tui.serving.passwords import PasswordFileError, load_password_hash
+def _options(args: argparse.Namespace):
+    """Check the arguments as a whole and turn them into `ServeOptions`; bad input raises CommandError."""
+    from marl_tui.serving.options import ServeOptions
+
+    ssh, web = _addresses(args)
+    keys, password_hash = _logins(args, ssh)
+    return ServeOptions(
+        ssh=ssh, web=web, host_key=args.host_key, authorized_keys=keys,
+        password_hash=password_hash, open_access=args.open, token=_token(args, web),
+        max_sessions=args.max_sessions, connections_per_minute=args.rate,
+        idle_timeout=args.idle_timeout, limits=_limits(args),
+        app_arguments=_app_arguments(args.game), files_root=_files(args.files),
+        public_url=args.public_url,
+    )
+
+
+def _addresses(args: argparse.Namespace):
+    from marl_tui.cli import CommandError
+    from marl_tui.serving.options import parse_address
 
     if args.ssh is None and args.web is None:
-        raise error("say where to serve: --ssh [HOST:]PORT and/or --web [HOST:]PORT")
+        raise CommandError("say where to serve: --ssh [HOST:]PORT and/or --web [HOST:]PORT")
     try:
-        ssh = parse_address(args.ssh) if args.ssh is not None else None
-        web = parse_address(args.web) if args.web is not None else None
+        return (parse_address(args.ssh) if args.ssh is not None else None,
+                parse_address(args.web) if args.web is not None else None)
     except ValueError as problem:
-        raise error(f"--ssh/--web: {problem}") from None
+        raise CommandError(f"--ssh/--web: {problem}") from None
+
+
+def _limits(args: argparse.Namespace):
+    from marl_tui.cli import CommandError
+    from marl_tui.serving.limits import SessionLimits
+
     for name in ("max_sessions", "rate", "idle_timeout"):
         value = getattr(args, name)
         if not math.isfinite(value) or value <= 0:
-            raise error(f"--{name.replace('_', '-')} must be a positive number, got {value}")
+            raise CommandError(f"--{name.replace('_', '-')} must be a positive number, got {value}")
     if not 0 <= args.nice <= 19:
-        raise error(f"--nice must be from 0 to 19 (sessions may only lower their priority), got {args.nice}")
+        raise CommandError(f"--nice must be from 0 to 19 (sessions may only lower their priority), got {args.nice}")
     if min(args.cpu_limit, args.memory_limit) < 0:
-        raise error("--cpu-limit and --memory-limit must be 0 (none) or positive")
+        raise CommandError("--cpu-limit and --memory-limit must be 0 (none) or positive")
     if args.memory_limit and not 1024 <= args.memory_limit <= 2**20:
-        raise error("--memory-limit must be from 1024 MB (what the app with torch needs) to 1048576 MB, "
-                    "or 0 (none)")
+        raise CommandError("--memory-limit must be from 1024 MB (what the app with torch needs) to "
+                           "1048576 MB, or 0 (none)")
     if args.cpu_limit > 10**7:
-        raise error("--cpu-limit must be at most 10000000 seconds, or 0 (none)")
-    files = args.files.expanduser()
-    try:
-        files.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except OSError as problem:
-        raise error(f"--files: cannot create {files}: {problem.strerror}") from None
-    if not os.access(files, os.W_OK | os.X_OK):
-        raise error(f"--files: {files} is not writable")
+        raise CommandError("--cpu-limit must be at most 10000000 seconds, or 0 (none)")
+    return SessionLimits(args.cpu_limit or None, args.memory_limit or None, args.nice)
 
+
+def _files(folder: Path) -> Path:
+    """The students' folders' parent, created now so that no session finds it missing."""
+    from marl_tui.cli import CommandError
+
+    folder = folder.expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as problem:
+        raise CommandError(f"--files: cannot create {folder}: {problem.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"--files: {folder} is not writable")
+    return folder
+
+
+def _logins(args: argparse.Namespace, ssh) -> tuple[Path | None, str | None]:
+    """The authorized keys file and the class password's hash; at least one unless --open."""
+    from marl_tui.cli import CommandError
+    from marl_tui.serving.options import config_dir
+    from marl_tui.serving.passwords import PasswordFileError, load_password_hash
+
+    if args.open:
+        return None, None
     keys = args.authorized_keys
     if keys is None and (config_dir() / "authorized_keys").is_file():
         keys = config_dir() / "authorized_keys"
     if keys is not None and not keys.is_file():
-        raise error(f"--authorized-keys: no such file {keys}")
+        raise CommandError(f"--authorized-keys: no such file {keys}")
     password_hash = None
-    if args.password_file.exists() and not args.open:
+    if args.password_file.exists():
         try:
             password_hash = load_password_hash(args.password_file)
         except PasswordFileError as problem:
-            raise error(str(problem)) from None
-    if ssh is not None and not args.open and keys is None and password_hash is None:
-        raise error("no way to log in: set a class password with `marl-tui serve --set-password`, "
-                    "pass --authorized-keys FILE, or --open for a demo without authentication")
-    if args.open:
-        keys, password_hash = None, None
-    token = args.token
-    if token is not None and len(token) < 8:
-        raise error("--token must be at least 8 characters")
-    if args.public_url is not None:
-        from urllib.parse import urlsplit
+            raise CommandError(str(problem)) from None
+    if ssh is not None and keys is None and password_hash is None:
+        raise CommandError("no way to log in: set a class password with `marl-tui serve --set-password`, "
+                           "pass --authorized-keys FILE, or --open for a demo without authentication")
+    return keys, password_hash
 
+
+def _token(args: argparse.Namespace, web) -> str | None:
+    """The web access token: the one given, or a new one when the page is reachable from elsewhere."""
+    from urllib.parse import urlsplit
+
+    from marl_tui.cli import CommandError
+
+    if args.token is not None and len(args.token) < 8:
+        raise CommandError("--token must be at least 8 characters")
+    if args.public_url is not None:
         try:
             public = urlsplit(args.public_url)
             public.port  # noqa: B018 - raises ValueError on a bad port
         except ValueError as problem:
-            raise error(f"--public-url: {problem}") from None
+            raise CommandError(f"--public-url: {problem}") from None
         if public.scheme not in ("http", "https") or not public.hostname:
-            raise error(f"--public-url must look like https://class.example.org, got {args.public_url!r}")
-    if web is not None and token is None and (not web.loopback or args.public_url is not None):
-        token = secrets.token_urlsafe(18)
-
-    app_arguments = []
-    if args.game:
-        from games import GameError
-        from games.io import resolve
-
-        try:
-            resolve(args.game)
-        except GameError as problem:
-            raise error(str(problem)) from None
-        path = Path(args.game).expanduser()
-        app_arguments.append(str(path.resolve()) if path.is_file() else args.game)
-    return ServeOptions(
-        ssh=ssh, web=web, host_key=args.host_key, authorized_keys=keys,
-        password_hash=password_hash, open_access=args.open, token=token,
-        max_sessions=args.max_sessions, connections_per_minute=args.rate,
-        idle_timeout=args.idle_timeout,
-        limits=SessionLimits(args.cpu_limit or None, args.memory_limit or None, args.nice),
-        app_arguments=app_arguments, files_root=files, public_url=args.public_url,
-    )
+            raise CommandError(f"--public-url must look like https://class.example.org, got {args.public_url!r}")
+    if web is not None and args.token is None and (not web.loopback or args.public_url is not None):
+        return secrets.token_urlsafe(18)
+    return args.token
 
 
-def _banner(options, error: type[Exception]) -> list[str]:
+def _app_arguments(game: str | None) -> list[str]:
+    """What each student's app opens: the game, with a file's path made absolute (sessions run elsewhere)."""
+    from marl_tui.cli import CommandError
+
+    if not game:
+        return []
+    from games import GameError
+    from games.io import resolve
+
+    try:
+        resolve(game)
+    except GameError as problem:
+        raise CommandError(str(problem)) from None
+    path = Path(game).expanduser()
+    return [str(path.resolve()) if path.is_file() else game]
+
+
+def _banner(options) -> list[str]:
     """What the teacher reads at start: how students log in, the limits, and any warning."""
+    from marl_tui.cli import CommandError
+
     lines = []
     if options.ssh is not None:
         from marl_tui.serving.ssh import ensure_host_key
@@ -192,7 +233,7 @@ def _banner(options, error: type[Exception]) -> list[str]:
         try:
             fingerprint = ensure_host_key(options.host_key).get_fingerprint()
         except (OSError, ValueError) as problem:
-            raise error(f"--host-key {options.host_key}: {problem}") from None
+            raise CommandError(f"--host-key {options.host_key}: {problem}") from None
         how = " or ".join(filter(None, [
             "an authorized key" if options.authorized_keys else "",
             "the class password" if options.password_hash else "",
