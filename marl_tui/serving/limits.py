@@ -126,18 +126,9 @@ class SessionSlots:
         self.children.pop(seat, None)
 
     async def stop_all(self, grace: float = 3.0) -> None:
-        """Hang up every child's process group; kill what is still running after `grace` seconds."""
+        """Refuse new seats, and hang up every child's process group at once (see `stop_child`)."""
         self.stopping = True
-        live = [child for child in self.children.values() if child is not None and child.returncode is None]
-        for child in live:
-            signal_group(child.pid, signal.SIGHUP)
-        if live:
-            _, pending = await asyncio.wait([asyncio.ensure_future(c.wait()) for c in live], timeout=grace)
-            for child in live:
-                if child.returncode is None:
-                    signal_group(child.pid, signal.SIGKILL)
-            if pending:
-                await asyncio.wait(pending, timeout=grace)
+        await asyncio.gather(*(stop_child(child, grace) for child in self.children.values() if child is not None))
 
 
 def signal_group(pid: int, signum: int) -> None:

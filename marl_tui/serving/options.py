@@ -76,7 +76,3 @@ class ServeOptions:
     app_module: str = "marl_tui"
     files_root: Path | None = None
     public_url: str | None = None
-
-    @property
-    def authenticated(self) -> bool:
-        return self.authorized_keys is not None or self.password_hash is not None

@@ -459,7 +459,7 @@ class WebClassroom(Server):
             name = f"web-{time.strftime('%Y%m%d-%H%M%S')}-{seat}"
             folder = child_launcher.student_folder(options.files_root, name)
             arguments = ["--sandbox", str(folder), *arguments]
-        session = _Session(child_launcher.command(options.limits, arguments), cwd=folder,
+        session = _Session(child_launcher.command(options.limits, arguments, options.app_module), cwd=folder,
                            websocket=websocket, classroom=self)
         live = _Live(session, asyncio.current_task())
         started = time.monotonic()

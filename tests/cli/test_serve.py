@@ -224,7 +224,7 @@ def test_arguments_become_the_server_options_and_the_banner(capsys, home, served
                  "--files", str(files), "prisoners-dilemma"]) == 0
     (options,) = served
     assert options.ssh == Address("0.0.0.0", 2200) and options.web is None
-    assert options.open_access and not options.authenticated
+    assert options.open_access and options.authorized_keys is None and options.password_hash is None
     assert (options.max_sessions, options.connections_per_minute, options.idle_timeout) == (5, 12, 60)
     limits = options.limits
     assert (limits.cpu_seconds, limits.memory_mb, limits.nice) == (None, 1024, 4)
