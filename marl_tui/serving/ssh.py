@@ -108,6 +108,8 @@ class _Connection(asyncssh.SSHServer):
         self.pending = False
         self.sessions = 0
         self.unused_timer: asyncio.TimerHandle | None = None
+        self.greeting_timer: asyncio.TimerHandle | None = None
+        self.closed = False
         self.refusal: str | None = None  # sent at the start of authentication, once the link is encrypted
 
     # ----- connection ---------------------------------------------------------------------------
@@ -125,7 +127,7 @@ class _Connection(asyncssh.SSHServer):
         classroom.pending[host] = classroom.pending.get(host, 0) + 1
         classroom.connections.add(self)
         self.pending = True
-        asyncio.get_running_loop().call_later(GREETING_TIMEOUT, self._drop_if_silent)
+        self.greeting_timer = asyncio.get_running_loop().call_later(GREETING_TIMEOUT, self._drop_if_silent)
         if not self.classroom.rate.allow(host):
             wait = self.classroom.rate.retry_after(host)
             self.refusal = f"marl-tui: too many connections from {host}; try again in {wait} s"
@@ -154,10 +156,12 @@ class _Connection(asyncssh.SSHServer):
                 del self.classroom.pending[self.address]
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
         self._not_pending()
         self.classroom.connections.discard(self)
-        if self.unused_timer is not None:
-            self.unused_timer.cancel()
+        for timer in (self.unused_timer, self.greeting_timer):
+            if timer is not None:
+                timer.cancel()
         if self.announced:
             reason = f" ({exc})" if exc else ""
             log.info("disconnect %s after %s%s", self.who, duration(time.monotonic() - self.started), reason)
@@ -245,6 +249,9 @@ class _Connection(asyncssh.SSHServer):
 
     def _expect_a_session(self) -> None:
         """Close this connection unless it opens a session within UNUSED_TIMEOUT seconds."""
+        if self.closed:
+            return
+
         def close_if_unused() -> None:
             if self.sessions == 0 and self.conn is not None:
                 log.info("closing %s: no session", self.who)

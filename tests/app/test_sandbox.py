@@ -269,8 +269,11 @@ async def test_screenshots_are_saved_into_the_folder(root):
         assert app.deliver_screenshot() is not None  # what the "Screenshot" command calls
         await _until(pilot, lambda: any(root.glob("*.svg")))
         assert app.deliver_screenshot("../shot.svg") is None
-        assert app.deliver_screenshot("shot.svg", path="/tmp") is not None
+        elsewhere = root.parent / "elsewhere"
+        elsewhere.mkdir()
+        assert app.deliver_screenshot("shot.svg", path=str(elsewhere)) is not None
         await _until(pilot, lambda: (root / "shot.svg").is_file())
+        assert list(elsewhere.iterdir()) == []  # a path from the caller does not lead out either
         await pilot.pause()
         messages = [n.message for n in app._notifications]
     assert "<svg" in next(root.glob("marl-tui*.svg")).read_text()

@@ -1,9 +1,11 @@
-"""Looking at processes through /proc: is one still running, which are another's children."""
+"""Looking at processes through /proc (is one still running, which are another's children), and
+waiting for such things to change without sleeping a fixed time."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -31,9 +33,14 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-async def until_gone(pid: int, timeout: float = 10) -> None:
-    """Wait for `pid` to end; fail after `timeout` seconds."""
+async def eventually(condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
+    """Wait until `condition()` holds; fail saying `what` did not happen after `timeout` seconds."""
     deadline = time.monotonic() + timeout
-    while alive(pid):
-        assert time.monotonic() < deadline, f"process {pid} still runs"
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {timeout} s"
         await asyncio.sleep(0.02)
+
+
+async def until_gone(pid: int, timeout: float = 10) -> None:
+    """Wait for `pid` to end."""
+    await eventually(lambda: not alive(pid), f"the end of process {pid}", timeout)

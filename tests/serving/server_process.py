@@ -29,8 +29,13 @@ class ServerProcess:
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        self.ports = {kind: int(port) for kind, port in
-                      [self.wait_for(r"(ssh|web) listening on .*:(\d+)$", timeout).groups()]}
+        try:
+            kind, port = self.wait_for(r"(ssh|web) listening on .*:(\d+)$", timeout).groups()
+        except BaseException:  # never leave a server holding its port behind a failed start
+            self.process.kill()
+            self.process.wait()
+            raise
+        self.ports = {kind: int(port)}
 
     def _read(self) -> None:
         for line in self.process.stderr:
@@ -70,4 +75,5 @@ class ServerProcess:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
             raise

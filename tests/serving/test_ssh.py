@@ -7,9 +7,11 @@ terminal, environment and limits look like; `test_real_app_is_served_and_drawn` 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import textwrap
+import weakref
 from pathlib import Path
 
 import asyncssh
@@ -20,7 +22,7 @@ from marl_tui.serving.limits import SessionLimits, SessionSlots
 from marl_tui.serving.options import Address, ServeOptions
 from marl_tui.serving.passwords import hash_password
 from marl_tui.serving.ssh import SSHListener, ensure_host_key, start_ssh
-from tests.serving.processes import until_gone
+from tests.serving.processes import eventually, until_gone
 
 PROGRAM = textwrap.dedent(
     """
@@ -31,7 +33,8 @@ PROGRAM = textwrap.dedent(
     print(f"TERM={os.environ['TERM']} COLORTERM={os.environ.get('COLORTERM')} SIZE={size.columns}x{size.lines}"
           f" TTY={os.isatty(0)} PID={os.getpid()} CWD={os.getcwd()} ARGS={json.dumps(sys.argv[1:]).replace(' ', '')}"
           f" CPU={cpu} MEM={memory} NICE={os.getpriority(os.PRIO_PROCESS, 0)}"
-          f" AGENT={os.environ.get('SSH_AUTH_SOCK')} DISPLAY={os.environ.get('DISPLAY')} END", flush=True)
+          f" AGENT={os.environ.get('SSH_AUTH_SOCK')} DISPLAY={os.environ.get('DISPLAY')}"
+          f" EVIL={os.environ.get('EVIL')} PRELOAD={os.environ.get('LD_PRELOAD')} END", flush=True)
     line = sys.stdin.readline().strip()
     if line == "spin":
         while True:
@@ -112,13 +115,9 @@ def field(output: str, name: str) -> str:
     return output.split(f"{name}=", 1)[1].split(" ")[0]
 
 
-async def until_no_sessions(served: Served, timeout: float = 10) -> None:
+async def until_no_sessions(served: Served) -> None:
     """Wait for every session's clean-up to finish (it runs after the client sees the end)."""
-    for _ in range(int(timeout / 0.05)):
-        if served.slots.active == 0:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{served.slots.active} session(s) still hold a seat")
+    await eventually(lambda: served.slots.active == 0, "every seat's release")
 
 
 async def open_session(served: Served, conn, **kwargs):
@@ -140,15 +139,15 @@ async def test_session_gets_its_terminal_size_resizes_colour_and_limits(serve, t
     served = await serve()
     async with served.connect(username="alice", agent_path=str(tmp_path / "agent.sock"),
                               agent_forwarding=True) as conn:
-        process, output = await open_session(served, conn, env={"COLORTERM": "truecolor", "EVIL": "x"})
-        assert "AGENT=None DISPLAY=None" in output  # no agent forwarded
+        process, output = await open_session(served, conn, env={
+            "COLORTERM": "truecolor", "EVIL": "x", "LD_PRELOAD": "/tmp/x.so", "LANG": "en_US.UTF-8"})
+        assert "AGENT=None DISPLAY=None EVIL=None PRELOAD=None" in output  # no agent; only known variables
         assert "TERM=xterm-256color COLORTERM=truecolor SIZE=100x30 TTY=True" in output
         folder = Path(field(output, "CWD"))  # a shared password proves no name: a folder per session
         assert folder.parent == tmp_path / "files" and folder.name.startswith("alice-")
         assert json.loads(field(output, "ARGS")) == ["--sandbox", str(folder)]
         assert (field(output, "CPU"), field(output, "MEM"), field(output, "NICE")) == ("600", "1024", "5")
-        process.change_terminal_size(120, 40)
-        await asyncio.sleep(0.2)
+        process.change_terminal_size(120, 40)  # reaches the server before the keys that follow
         process.stdin.write(b"go\r")
         assert "RESIZED=120x40" in await read_until(process, "RESIZED=")
         await process.wait_closed()
@@ -174,8 +173,13 @@ async def test_everything_but_an_interactive_terminal_is_refused(serve, request_
             with pytest.raises(asyncssh.ChannelOpenError):
                 await conn.start_sftp_client()
         elif request_kind == "local forward":
-            with pytest.raises(asyncssh.ChannelOpenError):
-                await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 22)
+            reached = []  # a real listener, so that "refused" cannot pass for "nothing listens there"
+            target = await asyncio.start_server(lambda r, w: reached.append(w), "127.0.0.1", 0)
+            port = target.sockets[0].getsockname()[1]
+            with pytest.raises(asyncssh.ChannelOpenError, match="(?i)prohibited|refused|denied"):
+                await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", port)
+            target.close()
+            assert reached == []
         else:
             with pytest.raises(asyncssh.ChannelListenError):
                 await conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22)
@@ -222,7 +226,7 @@ async def test_a_key_holds_at_most_two_seats_and_keeps_its_folder_while_any_runs
         assert folder.name == f"{long_name[:20]}-{digest}"
         first.stdin.write(b"\r")
         await first.wait_closed()
-        await asyncio.sleep(0.2)
+        await eventually(lambda: served.slots.active == 1, "the first session's end")
         assert folder.is_dir()  # the other session still works in it
         second.stdin.write(b"\r")
         await second.wait_closed()
@@ -334,7 +338,7 @@ async def test_connections_waiting_to_log_in_are_bounded_per_address(serve, monk
             pass
     for _, writer in silent:
         writer.close()
-    await asyncio.sleep(0.3)
+    await eventually(lambda: not served.listener.classroom.pending, "the silent connections' end")
     await assert_still_serving(served)
 
 
@@ -383,6 +387,19 @@ async def test_a_frozen_app_flooded_with_input_does_not_hold_the_server(serve):
     await assert_still_serving(served)
     conn.abort()
     await until_gone(int(field(output, "PID")))
+
+
+async def test_nothing_of_a_finished_connection_is_kept(serve):
+    served = await serve()
+    async with served.connect() as conn:
+        process, _ = await open_session(served, conn)
+        (connection,) = served.listener.classroom.connections
+        kept = weakref.ref(connection)
+        del connection
+        process.stdin.write(b"\r")
+        await process.wait_closed()
+    await until_no_sessions(served)
+    await eventually(lambda: gc.collect() >= 0 and kept() is None, "the connection's release", timeout=3)
 
 
 async def test_stopping_the_server_stops_every_app(serve):
