@@ -18,6 +18,7 @@ from pathlib import Path
 from marl_tui.serving.limits import SessionLimits
 
 PR_SET_PDEATHSIG = 1
+MAX_COLUMNS, MAX_ROWS = 500, 200
 SERVER_ENV = ("PATH", "HOME", "PYTHONPATH", "VIRTUAL_ENV", "XDG_CONFIG_HOME")
 
 
@@ -29,6 +30,20 @@ def environment(**settings: str) -> dict[str, str]:
                MALLOC_ARENA_MAX="2")
     env.update(settings)
     return env
+
+
+def client_number(value: object, default: int, largest: int) -> int:
+    """A whole number a client sent (it may send anything): within 1..largest, `default` if unreadable or 0."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's 1e400 is infinity
+        return default
+    return min(max(number, 1), largest) if number else default
+
+
+def terminal_size(columns: object, rows: object) -> tuple[int, int]:
+    """The size to give a student's terminal, from what the client reported (80x24 where it says 0)."""
+    return client_number(columns, 80, MAX_COLUMNS), client_number(rows, 24, MAX_ROWS)
 
 
 def student_folder(root: Path, name: str) -> Path:

@@ -38,7 +38,6 @@ GREETING_TIMEOUT = 10  # a client must say which SSH it speaks within this long;
 LOGIN_TIMEOUT = 120  # reading the host key prompt and typing the password, as OpenSSH allows
 UNUSED_TIMEOUT = 60  # a logged-in connection with no session is closed after this long
 SESSIONS_PER_KEY = 2  # a student's key may hold two seats (a second terminal), not the class
-MAX_COLUMNS, MAX_ROWS = 500, 200
 CLIENT_ENV = re.compile(r"^(LANG|LC_[A-Z]+|COLORTERM|NO_COLOR)$")
 SAFE_VALUE = re.compile(r"^[A-Za-z0-9_.@:+-]{0,64}$")
 TERM_NAME = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
@@ -278,9 +277,7 @@ class _Connection(asyncssh.SSHServer):
 
 
 def _set_size(fd: int, columns: int, rows: int) -> None:
-    """Set the terminal's size, within sane bounds (a client may send anything)."""
-    columns = min(max(int(columns) or 80, 1), MAX_COLUMNS)
-    rows = min(max(int(rows) or 24, 1), MAX_ROWS)
+    """Set the terminal's size (already within bounds: see `child.terminal_size`)."""
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
 
 
@@ -346,7 +343,7 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
     child, cwd, keep_folder = None, None, True
     reason = "client closed"
     try:
-        columns, rows = process.term_size[:2]
+        columns, rows = child_launcher.terminal_size(*process.term_size[:2])
         _set_size(slave, columns, rows)
         arguments = list(options.app_arguments)
         if options.files_root is not None:
@@ -441,7 +438,7 @@ async def _bridge(process: asyncssh.SSHServerProcess, master: int, idle_timeout:
             try:
                 data = await asyncio.wait_for(process.stdin.read(4096), idle_timeout)
             except asyncssh.TerminalSizeChanged as change:
-                _set_size(master, change.width, change.height)
+                _set_size(master, *child_launcher.terminal_size(change.width, change.height))
                 continue
             except TimeoutError:
                 return "idle"

@@ -51,7 +51,6 @@ TEXTUAL_DRIVER = "textual.drivers.web_driver:WebDriver"
 WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
 HOST_HEADER = re.compile(r"^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 MAX_MESSAGE_BYTES = 64 * 1024
-MAX_COLUMNS, MAX_ROWS = 500, 200
 STDERR_TAIL_BYTES = 4096
 STOP_GRACE = 2.0
 SECURITY_HEADERS = {
@@ -127,15 +126,6 @@ def child_environment(width: int, height: int) -> dict[str, str]:
         TERM_PROGRAM="textual", TERM_PROGRAM_VERSION=version("textual-serve"),
         COLUMNS=str(width), ROWS=str(height),
     )
-
-
-def _clamp(value: Any, default: int, largest: int) -> int:
-    """A terminal dimension from untrusted input: an integer in 1..largest, else `default`."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON's 1e400 is infinity
-        return default
-    return min(max(number, 1), largest)
 
 
 def _message_page(status: int, title: str, text: str) -> web.Response:
@@ -399,7 +389,7 @@ class WebClassroom(Server):
         base = self._base_url(request)
         websocket_url = ("wss:" if base.startswith("https:") else "ws:") + base.split(":", 1)[1]
         context = {
-            "font_size": _clamp(request.query.get("fontsize"), 16, 64),
+            "font_size": child_launcher.client_number(request.query.get("fontsize"), 16, 64),
             "app_websocket_url": f"{websocket_url}/ws",
             "config": {"static": {"url": f"{base}/static/"}},
             "application": {"name": self.title},
@@ -451,8 +441,7 @@ class WebClassroom(Server):
         websocket = web.WebSocketResponse(heartbeat=15, timeout=STOP_GRACE,
                                           max_msg_size=MAX_MESSAGE_BYTES)
         await websocket.prepare(request)
-        width = _clamp(request.query.get("width"), 80, MAX_COLUMNS)
-        height = _clamp(request.query.get("height"), 24, MAX_ROWS)
+        width, height = child_launcher.terminal_size(request.query.get("width"), request.query.get("height"))
         arguments = list(options.app_arguments)
         folder = None
         if options.files_root is not None:
@@ -562,8 +551,7 @@ async def _handle_message(text: str, websocket: web.WebSocketResponse, session: 
         await session.send_bytes(data.encode("utf-8", errors="replace"))
         return True
     if kind == "resize" and isinstance(data, dict):
-        await session.set_terminal_size(_clamp(data.get("width"), 80, MAX_COLUMNS),
-                                        _clamp(data.get("height"), 24, MAX_ROWS))
+        await session.set_terminal_size(*child_launcher.terminal_size(data.get("width"), data.get("height")))
         return True
     if kind == "ping":
         await websocket.send_json(["pong", data])
