@@ -8,12 +8,9 @@ point into `tmp_path`: nothing here reads or writes the real home.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import logging
-import os
 import re
-import signal
 import socket
 import sys
 from pathlib import Path
@@ -25,6 +22,7 @@ from marl_tui.cli import main
 from marl_tui.serving import run as run_module
 from marl_tui.serving.options import Address, ServeOptions
 from marl_tui.serving.passwords import hash_password, load_password_hash, verify_password
+from tests.serving.server_process import ServerProcess
 
 
 @pytest.fixture
@@ -313,37 +311,21 @@ def test_web_options_get_a_token_when_exposed(capsys, home, served):
 
 async def test_a_real_server_starts_accepts_a_connection_and_stops_on_sigterm(tmp_path):
     """`marl-tui serve --ssh 127.0.0.1:0 --open` as the teacher runs it, in its own process."""
-    env = dict(os.environ, HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"),
-               XDG_DATA_HOME=str(tmp_path / "data"))
     host_key = tmp_path / "host_key"
-    server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "marl_tui", "serve", "--ssh", "127.0.0.1:0", "--open",
-        "--files", str(tmp_path / "files"), "--host-key", str(host_key),
-        env=env, cwd=tmp_path, stdin=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-    lines: list[str] = []
+    server = ServerProcess(tmp_path, "--ssh", "127.0.0.1:0", "--open", "--files", str(tmp_path / "files"),
+                           "--host-key", str(host_key))
     try:
-        async def listening() -> int:
-            while True:
-                line = (await server.stderr.readline()).decode()
-                assert line, f"the server ended before listening: {''.join(lines)}"
-                lines.append(line)
-                if found := re.search(r"ssh listening on 127\.0\.0\.1:(\d+)$", line.strip()):
-                    return int(found[1])
-
-        port = await asyncio.wait_for(listening(), 30)
-        banner = "".join(lines)
+        banner = "\n".join(server.lines)
         assert "WARNING: --open: anyone on this machine gets a session without any password or key" in banner
         fingerprint = re.search(r"host key (SHA256:\S+)", banner)[1]
-        async with asyncssh.connect("127.0.0.1", port, username="teacher", known_hosts=None,
+        async with asyncssh.connect("127.0.0.1", server.port, username="teacher", known_hosts=None,
                                     client_keys=None) as conn:
             assert conn.get_server_host_key().get_fingerprint() == fingerprint
-        server.send_signal(signal.SIGTERM)
-        rest = (await asyncio.wait_for(server.stderr.read(), 10)).decode()
-        assert await asyncio.wait_for(server.wait(), 10) == 0
+        server.wait_for("disconnect 'teacher' from 127.0.0.1")
     finally:
-        if server.returncode is None:
-            server.kill()
-            await server.wait()
-    assert "connect from 127.0.0.1" in rest and "stopping: 0 live session(s)" in rest
-    assert "Traceback" not in rest
+        status = server.stop(timeout=10)
+    assert status == 0
+    log = "\n".join(server.lines)
+    assert "connect from 127.0.0.1" in log and "stopping: 0 live session(s)" in log
+    assert "Traceback" not in log
     assert host_key.stat().st_mode & 0o777 == 0o600

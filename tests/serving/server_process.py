@@ -68,7 +68,7 @@ class ServerProcess:
         return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
 
     def stop(self, timeout: float = 20) -> int:
-        """SIGTERM, as `kill` or a service manager sends; the exit status."""
+        """SIGTERM, as `kill` or a service manager sends; the exit status, once its last log line is read."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         try:
@@ -77,3 +77,5 @@ class ServerProcess:
             self.process.kill()
             self.process.wait()
             raise
+        finally:
+            self._reader.join(timeout)
