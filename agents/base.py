@@ -95,6 +95,14 @@ class Agent(ABC):
         self.hp: dict[str, Any] = {**self.defaults, **hyperparameters}
         self.rng = np.random.default_rng(seed)
 
+    def require_every_player(self, why: str) -> None:
+        """Refuse to be built for only some of the players: a team agent that `why` needs them all."""
+        if sorted(self.players) != list(range(self.spec.n_players)):
+            raise ValueError(
+                f"{self.name} controls every player ({why}); expected players "
+                f"0..{self.spec.n_players - 1}, got {list(self.players)}"
+            )
+
     @abstractmethod
     def act(
         self, obs: Sequence[np.ndarray], state: np.ndarray, explore: bool = True

@@ -88,11 +88,7 @@ class CommunicationAgent(Agent):
         self, spec: EnvSpec, players: Sequence[int], seed: int | None = None, **hp: Any
     ) -> None:
         super().__init__(spec, players, seed=seed, **hp)
-        if sorted(self.players) != list(range(spec.n_players)):
-            raise ValueError(
-                f"{self.name} is a team agent and must control every player "
-                f"0..{spec.n_players - 1}; got players {list(self.players)}"
-            )
+        self.require_every_player("one policy talks for the whole team")
         if int(self.hp["comm_steps"]) < 0 or int(self.hp["hidden"]) < 1:
             raise ValueError(f"{self.name}: comm_steps must be >= 0 and hidden >= 1")
         self.device = resolve_device(self.hp["device"])

@@ -90,11 +90,7 @@ class MADDPG(Agent):
         self, spec: EnvSpec, players: Sequence[int], seed: int | None = None, **hp: Any
     ) -> None:
         super().__init__(spec, players, seed=seed, **hp)
-        if sorted(self.players) != list(range(spec.n_players)):
-            raise ValueError(
-                f"maddpg controls every player (its critics need all actions); expected players "
-                f"0..{spec.n_players - 1}, got {list(self.players)}"
-            )
+        self.require_every_player("its critics need all actions")
         if not 0.0 < float(self.hp["tau"]) <= 1.0:
             raise ValueError(f"maddpg: tau must be in (0, 1], got {self.hp['tau']}")
         self.device = resolve_device(self.hp["device"])
