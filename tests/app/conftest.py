@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from rich.console import Console
@@ -19,6 +20,15 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+
+
+async def until(pilot: Pilot, condition, timeout: float = 60.0) -> None:
+    """Pause the pilot until ``condition()`` holds (training never lets the app go idle); on a
+    timeout, fail showing the screen."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out; the screen was:\n" + screen_text(pilot.app)
+        await pilot.pause(0.05)
 
 
 def screen_text(app: MarlTuiApp) -> str:

@@ -9,8 +9,6 @@ is paused after a fixed number of episodes, so the assertions do not depend on t
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from textual.widgets import DataTable, Select
 
@@ -21,18 +19,10 @@ from marl_tui.screens.play import PlayScreen
 from marl_tui.screens.watch import WatchScreen
 from marl_tui.widgets.training_dashboard import TrainingDashboard
 from marl_tui.widgets.watch_setup import WatchSetupModal
-from tests.app.conftest import screen_text, settle, type_text, widget_text
+from tests.app.conftest import screen_text, settle, type_text, until, widget_text
 
 SIZE = (80, 24)
 EPISODES = 60  # per learner: a few seconds of training each on one core
-
-
-async def until(pilot, condition, timeout: float = 60.0) -> None:
-    """Pause the pilot until ``condition()`` holds (training never lets the app go idle)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out; the screen was:\n" + screen_text(pilot.app)
-        await pilot.pause(0.05)
 
 
 async def watch_learn(pilot, agent_keys: str, name: str) -> WatchScreen:

@@ -7,7 +7,6 @@ message (and nothing is written outside) and that ordinary paths still work and 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +29,7 @@ from marl_tui.screens.picker import PickerScreen
 from marl_tui.screens.prompt import PromptScreen
 from marl_tui.screens.watch import WatchScreen
 from marl_tui.widgets.path_modal import PathModal
-from tests.app.conftest import settle, type_text, widget_text
+from tests.app.conftest import settle, type_text, until, widget_text
 
 SIZE = (80, 24)
 
@@ -255,24 +254,17 @@ async def test_watch_exports_only_inside_the_folder(root):
     assert [p.name for p in (root.parent / "outside").iterdir()] == ["secret.json"]
 
 
-async def _until(pilot, condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        await pilot.pause(0.05)
-
-
 async def test_screenshots_are_saved_into_the_folder(root):
     app = MarlTuiApp(sandbox=root)
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, PickerScreen)
         assert app.deliver_screenshot() is not None  # what the "Screenshot" command calls
-        await _until(pilot, lambda: any(root.glob("*.svg")))
+        await until(pilot, lambda: any(root.glob("*.svg")), timeout=10.0)
         assert app.deliver_screenshot("../shot.svg") is None
         elsewhere = root.parent / "elsewhere"
         elsewhere.mkdir()
         assert app.deliver_screenshot("shot.svg", path=str(elsewhere)) is not None
-        await _until(pilot, lambda: (root / "shot.svg").is_file())
+        await until(pilot, lambda: (root / "shot.svg").is_file(), timeout=10.0)
         assert list(elsewhere.iterdir()) == []  # a path from the caller does not lead out either
         await pilot.pause()
         messages = [n.message for n in app._notifications]

@@ -20,6 +20,7 @@ from marl_tui.widgets.path_modal import PathModal
 from marl_tui.widgets.plot_screen import PlotScreen
 from marl_tui.widgets.training_dashboard import TrainingDashboard
 from marl_tui.widgets.watch_setup import WatchSetupModal
+from tests.app.conftest import until
 from tests.app.hosting import ScreenHost
 
 SIZE = (80, 24)
@@ -36,13 +37,6 @@ async def _ready(pilot) -> WatchScreen:
     return screen
 
 
-async def _until(pilot, condition, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the screen"
-        await pilot.pause(0.05)
-
-
 def _counters(screen: WatchScreen) -> str:
     return str(screen.query_one("#counters", Static).render())
 
@@ -55,7 +49,7 @@ async def test_fictitious_play_learns_to_defect_live_and_the_dashboard_follows()
         first = screen.last.policies
         await pilot.press("space")
         assert screen.running and "running" in _counters(screen)
-        await _until(pilot, lambda: screen.last.episode >= 300)
+        await until(pilot, lambda: screen.last.episode >= 300, timeout=20.0)
         await pilot.press("space")
         assert not screen.running
         await pilot.app.workers.wait_for_complete()
@@ -91,15 +85,15 @@ async def test_keys_answer_promptly_while_qmix_trains() -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         await pilot.press("space")
-        await _until(pilot, lambda: screen.last.episode >= 40)
+        await until(pilot, lambda: screen.last.episode >= 40, timeout=20.0)
         _send_key(app, "plus")  # as fast as it goes
-        await _until(pilot, lambda: f"speed   {SPEEDS[-1]}" in _counters(screen), timeout=1.0)
+        await until(pilot, lambda: f"speed   {SPEEDS[-1]}" in _counters(screen), timeout=1.0)
         assert screen.running  # still training
         start = time.perf_counter()
         _send_key(app, "space")
-        await _until(pilot, lambda: "paused" in _counters(screen), timeout=1.0)
+        await until(pilot, lambda: "paused" in _counters(screen), timeout=1.0)
         assert time.perf_counter() - start < 1.0
-        await _until(pilot, lambda: not any(w.is_running for w in app.workers), timeout=5.0)
+        await until(pilot, lambda: not any(w.is_running for w in app.workers), timeout=5.0)
         assert len(screen.query_one(TrainingDashboard).data_of("reward-0")) > 1
         assert screen.query_one(JointHeatmap).counts.sum() > 0
 
@@ -220,7 +214,7 @@ async def test_a_diverging_run_stops_with_the_runners_message() -> None:
         screen = await _ready(pilot)
         screen.runner.max_loss = 1e-9  # any non-zero TD error now counts as divergence
         await pilot.press("space")
-        await _until(pilot, lambda: not screen.running)
+        await until(pilot, lambda: not screen.running, timeout=20.0)
         status = str(screen.query_one("#watch-status", Static).render())
         assert screen.runner.stopped and status == screen.runner.stopped
         assert "stopped" in _counters(screen)
