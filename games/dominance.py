@@ -130,30 +130,28 @@ def _dominations(
     if matrix.shape[0] < 2:
         return found  # a lone action has nothing to be dominated by
     not_strictly, not_weakly = _undominated_certificates(matrix)
+    certified = {True: not_strictly, False: not_weakly}  # by strictness: shown undominated, no LP needed
     for a in range(matrix.shape[0]):
         if first_only and found:
             break
         # Strongest first: strict by a pure action, strict by a mixture, then the weak ones.
         # Only actions no tried belief certifies as undominated need a linear program.
-        run_lp = mixed and a not in known_undominated
-        pure = _pure_dominator(matrix, a, weak=False)
-        if pure is not None:
-            found.append(_domination(player, a, labels, _unit(matrix.shape[0], pure), True, True))
-            continue
-        hit = _mixed_dominator(matrix, a, weak=False) if run_lp and not not_strictly[a] else None
-        if hit is not None:
-            found.append(_domination(player, a, labels, hit[0], True, hit[1]))
-            continue
-        if not weak:
-            continue
-        pure = _pure_dominator(matrix, a, weak=True)
-        if pure is not None:
-            found.append(_domination(player, a, labels, _unit(matrix.shape[0], pure), False, True))
-            continue
-        hit = _mixed_dominator(matrix, a, weak=True) if run_lp and not not_weakly[a] else None
-        if hit is not None:
-            found.append(_domination(player, a, labels, hit[0], False, hit[1]))
+        for strict in (True, False) if weak else (True,):
+            run_lp = mixed and a not in known_undominated and not certified[strict][a]
+            hit = _dominator(matrix, a, strict, run_lp)
+            if hit is not None:
+                found.append(_domination(player, a, labels, hit[0], strict, hit[1]))
+                break
     return found
+
+
+def _dominator(matrix: np.ndarray, action: int, strict: bool, run_lp: bool) -> tuple[tuple, bool] | None:
+    """A pure action dominating ``action`` (as a unit mixture), else a mixture from the LP when
+    ``run_lp``; with whether it is exact. None when neither is found."""
+    pure = _pure_dominator(matrix, action, weak=not strict)
+    if pure is not None:
+        return _unit(matrix.shape[0], pure), True
+    return _mixed_dominator(matrix, action, weak=not strict) if run_lp else None
 
 
 def _unit(size: int, index: int) -> tuple[Fraction, ...]:
