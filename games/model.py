@@ -76,7 +76,7 @@ def _short(text: str, limit: int = 40) -> str:
 
 def _coerce_payoffs(data: Any) -> tuple[np.ndarray, np.ndarray | None]:
     """Float payoff array, plus the exact one when the input was given as fractions or strings."""
-    if isinstance(data, np.ndarray) and data.dtype.kind in "iuf":
+    if isinstance(data, np.ndarray) and data.dtype.kind in "iuf" and _floats_hold(data):
         array = data.astype(float)
         exact = None
     else:
@@ -91,6 +91,8 @@ def _coerce_payoffs(data: Any) -> tuple[np.ndarray, np.ndarray | None]:
         if flat.size and all(
             isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
             for v in flat
+        ) and all(
+            abs(int(v)) <= _EXACT_INTEGERS for v in flat if isinstance(v, int | np.integer)
         ):
             try:
                 array = raw.astype(float)
@@ -107,6 +109,18 @@ def _coerce_payoffs(data: Any) -> tuple[np.ndarray, np.ndarray | None]:
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
         raise GameError(f"payoffs must be finite numbers; found {array[bad]} at index {bad}")
     return array, exact
+
+
+def _floats_hold(array: np.ndarray) -> bool:
+    """Whether every entry of a numeric array is exactly a double: floats, and integers of
+    magnitude at most 2**53 (beyond it doubles skip integers, so 2**53 + 1 would be rounded)."""
+    if array.dtype.kind == "f" or array.size == 0:
+        return True
+    return max(abs(int(array.max())), abs(int(array.min()))) <= _EXACT_INTEGERS
+
+
+#: Every integer of magnitude up to 2**53 is a double; bigger ones are read exactly instead.
+_EXACT_INTEGERS = 2**53
 
 
 def default_action_labels(count: int) -> tuple[str, ...]:
@@ -463,12 +477,9 @@ def _zeros_exact(shape: tuple[int, ...]) -> np.ndarray:
 def _float_fraction(value: float) -> Fraction:
     """``Fraction(repr(value))``, the float's shortest decimal; integers below 2**53 (where the
     float spacing is at most 1, so the shortest decimal is the integer itself) skip the parse."""
-    if value.is_integer() and abs(value) <= _EXACT_INTEGER_FLOATS:
+    if value.is_integer() and abs(value) <= _EXACT_INTEGERS:
         return Fraction(int(value))
     return Fraction(repr(value))
-
-
-_EXACT_INTEGER_FLOATS = 2.0**53
 
 
 def _stack_exact(parts: list[tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray | None:

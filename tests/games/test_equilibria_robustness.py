@@ -248,3 +248,15 @@ def test_n_player_extreme_magnitudes_are_verified(entries) -> None:
             assert list(deviation_gains(game, e.strategies)) == [0, 0, 0]
         else:
             assert deviation_gains(game, e.strategies).max() <= e.tolerance
+
+
+def test_big_integer_coordination_game_is_solved_as_given() -> None:
+    big = 2**53
+    A = [[big + 1, big], [big, big + 1]]
+    for game in (Game.from_bimatrix(A, A), Game.from_bimatrix(np.array(A), np.array(A))):
+        solution = solve(game)
+        assert_exact_equilibria(game, solution)
+        assert solution.pure == ((0, 0), (1, 1))
+        assert solution.complete and solution.degenerate is False
+        assert ((F(1, 2), F(1, 2)), (F(1, 2), F(1, 2))) in strategy_set(solution)
+        assert len(solution.equilibria) == 3

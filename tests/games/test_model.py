@@ -113,3 +113,29 @@ def test_invalid_edits_raise_and_leave_the_game_alone():
 def test_expected_payoffs_of_mixed_profile():
     game = Game.from_bimatrix(PD_A, PD_B)
     assert np.allclose(game.expected_payoffs([[0.5, 0.5], [0.5, 0.5]]), [2.25, 2.25])
+
+
+BIG = 2**53  # the first integer gap of doubles: 2**53 + 1 is not a double
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda A: Game.from_bimatrix(A, A),
+        lambda A: Game.from_bimatrix(np.array(A), np.array(A, dtype=np.uint64)),
+        lambda A: Game([A, A]),
+        lambda A: Game(np.array([A, A], dtype=np.int64)),
+        lambda A: Game.symmetric(np.array(A)),
+        lambda A: Game.common_payoff(A),
+        lambda A: Game.zero_sum(np.array(A)),
+    ],
+)
+def test_integers_beyond_doubles_are_read_exactly(build):
+    game = build([[BIG + 1, BIG], [BIG, BIG + 1]])
+    assert game.exact_payoffs[0].tolist() == [[BIG + 1, BIG], [BIG, BIG + 1]]
+    assert all(isinstance(v, Fraction) for v in game.exact_payoffs.reshape(-1))
+
+
+def test_integers_doubles_hold_stay_on_the_fast_path():
+    game = Game(np.array([[[BIG, -BIG]], [[1, 2]]], dtype=np.int64))
+    assert game._exact is None and game.exact_payoffs[0, 0].tolist() == [BIG, -BIG]
