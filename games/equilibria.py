@@ -31,13 +31,7 @@ from games.model import Game, GameError
 from games.pure import pure_equilibria
 from games.reduction import strictly_undominated
 from games.support_enumeration import search_supports
-from games.vertex_enumeration import (
-    EXACT_MAX_BASES,
-    ExtremeEquilibria,
-    basis_count,
-    extreme_equilibria,
-    floats_suffice,
-)
+from games.vertex_enumeration import ExtremeEquilibria, basis_count, extreme_equilibria
 
 __all__ = [
     "Equilibrium",
@@ -140,11 +134,11 @@ def solve(
     pure = bimatrix.pure_equilibria()
     m, n = game.num_actions
     rows, cols = range(m), range(n)
-    if method == "auto" and (basis_count(m, n) > REDUCE_ABOVE or not _enumerable(A, B, max_bases)):
+    if method == "auto" and (basis_count(m, n) > REDUCE_ABOVE or not _enumerable(A, max_bases)):
         rows, cols = _undominated(A, B)
     shrunk = (len(rows), len(cols)) != (m, n)
     if method == "enumeration" or (
-        method == "auto" and not shrunk and _enumerable(A, B, max_bases)
+        method == "auto" and not shrunk and _enumerable(A, max_bases)
     ):
         found = _extreme(A, B)
         equilibria = [bimatrix.equilibrium(pair) for pair in found.equilibria]
@@ -157,7 +151,7 @@ def solve(
         )
     reduced = _submatrices(A, B, rows, cols)
     note = f"after iterated strict dominance {m}x{n} -> {len(rows)}x{len(cols)}" if shrunk else ""
-    if shrunk and _enumerable(*reduced, max_bases):
+    if shrunk and _enumerable(reduced[0], max_bases):
         # Same equilibrium set (games.reduction), and the extreme equilibria correspond too:
         # a removed column j is strictly worse than a surviving one against any x supported on
         # surviving rows, so (Bᵀx)_j < 1 at every such vertex of P: vertices of the reduced P,
@@ -232,13 +226,10 @@ def lemke_howson(game: Game, initial_label: int = 0) -> Equilibrium:
     return bimatrix.equilibrium(_lh.lemke_howson(bimatrix.A, bimatrix.B, initial_label))
 
 
-def _enumerable(A: Sequence[Sequence[int]], B: Sequence[Sequence[int]], max_bases: int) -> bool:
-    """Whether vertex enumeration of (A, B) is quick: few systems, and floats may select them
-    (or there are few enough to solve each one exactly, for extreme payoff magnitudes)."""
-    count = basis_count(len(A), len(A[0]))
-    if count > max_bases:
-        return False
-    return count <= EXACT_MAX_BASES or floats_suffice(A, B)
+def _enumerable(A: Sequence[Sequence[int]], max_bases: int) -> bool:
+    """Whether vertex enumeration of an m x n game stays within ``max_bases`` square systems
+    (whatever the payoffs: beyond float range it solves them in exact integer arithmetic)."""
+    return basis_count(len(A), len(A[0])) <= max_bases
 
 
 def _undominated(A, B) -> tuple[tuple[int, ...], tuple[int, ...]]:

@@ -81,6 +81,47 @@ def solve_integer(matrix: list[list[int]], rhs: list[int]) -> tuple[list[int], i
     return numerators, determinant
 
 
+def solve_integer_batch(systems: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Solve a batch of integer systems ``M x = 1`` exactly, all at once (object arrays).
+
+    ``systems`` has shape (N, k, k); returns numerators X (N, k) and determinants D (N,) with
+    x = X / D, D > 0, or D = 0 where the system is singular (X is then meaningless). The same
+    fraction-free elimination as :func:`solve_integer` (Bareiss 1968), vectorised over the
+    batch so that Python's big integers are combined by numpy loops, not interpreted ones.
+    """
+    count, k = systems.shape[0], systems.shape[1]
+    work = np.empty((count, k, k + 1), dtype=object)
+    work[:, :, :k] = systems
+    work[:, :, k] = 1
+    previous = np.ones(count, dtype=object)
+    regular = np.ones(count, dtype=bool)
+    index = np.arange(count)
+    for c in range(k):
+        nonzero = (work[:, c:, c] != 0).astype(bool)
+        regular &= nonzero.any(axis=1)
+        pivot_row = c + np.argmax(nonzero, axis=1)
+        swapped = work[index, pivot_row].copy()
+        work[index, pivot_row] = work[:, c]
+        work[:, c] = swapped
+        pivot = np.where(regular, work[:, c, c], 1)
+        rest = work[:, c + 1 :, c:]
+        # Bareiss update: a_rj <- (a_cc a_rj - a_rc a_cj) / a_(c-1)(c-1), an exact division
+        work[:, c + 1 :, c:] = (
+            pivot[:, None, None] * rest - rest[:, :, :1] * work[:, None, c, c:]
+        ) // previous[:, None, None]
+        previous = pivot
+    determinant = np.where(regular, work[:, k - 1, k - 1], 0) if k else np.ones(count, object)
+    safe = np.where(regular, determinant, 1)
+    numerators = np.zeros((count, k), dtype=object)
+    for r in range(k - 1, -1, -1):
+        tail = (work[:, r, r + 1 : k] * numerators[:, r + 1 :]).sum(axis=1) if r + 1 < k else 0
+        numerators[:, r] = (safe * work[:, r, k] - tail) // np.where(regular, work[:, r, r], 1)
+    negative = (determinant < 0).astype(bool)
+    determinant = np.where(negative, -determinant, determinant)
+    numerators = np.where(negative[:, None], -numerators, numerators)
+    return numerators, determinant
+
+
 def solve_fractions(matrix: list[list[int]], rhs: list[int]) -> list[Fraction] | None:
     """Exact solution of ``matrix @ x = rhs`` as Fractions, or None when the matrix is singular."""
     solved = solve_integer(matrix, rhs)

@@ -43,7 +43,9 @@ def to_fraction(value: Any, where: str = "payoff") -> Fraction:
         text = value.strip()
         exponent = _EXPONENT.search(text)
         if exponent and len(exponent[1].lstrip("+-0")) > 3:
-            raise GameError(f"{where}: {_short(text)} has an exponent out of range (doubles hold about 5e-324 to 1.8e308)")
+            raise GameError(
+                f"{where}: {_short(text)} has an exponent out of range (doubles hold about 5e-324 to 1.8e308)"
+            )
         try:
             result = Fraction(text)
         except (ValueError, ZeroDivisionError):
@@ -61,7 +63,9 @@ def to_fraction(value: Any, where: str = "payoff") -> Fraction:
     try:
         as_float = float(result)
     except OverflowError:
-        raise GameError(f"{where}: {_short(str(result))} is too large (|x| must be below 1.8e308)") from None
+        raise GameError(
+            f"{where}: {_short(str(result))} is too large (|x| must be below 1.8e308)"
+        ) from None
     if as_float == 0 and result != 0:
         raise GameError(f"{where}: {_short(str(result))} is too small to hold as a double")
     return result
@@ -88,11 +92,13 @@ def _coerce_payoffs(data: Any) -> tuple[np.ndarray, np.ndarray | None]:
         if any(isinstance(v, list | tuple | np.ndarray) for v in flat):
             raise GameError("payoffs have inconsistent shapes: rows of different lengths")
         array = None
-        if flat.size and all(
-            isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-            for v in flat
-        ) and all(
-            abs(int(v)) <= _EXACT_INTEGERS for v in flat if isinstance(v, int | np.integer)
+        if (
+            flat.size
+            and all(
+                isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+                for v in flat
+            )
+            and all(abs(int(v)) <= _EXACT_INTEGERS for v in flat if isinstance(v, int | np.integer))
         ):
             try:
                 array = raw.astype(float)

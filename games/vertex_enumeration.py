@@ -36,7 +36,7 @@ from math import comb
 
 import numpy as np
 
-from games.exact import singular, solve_integer
+from games.exact import singular, solve_integer, solve_integer_batch
 
 #: Float tolerance (relative) for candidate selection; exact arithmetic makes every decision.
 TOLERANCE = 1e-9
@@ -52,8 +52,8 @@ FLOAT_MAX_ENTRY = 2**64
 EXACT_BELOW_BASES = 10
 #: Up to this many square systems are solved in one batch, each padded to the largest size.
 PAD_BASES = 500
-#: Largest C(m+n, m) solved exactly system by system (6x6: 924 per polytope, ~0.3 s).
-EXACT_MAX_BASES = 1_000
+#: Largest number of square systems solved exactly in one batch (bounds memory).
+EXACT_BATCH = 5_000
 
 
 @lru_cache(maxsize=256)
@@ -175,7 +175,51 @@ class _Polytope:
 
     def enumerate_exactly(self, n_labels: int) -> None:
         """Like :meth:`enumerate`, but every square system is solved and labelled exactly
-        (Bareiss elimination over the integers), so no float ever decides or overflows."""
+        (Bareiss elimination over the integers, one numpy batch per size and chunk), so no
+        float ever decides or overflows."""
+        r, d = self.shape
+        if comb(r + d, r) - 1 <= EXACT_BELOW_BASES:
+            self._enumerate_each_exactly(n_labels)
+            return
+        integers = np.empty((r, d), dtype=object)
+        integers[:] = self.integers
+        transposed = integers.T.copy()
+        seen: set[bytes] = set()
+        for k in range(1, min(r, d) + 1):
+            supports, tight = _subsets(d, k), _subsets(r, k)
+            step = max(1, EXACT_BATCH // len(tight))
+            for start in range(0, len(supports), step):
+                sup = np.repeat(supports[start : start + step], len(tight), axis=0)
+                rows = np.tile(tight, (len(sup) // len(tight), 1))
+                numerators, determinant = solve_integer_batch(
+                    integers[rows[:, :, None], sup[:, None, :]]
+                )
+                keep = (determinant != 0).astype(bool)
+                keep &= (numerators >= 0).astype(bool).all(axis=1)
+                z = np.zeros((int(keep.sum()), d), dtype=object)
+                z[np.arange(len(z))[:, None], sup[keep]] = numerators[keep]
+                determinant = determinant[keep]
+                values = z.dot(transposed)
+                inside = (values <= determinant[:, None]).astype(bool).all(axis=1)
+                labels = np.zeros((len(z), n_labels), dtype=bool)
+                labels[:, self.zero_labels] = (z == 0).astype(bool)
+                labels[:, self.row_labels] = (values == determinant[:, None]).astype(bool)
+                # A vertex is the only point of P with its tight set: deduplicate by label set.
+                for i in np.flatnonzero(inside):
+                    key = np.packbits(labels[i]).tobytes()
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    self._exact[len(self.bases)] = (
+                        z[i].tolist(),
+                        int(determinant[i]),
+                        set(np.flatnonzero(labels[i]).tolist()),
+                    )
+                    self.bases.append((tuple(sup[keep][i].tolist()), tuple(rows[keep][i].tolist())))
+        self._label_exact_vertices(n_labels)
+
+    def _enumerate_each_exactly(self, n_labels: int) -> None:
+        """:meth:`enumerate_exactly` one system at a time (faster for a handful of systems)."""
         r, d = self.shape
         by_labels: dict[frozenset[int], int] = {}
         for k in range(1, min(r, d) + 1):
@@ -189,6 +233,9 @@ class _Polytope:
                     by_labels[key] = len(self.bases)
                     self._exact[len(self.bases)] = vertex
                     self.bases.append((sup, rows))
+        self._label_exact_vertices(n_labels)
+
+    def _label_exact_vertices(self, n_labels: int) -> None:
         self.labels = np.zeros((len(self.bases), n_labels), dtype=bool)
         for index, vertex in self._exact.items():
             if vertex is not None:

@@ -260,3 +260,68 @@ def test_big_integer_coordination_game_is_solved_as_given() -> None:
         assert solution.complete and solution.degenerate is False
         assert ((F(1, 2), F(1, 2)), (F(1, 2), F(1, 2))) in strategy_set(solution)
         assert len(solution.equilibria) == 3
+
+
+# ----- complete below the documented switch, whatever the payoffs' range ------------------------
+def wide_range_game(seed: int, side: int) -> Game:
+    """Random uniform(-1, 1) payoffs with one entry a millionth of the rest: over a common
+    denominator the integers exceed 2**64, where floats may not select vertices."""
+    rng = np.random.default_rng(seed)
+    A, B = rng.uniform(-1, 1, (2, side, side))
+    A[0, 0] *= 1e-9
+    return Game.from_bimatrix(A, B)
+
+
+@pytest.mark.parametrize("small", [1e-20, F(1, 10**20)])
+def test_identity_with_a_tiny_entry_has_every_one_of_its_127_equilibria(small) -> None:
+    A = [[F(int(i == j)) for j in range(7)] for i in range(7)]
+    A[0][1] = small
+    game = Game.from_bimatrix(A, A)
+    solution = solve(game)
+    assert solution.complete and solution.method == "vertex enumeration (exact)"
+    assert len(solution.equilibria) == 127  # one per nonempty support set, as in the identity
+    assert_exact_equilibria(game, solution)
+    assert strategy_set(solution) == strategy_set(solve(game, method="enumeration"))
+
+
+@settings(CI, max_examples=3)  # nashpy takes ~2 s on each 7x7 game
+@given(st.integers(0, 2**32 - 1))
+def test_wide_range_float_games_are_enumerated_completely(seed: int) -> None:
+    import warnings
+
+    import nashpy
+
+    game = wide_range_game(seed, 7)
+    bimatrix = equilibria._Bimatrix.of(game)
+    assert max(map(max, bimatrix.A + bimatrix.B)) > 2**64
+    solution = solve(game)
+    assert solution.complete and solution.method == "vertex enumeration (exact)"
+    assert_exact_equilibria(game, solution)
+    assert strategy_set(solution) == strategy_set(solve(game, method="enumeration"))
+    A, B = game.payoffs
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = nashpy.Game(A - A.min() + 1, B - B.min() + 1).vertex_enumeration()
+        expected = {
+            tuple(tuple(round(float(v), 6) + 0.0 for v in s) for s in pair) for pair in found
+        }
+    assert solution.degenerate is False
+    assert {
+        tuple(tuple(round(float(v), 6) + 0.0 for v in s) for s in e.strategies)
+        for e in solution.equilibria
+    } == expected
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_wide_range_8x8_games_match_float_selected_vertices(seed: int) -> None:
+    # nashpy takes ~20 s on 8x8: check against the float-selecting enumeration instead, which
+    # is right on these well-conditioned payoffs (only its soundness guarantee is lost).
+    game = wide_range_game(seed, 8)
+    solution = solve(game)
+    assert solution.complete
+    assert_exact_equilibria(game, solution)
+    bimatrix = equilibria._Bimatrix.of(game)
+    by_floats = extreme_equilibria(
+        [list(r) for r in bimatrix.A], [list(r) for r in bimatrix.B], exact=False
+    )
+    assert strategy_set(solution) == set(by_floats.equilibria)
