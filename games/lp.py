@@ -77,19 +77,19 @@ def certified_linprog(
     A_eq = _integer_array(A_eq, n, rows=True)
     b_eq = _integer_array(b_eq, n, rows=False)
     small = (len(b_ub) + len(b_eq)) * n <= _EXACT_SIMPLEX_LIMIT
-    with np.errstate(over="ignore"):  # coefficients beyond float range become inf: HiGHS fails
-        result = linprog(
-            c_min.astype(float),
-            A_ub=A_ub.astype(float) if len(b_ub) else None,
-            b_ub=b_ub.astype(float) if len(b_ub) else None,
-            A_eq=A_eq.astype(float) if len(b_eq) else None,
-            b_eq=b_eq.astype(float) if len(b_eq) else None,
-            bounds=[(None, None) if f else (0, None) for f in free],
-            method="highs",
-        )
+    scaled = _equilibrated(c_min, A_ub, b_ub, A_eq, b_eq)
+    result = linprog(
+        scaled.c,
+        A_ub=scaled.A_ub if len(b_ub) else None,
+        b_ub=scaled.b_ub if len(b_ub) else None,
+        A_eq=scaled.A_eq if len(b_eq) else None,
+        b_eq=scaled.b_eq if len(b_eq) else None,
+        bounds=[(None, None) if f else (0, None) for f in free],
+        method="highs",
+    )
     if result.status == 0:
-        u = result.ineqlin.marginals if len(b_ub) else np.zeros(0)
-        w = result.eqlin.marginals if len(b_eq) else np.zeros(0)
+        u = result.ineqlin.marginals * scaled.dual_ub if len(b_ub) else np.zeros(0)
+        w = result.eqlin.marginals * scaled.dual_eq if len(b_eq) else np.zeros(0)
         for bound in _DENOMINATOR_BOUNDS:
             certified = _certify(result.x, u, w, c_min, A_ub, b_ub, A_eq, b_eq, free, bound)
             if certified is not None:
@@ -102,12 +102,69 @@ def certified_linprog(
         x, value = exact
         return LPSolution(tuple(x), value * sign, True)
     if result.status == 0:
-        return LPSolution(tuple(float(v) for v in result.x), float(result.fun) * sign, False)
+        value = float(result.fun) * scaled.objective * sign
+        return LPSolution(tuple(float(v) for v in result.x), value, False)
     if result.status == 2:
         return None
     if result.status == 3:
         raise GameError("internal error: an analysis linear program is unbounded")
     raise GameError(f"linear program failed: {result.message}")
+
+
+@dataclass(frozen=True)
+class _Equilibrated:
+    """The LP in floats with every row divided by its largest coefficient and the objective by
+    its own: the same solutions, coefficients within [-1, 1] whatever the integers' size, so
+    HiGHS's tolerances mean the same on payoffs 1e-20 apart as on 1 apart. ``dual_*`` and
+    ``objective`` map its duals and optimum back to the integer LP's."""
+
+    c: np.ndarray
+    A_ub: np.ndarray
+    b_ub: np.ndarray
+    A_eq: np.ndarray
+    b_eq: np.ndarray
+    dual_ub: np.ndarray
+    dual_eq: np.ndarray
+    objective: float
+
+
+def _equilibrated(c, A_ub, b_ub, A_eq, b_eq) -> _Equilibrated:
+    objective = _largest(c[None, :])[0] if len(c) else 1
+    c_float = _divided(c[None, :], [objective])[0]
+    ub_rows, eq_rows = _largest(np.c_[A_ub, b_ub]), _largest(np.c_[A_eq, b_eq])
+    ub, eq = _divided(np.c_[A_ub, b_ub], ub_rows), _divided(np.c_[A_eq, b_eq], eq_rows)
+    # The dual of row i scaled by 1/s_i, with the objective scaled by 1/g, is g/s_i times the
+    # integer LP's dual of that row (a row's dual is the objective's rate of change in it).
+    to_dual = (
+        [float(Fraction(objective, s)) for s in ub_rows],
+        [float(Fraction(objective, s)) for s in eq_rows],
+    )
+    return _Equilibrated(
+        c_float,
+        ub[:, :-1],
+        ub[:, -1],
+        eq[:, :-1],
+        eq[:, -1],
+        np.array(to_dual[0]),
+        np.array(to_dual[1]),
+        float(objective),
+    )
+
+
+def _largest(rows: np.ndarray) -> list[int]:
+    """Each row's largest coefficient in magnitude, as an exact integer (1 for an all-zero row)."""
+    return [max((abs(int(v)) for v in row), default=0) or 1 for row in rows]
+
+
+def _divided(rows: np.ndarray, divisors: list[int]) -> np.ndarray:
+    """``rows[i] / divisors[i]`` as floats, each quotient of integers correctly rounded."""
+    result = np.zeros(rows.shape)
+    for i, (row, divisor) in enumerate(zip(rows, divisors, strict=True)):
+        if row.dtype == object or abs(divisor) > 2**53:
+            result[i] = [int(v) / divisor for v in row]
+        else:
+            result[i] = row / divisor
+    return result
 
 
 def _exact_simplex(c, A_ub, b_ub, A_eq, b_eq, free) -> tuple[list[Fraction], Fraction] | None:

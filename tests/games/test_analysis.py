@@ -235,6 +235,25 @@ def test_correlated_equilibrium_of_a_three_player_game_is_obedient():
     assert sum(mu) == 1 and ce.welfare == sum(ce.payoffs)
 
 
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("side", [7, 8])
+def test_correlated_equilibrium_of_full_precision_float_games(seed, side):
+    # Over a common denominator these payoffs are integers near 1e19: the LP must be solved on
+    # rows scaled to [-1, 1], or HiGHS reports it infeasible.
+    rng = np.random.default_rng(seed)
+    game = Game.from_bimatrix(*rng.uniform(-1, 1, (2, side, side)))
+    best = correlated_equilibrium(game)
+    worst = correlated_equilibrium(game, objective="min-welfare")
+    nash_welfare = [float(sum(eq.payoffs)) for eq in solve(game).equilibria]
+    for ce in (best, worst):
+        mu = np.asarray(ce.distribution, dtype=float).reshape(-1)
+        assert mu.min() >= 0 and abs(mu.sum() - 1) < 1e-12
+        assert obedience_constraints(game.payoffs).dot(mu).max() <= 1e-7
+    # Every Nash equilibrium is a correlated one (its product distribution is obedient).
+    assert float(best.welfare) >= max(nash_welfare) - 1e-7
+    assert float(worst.welfare) <= min(nash_welfare) + 1e-7
+
+
 def test_unknown_objective_is_rejected():
     with pytest.raises(GameError, match="objective"):
         correlated_equilibrium(prisoners_dilemma(), objective="fairness")
