@@ -18,7 +18,7 @@ from games.correlated import CorrelatedEquilibrium, correlated_equilibrium
 from games.dominance import Domination, Elimination, dominated_actions, iterated_elimination
 from games.equilibria import Solution, solve
 from games.ess import evolutionarily_stable_strategies, is_symmetric
-from games.model import Game
+from games.model import Game, GameError
 from games.security import ZeroSumValue, is_constant_sum, maxmin, zero_sum_value
 from games.welfare import (
     WelfareRatio,
@@ -118,10 +118,32 @@ class Analysis:
     def price_of_stability(self) -> WelfareRatio:
         return price_of_stability(self.game, self.solution)
 
+    @cached_property
+    def failures(self) -> dict[str, str]:
+        """Parts that could not be computed, each with the reason (filled by :meth:`compute`)."""
+        return {}
+
+    def failure(self, *parts: str) -> str | None:
+        """Why the first of ``parts`` that failed could not be computed; None when all worked."""
+        return next((self.failures[p] for p in parts if p in self.failures), None)
+
     def compute(self) -> Analysis:
-        """Compute every part now (e.g. before handing the analysis to another thread)."""
+        """Compute every part now (e.g. before handing the analysis to another thread).
+
+        A part that fails is recorded in :attr:`failures` with its reason and left out; every
+        other part is still computed, so one failing analysis never hides the rest.
+        """
         for name in _PARTS:
-            getattr(self, name)
+            needed = self.failure(*_NEEDS.get(name, ()))
+            if needed is not None:
+                self.failures[name] = f"needs the {_NEEDS[name][0]}, which failed: {needed}"
+                continue
+            try:
+                getattr(self, name)
+            except GameError as error:
+                self.failures[name] = str(error)
+            except (ArithmeticError, ValueError, RuntimeError, MemoryError) as error:
+                self.failures[name] = f"{type(error).__name__}: {error}"
         return self
 
 
@@ -141,6 +163,8 @@ _PARTS = (
     "price_of_anarchy",
     "price_of_stability",
 )
+#: Parts computed from another part: when that one fails, so do they (without recomputing it).
+_NEEDS = {"price_of_anarchy": ("solution",), "price_of_stability": ("solution",)}
 
 
 def analyse(game: Game, solution: Solution | None = None) -> Analysis:

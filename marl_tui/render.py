@@ -254,24 +254,54 @@ def elimination_table(game: Game, elimination: Elimination) -> Table:
 
 
 def outcomes_table(analysis: Analysis) -> Table:
+    """Pareto optimal and welfare-maximising cells, prices of anarchy and stability; a row
+    whose analysis failed says so in its place."""
     game = analysis.game
     table = Table(title="Outcomes")
     table.add_column("property")
     table.add_column("cells")
-    table.add_row(
-        "Pareto optimal", ", ".join(format_cell(game, c) for c in analysis.pareto_optimal)
+
+    def add(name: str, parts: tuple[str, ...], value) -> None:
+        reason = analysis.failure(*parts)
+        table.add_row(name, Text(f"failed: {reason}") if reason is not None else value())
+
+    add(
+        "Pareto optimal",
+        ("pareto_optimal",),
+        lambda: ", ".join(format_cell(game, c) for c in analysis.pareto_optimal),
     )
-    table.add_row(
-        f"welfare maximising (sum {format_number(analysis.optimal_welfare)})",
-        ", ".join(format_cell(game, c) for c in analysis.welfare_maximising),
+    welfare = analysis.failure("optimal_welfare")
+    add(
+        "welfare maximising"
+        + ("" if welfare else f" (sum {format_number(analysis.optimal_welfare)})"),
+        ("welfare_maximising", "optimal_welfare"),
+        lambda: ", ".join(format_cell(game, c) for c in analysis.welfare_maximising),
     )
-    for name, ratio in (
-        ("price of anarchy", analysis.price_of_anarchy),
-        ("price of stability", analysis.price_of_stability),
+    for name, part in (
+        ("price of anarchy", "price_of_anarchy"),
+        ("price of stability", "price_of_stability"),
     ):
-        text = format_number(ratio.value) if ratio.value is not None else ratio.reason
-        table.add_row(name, text)
+        ratio = None if analysis.failure(part) else getattr(analysis, part)
+        add(
+            name,
+            (part,),
+            lambda ratio=ratio: (
+                format_number(ratio.value) if ratio.value is not None else ratio.reason
+            ),
+        )
     return table
+
+
+def failed_section(title: str, reason: str) -> Text:
+    """A section whose analysis failed: its title and why, in place of its table."""
+    text = Text(f"{title}: ", style="bold")
+    text.append(f"could not be computed: {reason}", style="red")
+    return text
+
+
+def _section(analysis: Analysis, parts: tuple[str, ...], title: str, build) -> RenderableType:
+    reason = analysis.failure(*parts)
+    return failed_section(title, reason) if reason is not None else build()
 
 
 def security_table(analysis: Analysis) -> Table:
@@ -325,13 +355,44 @@ def analysis_renderables(analysis: Analysis) -> list[RenderableType]:
     """Every analysis table, in the order a lesson would go through them."""
     game = analysis.game
     parts: list[RenderableType] = [
-        dominance_table(game, analysis.dominated),
-        elimination_table(game, analysis.elimination),
+        _section(
+            analysis,
+            ("dominated",),
+            "Dominated actions",
+            lambda: dominance_table(game, analysis.dominated),
+        ),
+        _section(
+            analysis,
+            ("elimination",),
+            "Iterated elimination of strictly dominated actions",
+            lambda: elimination_table(game, analysis.elimination),
+        ),
     ]
-    if analysis.weak_elimination.steps != analysis.elimination.steps:
+    weak = analysis.failure("weak_elimination")
+    if weak is not None:
+        parts.append(failed_section("Iterated elimination of weakly dominated actions", weak))
+    elif analysis.failure("elimination") or (
+        analysis.weak_elimination.steps != analysis.elimination.steps
+    ):
         parts.append(elimination_table(game, analysis.weak_elimination))
-    parts += [outcomes_table(analysis), security_table(analysis), correlated_table(analysis)]
-    ess = ess_text(analysis)
+    parts += [
+        outcomes_table(analysis),
+        _section(
+            analysis,
+            ("maxmin", "zero_sum"),
+            "Security (maxmin) strategies",
+            lambda: security_table(analysis),
+        ),
+        _section(
+            analysis,
+            ("correlated",),
+            "Welfare-maximising correlated equilibrium",
+            lambda: correlated_table(analysis),
+        ),
+    ]
+    ess = _section(
+        analysis, ("ess",), "Evolutionarily stable strategies", lambda: ess_text(analysis)
+    )
     if ess is not None:
         parts.append(ess)
     return parts
@@ -340,12 +401,15 @@ def analysis_renderables(analysis: Analysis) -> list[RenderableType]:
 def solve_report(analysis: Analysis) -> Group:
     """The whole `marl-tui solve` report: game, equilibria, degeneracy, analysis."""
     game = analysis.game
-    solution = analysis.solution
+    failed = analysis.failure("solution")
     header = Text(str(game), style="bold")
     parts: list[RenderableType] = [header]
     if game.description:
         parts.append(Text(game.description, style="dim"))
-    parts += game_tables(game, highlight=solution.pure)
-    parts += [equilibria_table(game, solution), degeneracy_note(solution)]
+    parts += game_tables(game, highlight=() if failed else analysis.solution.pure)
+    if failed:
+        parts.append(failed_section("Nash equilibria", failed))
+    else:
+        parts += [equilibria_table(game, analysis.solution), degeneracy_note(analysis.solution)]
     parts += analysis_renderables(analysis)
     return Group(*parts)

@@ -111,60 +111,89 @@ def _ratio_json(ratio) -> dict:
     }
 
 
-def analysis_json(analysis) -> dict:
-    """Every analysis part, with exact numbers as fraction strings."""
-    game = analysis.game
-    ce = analysis.correlated
-    zero_sum = analysis.zero_sum
+def _zero_sum_json(zero_sum) -> dict | None:
+    if zero_sum is None:
+        return None
     return {
-        "dominated": [_domination_json(d) for d in analysis.dominated],
-        "elimination": _elimination_json(analysis.elimination),
-        "weak_elimination": _elimination_json(analysis.weak_elimination),
-        "pareto_optimal": [list(c) for c in analysis.pareto_optimal],
-        "welfare_maximising": [list(c) for c in analysis.welfare_maximising],
-        "optimal_welfare": number_json(analysis.optimal_welfare),
-        "maxmin": [{"strategy": _numbers(s), "value": number_json(v)} for s, v in analysis.maxmin],
-        "zero_sum": None
-        if zero_sum is None
-        else {
-            "value": number_json(zero_sum.value),
-            "strategies": [_numbers(zero_sum.row_strategy), _numbers(zero_sum.column_strategy)],
-            "constant": number_json(zero_sum.constant),
-        },
-        "correlated_equilibrium": {
-            "distribution": [
-                {"cell": list(cell), "probability": number_json(ce.distribution[cell])}
-                for cell in game.cells()
-                if ce.distribution[cell] != 0
-            ],
-            "welfare": number_json(ce.welfare),
-            "payoffs": _numbers(ce.payoffs),
-            "exact": ce.exact,
-        },
-        "ess": None if analysis.ess is None else [_numbers(x) for x in analysis.ess],
-        "price_of_anarchy": _ratio_json(analysis.price_of_anarchy),
-        "price_of_stability": _ratio_json(analysis.price_of_stability),
+        "value": number_json(zero_sum.value),
+        "strategies": [_numbers(zero_sum.row_strategy), _numbers(zero_sum.column_strategy)],
+        "constant": number_json(zero_sum.constant),
     }
+
+
+def _correlated_json(game, ce) -> dict:
+    return {
+        "distribution": [
+            {"cell": list(cell), "probability": number_json(ce.distribution[cell])}
+            for cell in game.cells()
+            if ce.distribution[cell] != 0
+        ],
+        "welfare": number_json(ce.welfare),
+        "payoffs": _numbers(ce.payoffs),
+        "exact": ce.exact,
+    }
+
+
+#: Each key of the "analysis" object: the Analysis part it shows and how to write it.
+_ANALYSIS_KEYS = {
+    "dominated": ("dominated", lambda a: [_domination_json(d) for d in a.dominated]),
+    "elimination": ("elimination", lambda a: _elimination_json(a.elimination)),
+    "weak_elimination": ("weak_elimination", lambda a: _elimination_json(a.weak_elimination)),
+    "pareto_optimal": ("pareto_optimal", lambda a: [list(c) for c in a.pareto_optimal]),
+    "welfare_maximising": (
+        "welfare_maximising",
+        lambda a: [list(c) for c in a.welfare_maximising],
+    ),
+    "optimal_welfare": ("optimal_welfare", lambda a: number_json(a.optimal_welfare)),
+    "maxmin": (
+        "maxmin",
+        lambda a: [{"strategy": _numbers(s), "value": number_json(v)} for s, v in a.maxmin],
+    ),
+    "zero_sum": ("zero_sum", lambda a: _zero_sum_json(a.zero_sum)),
+    "correlated_equilibrium": ("correlated", lambda a: _correlated_json(a.game, a.correlated)),
+    "ess": ("ess", lambda a: None if a.ess is None else [_numbers(x) for x in a.ess]),
+    "price_of_anarchy": ("price_of_anarchy", lambda a: _ratio_json(a.price_of_anarchy)),
+    "price_of_stability": ("price_of_stability", lambda a: _ratio_json(a.price_of_stability)),
+}
+
+
+def analysis_json(analysis) -> dict:
+    """Every analysis part, with exact numbers as fraction strings; a part that failed is null,
+    with its reason under the top-level "errors" (see :func:`solution_json`)."""
+    return {
+        key: None if analysis.failure(part) else write(analysis)
+        for key, (part, write) in _ANALYSIS_KEYS.items()
+    }
+
+
+def _errors_json(analysis) -> dict:
+    """{key: reason} for every section that failed, keyed as in the JSON object."""
+    keys = {part: key for key, (part, _) in _ANALYSIS_KEYS.items()} | {"solution": "equilibria"}
+    return {keys.get(part, part): reason for part, reason in analysis.failures.items()}
 
 
 def solution_json(analysis) -> dict:
-    """The whole `solve --json` object: game (as in a game file), equilibria, flags, analysis."""
+    """The whole `solve --json` object: game (as in a game file), equilibria, flags, analysis,
+    and "errors": {section: reason} for each section that failed (null in its place)."""
     from games.io import game_to_dict
 
-    solution = analysis.solution
-    return {
-        "game": game_to_dict(analysis.game),
-        "equilibria": [
-            {
-                "strategies": [_numbers(s) for s in eq.strategies],
-                "payoffs": _numbers(eq.payoffs),
-                "exact": eq.exact,
-            }
-            for eq in solution.equilibria
-        ],
-        "pure": [list(cell) for cell in solution.pure],
-        "degenerate": solution.degenerate,
-        "complete": solution.complete,
-        "method": solution.method,
-        "analysis": analysis_json(analysis),
-    }
+    result = {"game": game_to_dict(analysis.game)}
+    if analysis.failure("solution"):
+        result |= dict.fromkeys(("equilibria", "pure", "degenerate", "complete", "method"))
+    else:
+        solution = analysis.solution
+        result |= {
+            "equilibria": [
+                {
+                    "strategies": [_numbers(s) for s in eq.strategies],
+                    "payoffs": _numbers(eq.payoffs),
+                    "exact": eq.exact,
+                }
+                for eq in solution.equilibria
+            ],
+            "pure": [list(cell) for cell in solution.pure],
+            "degenerate": solution.degenerate,
+            "complete": solution.complete,
+            "method": solution.method,
+        }
+    return result | {"analysis": analysis_json(analysis), "errors": _errors_json(analysis)}

@@ -36,13 +36,22 @@ def compute_analysis(game: Game):
 def marks_from_analysis(game: Game, analysis) -> GridMarks:
     """What the grid draws: best responses, pure equilibria, Pareto/welfare cells, dominated actions."""
     dominated: list[set[int]] = [set() for _ in range(game.n_players)]
-    for step in analysis.elimination.steps:
+
+    def ok(part: str) -> bool:  # a part that failed marks nothing
+        return analysis.failure(part) is None
+
+    for step in analysis.elimination.steps if ok("elimination") else ():
         dominated[step.player].add(step.action)
     return GridMarks(
-        best_response=analysis.best_responses,
-        equilibria=frozenset(tuple(c) for c in analysis.solution.pure),
-        pareto=frozenset(tuple(c) for c in analysis.pareto_optimal),
-        welfare=frozenset(tuple(c) for c in analysis.welfare_maximising),
+        best_response=analysis.best_responses
+        if ok("best_responses")
+        else np.zeros((game.n_players, *game.num_actions), dtype=bool),
+        equilibria=frozenset(tuple(c) for c in analysis.solution.pure) if ok("solution") else
+        frozenset(),
+        pareto=frozenset(tuple(c) for c in analysis.pareto_optimal)
+        if ok("pareto_optimal") else frozenset(),
+        welfare=frozenset(tuple(c) for c in analysis.welfare_maximising)
+        if ok("welfare_maximising") else frozenset(),
         dominated=tuple(frozenset(d) for d in dominated),
     )
 
@@ -64,10 +73,27 @@ def heading(text: Text, title: str) -> None:
     text.append(title + "\n", style="bold underline")
 
 
+def failed(text: Text, analysis, *parts: str) -> bool:
+    """Write why a section's analysis failed, if it did (the other sections still show)."""
+    reason = analysis.failure(*parts)
+    if reason is not None:
+        text.append(f"✗ could not be computed: {reason}\n")
+    return reason is not None
+
+
 def describe_equilibria(game: Game, analysis) -> Text:
     """Page 1: Nash equilibria, iterated strict dominance, weak dominance."""
     text = Text()
-    solution = analysis.solution
+    if analysis.failure("solution"):
+        heading(text, "Nash equilibria")
+        failed(text, analysis, "solution")
+    else:
+        _describe_solution(game, analysis.solution, text)
+    _describe_dominance(game, analysis, text)
+    return text
+
+
+def _describe_solution(game: Game, solution, text: Text) -> None:
     count = len(solution.equilibria)
     heading(text, f"Nash equilibria ({count}{'' if solution.complete else ', maybe more'})")
     for k, eq in enumerate(solution.equilibria, start=1):
@@ -91,8 +117,19 @@ def describe_equilibria(game: Game, analysis) -> Text:
         )
     text.append(f"method: {solution.method}\n", style="dim")
 
+
+def _describe_dominance(game: Game, analysis, text: Text) -> None:
     text.append("\n")
     heading(text, "Strict dominance (iterated)")
+    if not failed(text, analysis, "elimination"):
+        _describe_strict(game, analysis, text)
+    text.append("\n")
+    heading(text, "Weak dominance")
+    if not failed(text, analysis, "dominated", "weak_elimination", "elimination"):
+        _describe_weak(game, analysis, text)
+
+
+def _describe_strict(game: Game, analysis, text: Text) -> None:
     steps = analysis.elimination.steps
     for k, step in enumerate(steps, start=1):
         text.append(f"{k}. {game.players[step.player]}: {step.label} (by {dominator(step)})\n")
@@ -101,9 +138,9 @@ def describe_equilibria(game: Game, analysis) -> Text:
     elif analysis.elimination.solved:
         text.append(f"dominance solvable: {cell_name(game, survivor(analysis.elimination))}\n")
 
+
+def _describe_weak(game: Game, analysis, text: Text) -> None:
     weak = [d for d in analysis.dominated if not d.strict]
-    text.append("\n")
-    heading(text, "Weak dominance")
     for d in weak:
         text.append(f"{game.players[d.player]}: {d.label} (by {dominator(d)})\n")
     if not weak:
@@ -111,32 +148,43 @@ def describe_equilibria(game: Game, analysis) -> Text:
     iterated = analysis.weak_elimination
     if iterated.solved and not analysis.elimination.solved:
         text.append(f"iterated (order matters): {cell_name(game, survivor(iterated))}\n")
-    return text
 
 
 def describe_more(game: Game, analysis) -> Text:
     """Page 2: welfare and its prices, the correlated equilibrium, ESS, security values."""
     text = Text()
     heading(text, "Welfare")
-    pareto = ", ".join(cell_name(game, c) for c in analysis.pareto_optimal)
-    text.append(f"Pareto-optimal: {pareto}\n")
-    best = ", ".join(cell_name(game, c) for c in analysis.welfare_maximising)
-    text.append(f"Max total {format_number(analysis.optimal_welfare)}: {best}\n")
-    text.append(price("Price of anarchy", analysis.price_of_anarchy, "worst"))
-    text.append(price("Price of stability", analysis.price_of_stability, "best"))
+    if not failed(text, analysis, "pareto_optimal", "welfare_maximising", "optimal_welfare"):
+        pareto = ", ".join(cell_name(game, c) for c in analysis.pareto_optimal)
+        text.append(f"Pareto-optimal: {pareto}\n")
+        best = ", ".join(cell_name(game, c) for c in analysis.welfare_maximising)
+        text.append(f"Max total {format_number(analysis.optimal_welfare)}: {best}\n")
+    if not failed(text, analysis, "price_of_anarchy", "price_of_stability"):
+        text.append(price("Price of anarchy", analysis.price_of_anarchy, "worst"))
+        text.append(price("Price of stability", analysis.price_of_stability, "best"))
 
     text.append("\n")
-    ce = analysis.correlated
     heading(text, "Correlated equilibrium (max welfare)")
+    if not failed(text, analysis, "correlated"):
+        _describe_correlated(game, analysis.correlated, text)
+    _describe_ess_and_security(game, analysis, text)
+    return text
+
+
+def _describe_correlated(game: Game, ce, text: Text) -> None:
     cells = [(cell, q) for cell, q in _cells(ce.distribution) if q > 0]
     approx = "" if ce.exact else "≈ "
     text.append(approx + ", ".join(f"{cell_name(game, cell)} {format_number(q, decimals=False)}"
                                    for cell, q in cells) + "\n")
     text.append(f"payoffs {format_entry(ce.payoffs)}, total {format_number(ce.welfare)}\n")
 
+
+def _describe_ess_and_security(game: Game, analysis, text: Text) -> None:
     text.append("\n")
     heading(text, "Evolutionarily stable strategies")
-    if analysis.ess is None:
+    if failed(text, analysis, "ess"):
+        pass
+    elif analysis.ess is None:
         text.append("only for symmetric two-player games\n", style="dim")
     elif not analysis.ess:
         text.append("none\n")
@@ -145,13 +193,14 @@ def describe_more(game: Game, analysis) -> Text:
 
     text.append("\n")
     heading(text, "Maxmin (security) values")
+    if failed(text, analysis, "maxmin", "zero_sum"):
+        return
     for p, (strategy, value) in enumerate(analysis.maxmin):
         text.append(f"{game.players[p]}: {format_number(value)}", style="bold")
         text.append(f" by {mixed_strategy(game.actions[p], strategy)}\n")
     if analysis.zero_sum is not None:
         text.append(f"zero-sum value (to {game.players[0]}): "
                     f"{format_number(analysis.zero_sum.value)}\n")
-    return text
 
 
 def describe(game: Game, analysis, page: int = 0) -> Text:

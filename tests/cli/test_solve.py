@@ -145,3 +145,58 @@ def test_console_script_end_to_end(tmp_path):
         )
         assert bad.returncode == 2 and bad.stdout == ""
         assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def failing_sections(monkeypatch):
+    """The correlated-equilibrium LP and (when asked) the equilibrium solver fail."""
+    import games.analysis as analysis_module
+    from games import GameError
+
+    def fail(*args, **kwargs):
+        raise GameError("payoffs span too many orders of magnitude")
+
+    monkeypatch.setattr(analysis_module, "correlated_equilibrium", fail)
+    return lambda: monkeypatch.setattr(analysis_module, "solve", fail)
+
+
+def test_a_failing_section_is_reported_in_place_and_the_rest_printed(capsys, failing_sections):
+    assert main(["solve", "prisoners-dilemma"]) == 0
+    text = capsys.readouterr().out
+    assert (
+        "Welfare-maximising correlated equilibrium: could not be computed: payoffs span too many"
+        in " ".join(text.split())
+    )
+    for expected in ("Nash equilibria (1)", "dominance solvable", "price of anarchy", "Security"):
+        assert expected in text
+    data = solve_json(capsys, "prisoners-dilemma")
+    assert data["analysis"]["correlated_equilibrium"] is None
+    assert data["errors"] == {
+        "correlated_equilibrium": "payoffs span too many orders of magnitude"
+    }
+    assert data["equilibria"] and data["analysis"]["maxmin"] and data["complete"] is True
+
+
+def test_a_failing_solver_leaves_the_analysis(capsys, failing_sections):
+    failing_sections()
+    assert main(["solve", "prisoners-dilemma"]) == 0
+    out = capsys.readouterr().out
+    text = " ".join(out.split())
+    assert "Nash equilibria: could not be computed: payoffs span" in text
+    anarchy = next(line for line in out.splitlines() if "price of anarchy" in line)
+    assert "failed: needs the solution, which failed" in anarchy
+    assert "dominance solvable" in text and "Security (maxmin)" in text
+    data = solve_json(capsys, "prisoners-dilemma")
+    assert data["equilibria"] is None and data["complete"] is None
+    assert set(data["errors"]) == {
+        "equilibria",
+        "correlated_equilibrium",
+        "price_of_anarchy",
+        "price_of_stability",
+    }
+    assert data["analysis"]["elimination"]["solved"] is True
+    assert data["analysis"]["price_of_anarchy"] is None
+
+
+def test_clean_json_has_no_errors(capsys):
+    assert solve_json(capsys, "matching-pennies")["errors"] == {}

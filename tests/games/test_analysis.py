@@ -315,3 +315,24 @@ def test_analyse_reuses_a_given_solution():
     pd = prisoners_dilemma()
     solution = solve(pd)
     assert analyse(pd, solution).solution is solution
+
+
+# ----- one failing part never hides the others ------------------------------------------------
+def test_a_failing_part_is_recorded_and_the_rest_computed(monkeypatch):
+    import games.analysis as analysis_module
+
+    def fail(*args, **kwargs):
+        raise GameError("the LP gave up")
+
+    monkeypatch.setattr(analysis_module, "correlated_equilibrium", fail)
+    monkeypatch.setattr(analysis_module, "solve", fail)
+    analysis = analyse(prisoners_dilemma()).compute()
+    assert analysis.failures == {
+        "solution": "the LP gave up",
+        "correlated": "the LP gave up",
+        "price_of_anarchy": "needs the solution, which failed: the LP gave up",
+        "price_of_stability": "needs the solution, which failed: the LP gave up",
+    }
+    assert analysis.failure("maxmin", "correlated") == "the LP gave up"
+    assert analysis.failure("maxmin") is None
+    assert analysis.pareto_optimal and analysis.elimination.solved and len(analysis.maxmin) == 2
