@@ -4,8 +4,8 @@
   (:mod:`games.vertex_enumeration`). A game too large to enumerate is first reduced by iterated
   strict dominance (:mod:`games.reduction`), which keeps the equilibrium set; if the reduced
   game is small enough it is enumerated and the answer is still complete, else Lemke-Howson
-  runs from every initial label (:mod:`games.lemke_howson`) within a pivot and time budget,
-  which finds some equilibria, exactly;
+  runs from every initial label (:mod:`games.lemke_howson`) within a pivot budget, which
+  finds some equilibria, exactly;
 - n players: every pure equilibrium exactly (:mod:`games.pure`), plus mixed ones found
   numerically on each support profile (:mod:`games.support_enumeration`).
 
@@ -15,7 +15,6 @@ ones at most their ``tolerance``.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -50,12 +49,14 @@ __all__ = [
 MAX_BASES = 1_000_000
 #: Larger games (9x9: 48,620 systems, about a second) first drop strictly dominated actions.
 REDUCE_ABOVE = 20_000
-#: Lemke-Howson's wall-clock budget for one solve, all initial labels together (seconds).
-LH_SECONDS = 2.0
+#: Lemke-Howson's budget for one solve, all initial labels together, in tableau entries updated
+#: (a pivot updates one tableau of (m or n) x (m + n + 1) integers): about 2 s on this project's
+#: machine whatever the size. Counts, not clocks, so the same game gets the same answer anywhere.
+LH_ENTRY_BUDGET = 2_000_000
 #: Lemke-Howson's pivot budget for one path (one initial label).
 LH_MAX_PIVOTS = 20_000
-#: Numeric support enumeration's wall-clock budget for one solve (seconds).
-SUPPORT_SECONDS = 1.0
+#: Numeric support enumeration's budget for one solve: support profiles searched.
+SUPPORT_PROFILES = 2_000
 #: Default numeric tolerance for n-player equilibria, relative to the payoff range.
 NUMERIC_TOLERANCE = 1e-9
 
@@ -104,9 +105,9 @@ def solve(
     tol: float = NUMERIC_TOLERANCE,
     starts: int = 4,
     seed: int = 0,
-    lh_seconds: float = LH_SECONDS,
+    lh_pivots: int | None = None,
     lh_max_pivots: int = LH_MAX_PIVOTS,
-    support_seconds: float = SUPPORT_SECONDS,
+    support_profiles: int = SUPPORT_PROFILES,
 ) -> Solution:
     """Nash equilibria of ``game``.
 
@@ -114,10 +115,12 @@ def solve(
     systems; above ``REDUCE_ABOVE`` systems, of the game left by iterated strict dominance,
     whose equilibria are the same; else Lemke-Howson from every label on that reduced game;
     support enumeration for n players), "enumeration", "lemke-howson" (two players) or
-    "support" (numeric, any number of players). ``lh_seconds`` and ``lh_max_pivots`` bound
+    "support" (numeric, any number of players). ``lh_pivots`` (all labels together; default
+    :data:`LH_ENTRY_BUDGET` over the tableau size) and ``lh_max_pivots`` (one label) bound
     Lemke-Howson (labels whose path runs out are skipped and the method says how many ran).
     ``tol``, ``starts`` and ``seed`` tune the numeric support enumeration, which stops after
-    ``support_seconds`` (the method then says how many support profiles it searched).
+    ``support_profiles`` profiles (the method then says how many it searched). Budgets are
+    counts, so an answer never depends on the machine or its load.
     """
     methods = ("auto", "enumeration", "lemke-howson", "support")
     if method not in methods:
@@ -127,7 +130,7 @@ def solve(
         raise GameError(f"{method} needs a two-player game; {game.name!r} has {game.n_players}")
     if method == "support" or not two:
         return _solve_numeric(
-            game, tuple(pure_equilibria(game)), tol, starts, seed, support_seconds
+            game, tuple(pure_equilibria(game)), tol, starts, seed, support_profiles
         )
     bimatrix = _Bimatrix.of(game)
     A, B = bimatrix.A, bimatrix.B
@@ -171,16 +174,17 @@ def solve(
             f" {'proven' if found.degenerate else 'not decided'})",
         )
     labels = len(rows) + len(cols)
-    deadline = time.monotonic() + lh_seconds
+    budget = default_pivot_budget(len(rows), len(cols)) if lh_pivots is None else lh_pivots
     pairs: dict[tuple[tuple[Fraction, ...], tuple[Fraction, ...]], None] = {}
     finished = 0
     for label in range(labels):
+        limit = min(lh_max_pivots, budget)
         try:
-            pair = _lh.lemke_howson(*reduced, label, max_pivots=lh_max_pivots, deadline=deadline)
+            pair, used = _lh.lemke_howson_path(*reduced, label, max_pivots=limit)
         except _lh.PivotBudgetExceeded:
-            if time.monotonic() > deadline:
-                break
+            budget -= limit
             continue
+        budget -= used
         pairs[_lift(pair, rows, cols, m, n)] = None
         finished += 1
     equilibria = [bimatrix.equilibrium(pair) for pair in pairs]
@@ -188,7 +192,7 @@ def solve(
     equilibria += [_pure_equilibrium(game, cell) for cell in sorted(exact_pure)]
     details = [note] if note else []
     if finished < labels:
-        details.append(f"{finished} of {labels} labels within the pivot/time budget")
+        details.append(f"{finished} of {labels} labels within the pivot budget")
     return Solution(
         tuple(sorted(equilibria, key=_order)),
         pure,
@@ -196,6 +200,11 @@ def solve(
         False,
         f"lemke-howson (exact{''.join('; ' + d for d in details)})",
     )
+
+
+def default_pivot_budget(m: int, n: int) -> int:
+    """Lemke-Howson's pivots for one m x n solve: :data:`LH_ENTRY_BUDGET` tableau entries."""
+    return max(LH_ENTRY_BUDGET // (max(m, n) * (m + n + 1)), 2 * (m + n))
 
 
 def nash_equilibria(game: Game, **options: object) -> list[Equilibrium]:
@@ -370,15 +379,13 @@ def _solve_numeric(
     tol: float,
     starts: int,
     seed: int,
-    seconds: float,
+    max_profiles: int,
 ) -> Solution:
     """Exact pure equilibria plus verified numeric mixed ones (n players)."""
     equilibria = [_pure_equilibrium(game, cell) for cell in pure]
     spread = (float(game.payoffs.max()) - float(game.payoffs.min())) or 1.0
     tolerance = tol * spread
-    search = search_supports(
-        game, tol=tol, starts=starts, seed=seed, deadline=time.monotonic() + seconds
-    )
+    search = search_supports(game, tol=tol, starts=starts, seed=seed, max_profiles=max_profiles)
     found: list[np.ndarray] = [np.concatenate(e.as_arrays()) for e in equilibria]
     for raw in search.equilibria:
         # Probabilities within round-off of 0 are 0: such a profile may be a pure one already listed.
@@ -408,7 +415,7 @@ def _solve_numeric(
         "support enumeration (numeric)"
         if search.searched == search.profiles
         else f"support enumeration (numeric; {search.searched} of {search.profiles} support"
-        " profiles within the time budget)",
+        " profiles within the budget)",
     )
 
 

@@ -14,12 +14,11 @@ up again: the endpoint is completely labelled, hence a Nash equilibrium (Theorem
 
 from __future__ import annotations
 
-import time
 from fractions import Fraction
 
 
 class PivotBudgetExceeded(ArithmeticError):
-    """A Lemke-Howson path ran past its pivot or time budget before reaching an equilibrium."""
+    """A Lemke-Howson path ran past its pivot budget before reaching an equilibrium."""
 
 
 class _Tableau:
@@ -88,14 +87,23 @@ def lemke_howson(
     B: list[list[int]],
     initial_label: int = 0,
     max_pivots: int | None = None,
-    deadline: float | None = None,
 ) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
     """The equilibrium reached by dropping ``initial_label`` (0..m+n-1) from (0, 0).
 
     A and B must be positive integer matrices (shift and scale the payoffs first). Paths can be
-    exponentially long (Savani & von Stengel 2006), so ``max_pivots`` and ``deadline`` (a
-    :func:`time.monotonic` instant) bound the work: past either, :class:`PivotBudgetExceeded`.
+    exponentially long (Savani & von Stengel 2006), so ``max_pivots`` bounds the work: past it,
+    :class:`PivotBudgetExceeded`. A count, not a clock, so every machine gives the same answer.
     """
+    return lemke_howson_path(A, B, initial_label, max_pivots)[0]
+
+
+def lemke_howson_path(
+    A: list[list[int]],
+    B: list[list[int]],
+    initial_label: int = 0,
+    max_pivots: int | None = None,
+) -> tuple[tuple[tuple[Fraction, ...], tuple[Fraction, ...]], int]:
+    """:func:`lemke_howson`, with the number of pivots its path took."""
     m, n = len(A), len(A[0])
     if not 0 <= initial_label < m + n:
         raise ValueError(f"initial label must be in 0..{m + n - 1}, got {initial_label}")
@@ -112,8 +120,6 @@ def lemke_howson(
         pivots += 1
         if max_pivots is not None and pivots > max_pivots:
             raise PivotBudgetExceeded(f"no equilibrium within {max_pivots} pivots")
-        if deadline is not None and time.monotonic() > deadline:
-            raise PivotBudgetExceeded(f"no equilibrium after {pivots - 1} pivots (time budget)")
         leaving = tableau.pivot(entering)
         if leaving == initial_label:
             break
@@ -122,7 +128,7 @@ def lemke_howson(
         entering = leaving
     x = p.values(range(m))
     y = q.values(range(m, m + n))
-    return _normalise(x), _normalise(y)
+    return (_normalise(x), _normalise(y)), pivots
 
 
 def _normalise(z: list[Fraction]) -> tuple[Fraction, ...]:

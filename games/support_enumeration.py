@@ -16,7 +16,6 @@ are numeric equilibria: floats, exact=False, and possibly not all of them.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import combinations, islice, product
@@ -116,10 +115,10 @@ def search_supports(
     starts: int = 4,
     max_profiles: int = 20_000,
     seed: int = 0,
-    deadline: float | None = None,
 ) -> SupportSearch:
-    """:func:`numeric_equilibria`, stopping at ``deadline`` (a :func:`time.monotonic` instant):
-    the number of profiles grows as 3^n for n two-action players, so the search is bounded."""
+    """:func:`numeric_equilibria`, searching at most ``max_profiles`` support profiles: their
+    number grows as 3^n for n two-action players, so the search is bounded by a count (the
+    same answer on every machine) and ``searched`` < ``profiles`` says it stopped early."""
     payoffs = game.payoffs
     num_actions = game.num_actions
     spread = float(payoffs.max()) - float(payoffs.min())  # inf, not a warning, on overflow
@@ -131,11 +130,9 @@ def search_supports(
     scaled = (payoffs - payoffs.min()) / spread
     rng = np.random.default_rng(seed)
     found: list[list[np.ndarray]] = []
-    total = min(max_profiles, _profile_count(num_actions))
-    profiles = islice(support_profiles(num_actions), total)
-    for searched, supports in enumerate(profiles):
-        if deadline is not None and time.monotonic() > deadline:
-            return SupportSearch(found, searched, total)
+    total = _profile_count(num_actions)
+    searched = min(max_profiles, total)
+    for supports in islice(support_profiles(num_actions), searched):
         if conditionally_dominated(scaled, supports):
             continue
         for theta0 in _starting_points(supports, starts, rng):
@@ -153,7 +150,7 @@ def search_supports(
                 # The root lies on a continuum of equilibria (degenerate game): one point of it
                 # is reported, rather than wherever other starting points happen to land.
                 break
-    return SupportSearch(found, total, total)
+    return SupportSearch(found, searched, total)
 
 
 def _profile_count(num_actions: tuple[int, ...]) -> int:

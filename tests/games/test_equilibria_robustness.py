@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 from fractions import Fraction as F
 
@@ -197,8 +196,10 @@ def test_lemke_howson_pivot_budget_raises() -> None:
     B = (rng.integers(1, 40, (8, 8))).tolist()
     with pytest.raises(lh.PivotBudgetExceeded, match="1 pivots"):
         lh.lemke_howson(A, B, 0, max_pivots=1)
-    with pytest.raises(lh.PivotBudgetExceeded, match="time budget"):
-        lh.lemke_howson(A, B, 0, deadline=time.monotonic() - 1)
+    pair, pivots = lh.lemke_howson_path(A, B, 0)
+    assert lh.lemke_howson(A, B, 0, max_pivots=pivots) == pair  # the budget is exactly a count
+    with pytest.raises(lh.PivotBudgetExceeded, match=f"{pivots - 1} pivots"):
+        lh.lemke_howson(A, B, 0, max_pivots=pivots - 1)
     assert lh.lemke_howson(A, B, 0, max_pivots=10_000)  # the unbounded answer is reachable
 
 
@@ -208,13 +209,19 @@ def test_budgeted_lemke_howson_reports_fewer_equilibria_and_says_so() -> None:
     game = Game.from_bimatrix(np.eye(6, dtype=int) * 3 + 1, np.eye(6, dtype=int) * 2 + 1)
     solution = solve(game, max_bases=10, lh_max_pivots=1)
     assert not solution.complete and solution.degenerate is None
-    assert solution.method == "lemke-howson (exact; 0 of 12 labels within the pivot/time budget)"
+    assert solution.method == "lemke-howson (exact; 0 of 12 labels within the pivot budget)"
     assert solution.pure == tuple((i, i) for i in range(6))
     assert strategy_set(solution) == {
         tuple(tuple(F(int(i == k)) for i in range(6)) for _ in range(2)) for k in range(6)
     }
-    timed_out = solve(game, max_bases=10, lh_seconds=0.0)
+    timed_out = solve(game, max_bases=10, lh_pivots=0)
     assert "0 of 12 labels" in timed_out.method
+    # The total budget is shared by the labels in order: enough for the first path only.
+    bimatrix = equilibria._Bimatrix.of(game)
+    _, first = lh.lemke_howson_path([list(r) for r in bimatrix.A], [list(r) for r in bimatrix.B])
+    partial = solve(game, max_bases=10, lh_pivots=first)
+    assert "1 of 12 labels within the pivot budget" in partial.method
+    assert partial.method == solve(game, max_bases=10, lh_pivots=first).method  # deterministic
     unbounded = solve(game, max_bases=10)
     assert unbounded.method == "lemke-howson (exact)"
 
@@ -222,8 +229,8 @@ def test_budgeted_lemke_howson_reports_fewer_equilibria_and_says_so() -> None:
 # ----- C: n-player support enumeration budget -------------------------------------------------
 def test_support_enumeration_stops_at_its_budget_and_says_so() -> None:
     game = get_game("volunteers-dilemma:n_players=6")
-    solution = solve(game, support_seconds=0.0)
-    assert "0 of 665 support profiles within the time budget" in solution.method
+    solution = solve(game, support_profiles=0)
+    assert "0 of 665 support profiles within the budget" in solution.method
     # Pure equilibria (exactly one volunteer) are exact and always reported.
     assert len(solution.pure) == 6 and all(e.exact for e in solution.equilibria)
     assert len(solution.equilibria) == 6
@@ -242,7 +249,7 @@ def test_n_player_extreme_magnitudes_are_verified(entries) -> None:
     exact = np.empty(24, dtype=object)
     exact[:] = entries
     game = Game(exact.reshape(3, 2, 2, 2))
-    solution = solve(game, support_seconds=5.0)
+    solution = solve(game)
     for e in solution.equilibria:
         if e.exact:
             assert list(deviation_gains(game, e.strategies)) == [0, 0, 0]
