@@ -25,6 +25,7 @@ from scipy.optimize import root
 
 from games.deviation import action_values
 from games.model import Game, GameError
+from games.two_action_supports import solve_profile
 
 
 def support_profiles(num_actions: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], ...]]:
@@ -115,10 +116,15 @@ def search_supports(
     starts: int = 4,
     max_profiles: int = 20_000,
     seed: int = 0,
+    closed_form: bool = True,
 ) -> SupportSearch:
     """:func:`numeric_equilibria`, searching at most ``max_profiles`` support profiles: their
     number grows as 3^n for n two-action players, so the search is bounded by a count (the
-    same answer on every machine) and ``searched`` < ``profiles`` says it stopped early."""
+    same answer on every machine) and ``searched`` < ``profiles`` says it stopped early.
+
+    Profiles where up to four players each mix two actions are solved in closed form
+    (:mod:`games.two_action_supports`); ``closed_form=False`` sends every profile to the root
+    finder instead (the general method, kept for comparison)."""
     payoffs = game.payoffs
     num_actions = game.num_actions
     spread = float(payoffs.max()) - float(payoffs.min())  # inf, not a warning, on overflow
@@ -128,13 +134,20 @@ def search_supports(
         )
     spread = spread or 1.0
     scaled = (payoffs - payoffs.min()) / spread
-    rng = np.random.default_rng(seed)
     found: list[list[np.ndarray]] = []
     total = _profile_count(num_actions)
     searched = min(max_profiles, total)
-    for supports in islice(support_profiles(num_actions), searched):
+    for index, supports in enumerate(islice(support_profiles(num_actions), searched)):
+        solved = solve_profile(scaled, supports) if closed_form else None
+        if solved is not None:
+            for candidate in solved:
+                _keep(found, _clean(candidate, tol), scaled, tol)
+            continue
         if conditionally_dominated(scaled, supports):
             continue
+        # Each profile draws its starting points from its own seeded stream, so what the root
+        # finder finds on one profile never depends on which profiles came before.
+        rng = np.random.default_rng((seed, index))
         for theta0 in _starting_points(supports, starts, rng):
             solution = root(
                 _indifference, theta0, args=(scaled, supports, num_actions), method="hybr"
@@ -142,15 +155,23 @@ def search_supports(
             if not solution.success and np.max(np.abs(solution.fun), initial=0.0) > tol:
                 continue
             candidate = _clean(_strategies(solution.x, supports, num_actions), tol)
-            if candidate is None or _gain(scaled, candidate) > tol:
+            if not _keep(found, candidate, scaled, tol):
                 continue
-            if not any(_same(candidate, other, tol) for other in found):
-                found.append(candidate)
             if _singular_jacobian(solution.x, (scaled, supports, num_actions)):
                 # The root lies on a continuum of equilibria (degenerate game): one point of it
                 # is reported, rather than wherever other starting points happen to land.
                 break
     return SupportSearch(found, searched, total)
+
+
+def _keep(found: list, candidate: list[np.ndarray] | None, payoffs: np.ndarray, tol: float) -> bool:
+    """Add a candidate profile to ``found`` when it is an equilibrium (no deviation gains more
+    than ``tol``) not found yet; whether it is an equilibrium."""
+    if candidate is None or _gain(payoffs, candidate) > tol:
+        return False
+    if not any(_same(candidate, other, tol) for other in found):
+        found.append(candidate)
+    return True
 
 
 def _profile_count(num_actions: tuple[int, ...]) -> int:

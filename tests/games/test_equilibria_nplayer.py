@@ -107,3 +107,25 @@ def test_three_player_float_games_have_an_equilibrium(payoffs) -> None:
     assert_numerically_verified(game, solution)
     # Nash's theorem: at least one equilibrium exists; generic games' are isolated and found.
     assert solution.equilibria
+
+
+# ----- closed forms for two-action players keep every equilibrium the root finder finds ------
+@settings(CI, max_examples=25)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([3, 4]))
+def test_closed_forms_find_every_equilibrium_the_root_finder_finds(seed, players) -> None:
+    from games.support_enumeration import search_supports
+
+    rng = np.random.default_rng(seed)
+    game = Game(rng.uniform(-1, 1, (players, *[2] * players)))
+    closed = search_supports(game).equilibria
+    general = search_supports(game, closed_form=False).equilibria
+    for profile in general:
+        assert any(
+            all(np.abs(a - b).max() <= 1e-6 for a, b in zip(profile, other, strict=True))
+            for other in closed
+        ), "the closed forms lost an equilibrium"
+    solution = solve(game)
+    assert_numerically_verified(game, solution)
+    mixed = [e for e in solution.equilibria if not e.is_pure]
+    assert len(mixed) == sum(1 for p in closed if any(np.count_nonzero(s) > 1 for s in p))
+

@@ -1,0 +1,309 @@
+"""Indifference systems of two-action players, solved in closed form on one support profile.
+
+When every player in a support profile either plays one action or mixes over exactly two, a
+mixing player p is indifferent exactly when D_p(q) = u_p(action 1, q_-p) - u_p(action 0, q_-p)
+vanishes, where q_r is the probability mixer r puts on their second action. D_p is multilinear:
+affine in each other mixer's q_r (Porter, Nudelman, Shoham 2008, Feasibility Program 1, for
+two-action supports). With up to three mixers the system reduces to one polynomial of degree at
+most two (McKelvey & McLennan 1997: a generic 2x2x2 game has at most two totally mixed
+equilibria), so every isolated solution is found, without starting points:
+
+- one mixer: D_p is a constant; nonzero means no equilibrium on this profile;
+- two mixers p, r: D_p = a + b q_r and D_r = c + d q_p are linear;
+- three mixers x, y, z: D_x(y, z) = 0 and D_y(x, z) = 0 give y and x as ratios of affine
+  functions of z; substituted into D_z(x, y) = 0 they leave a quadratic in z.
+
+Where the system is degenerate (a vanishing coefficient, a continuum of solutions) or has more
+mixers, :func:`solve_profile` returns None and the caller uses the general numeric search.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Coefficients below this (payoffs scaled to [0, 1]) count as zero: the profile is degenerate
+#: there and goes to the general numeric search instead.
+DEGENERATE = 1e-12
+#: Most mixers solved here (four by a resultant, fewer in closed form).
+MAX_MIXERS = 4
+
+
+def solve_profile(
+    payoffs: np.ndarray, supports: tuple[tuple[int, ...], ...]
+) -> list[list[np.ndarray]] | None:
+    """Every isolated solution of the indifference system of one support profile, as full
+    strategy profiles (not yet checked against deviations outside the supports); None when the
+    profile needs the general search (a player with more than two actions in support, more than
+    :data:`MAX_MIXERS` mixers, or a degenerate system)."""
+    num_actions = payoffs.shape[1:]
+    mixers = [p for p, s in enumerate(supports) if len(s) > 1]
+    if len(mixers) > MAX_MIXERS or any(num_actions[p] != 2 for p in mixers):
+        return None
+    # Mixers' axes keep both actions; everyone else is fixed at their one action.
+    index = tuple(slice(None) if p in mixers else s[0] for p, s in enumerate(supports))
+    sub = payoffs[(slice(None), *index)][mixers]
+    k = len(mixers)
+    differences = [np.take(sub[i], 1, axis=i) - np.take(sub[i], 0, axis=i) for i in range(k)]
+    solutions = _SOLVERS[k](differences)
+    if solutions is None:
+        return None
+    profiles = []
+    for q in solutions:
+        if min(q) < -DEGENERATE or max(q) > 1 + DEGENERATE:
+            continue
+        strategies = []
+        for p, (support, count) in enumerate(zip(supports, num_actions, strict=True)):
+            sigma = np.zeros(count)
+            if p in mixers:
+                value = min(max(q[mixers.index(p)], 0.0), 1.0)
+                sigma[0], sigma[1] = 1.0 - value, value
+            else:
+                sigma[support[0]] = 1.0
+            strategies.append(sigma)
+        profiles.append(strategies)
+    return profiles
+
+
+def _one(differences: list[np.ndarray]) -> list[tuple[float, ...]] | None:
+    (d,) = differences
+    return None if abs(float(d)) <= DEGENERATE else []
+
+
+def _two(differences: list[np.ndarray]) -> list[tuple[float, ...]] | None:
+    # D_0(q_1) = a + b q_1, D_1(q_0) = c + d q_0 (a tensor over the other mixer's two actions).
+    first, second = differences
+    a, b = first[0], first[1] - first[0]
+    c, d = second[0], second[1] - second[0]
+    if abs(b) <= DEGENERATE or abs(d) <= DEGENERATE:
+        return None
+    return [(-c / d, -a / b)]
+
+
+def _affine(tensor: np.ndarray) -> tuple[float, float, float, float]:
+    """(a, b, c, e) with D(u, v) = a + b u + c v + e u v for a 2x2 tensor over (u, v)."""
+    a = tensor[0, 0]
+    b = tensor[1, 0] - a
+    c = tensor[0, 1] - a
+    e = tensor[1, 1] - tensor[1, 0] - tensor[0, 1] + a
+    return float(a), float(b), float(c), float(e)
+
+
+def _three(differences: list[np.ndarray]) -> list[tuple[float, ...]] | None:
+    # D_x(y, z), D_y(x, z), D_z(x, y), each affine in each argument.
+    a1, b1, c1, d1 = _affine(differences[0])  # D_x = a1 + b1 y + c1 z + d1 y z
+    a2, b2, c2, d2 = _affine(differences[1])  # D_y = a2 + b2 x + c2 z + d2 x z
+    a3, b3, c3, d3 = _affine(differences[2])  # D_z = a3 + b3 x + c3 y + d3 x y
+    # y = -(a1 + c1 z) / (b1 + d1 z), x = -(a2 + c2 z) / (b2 + d2 z); D_z times both
+    # denominators is a quadratic in z.
+    quadratic = _eliminated(a1, b1, c1, d1, a2, b2, c2, d2, a3, b3, c3, d3)
+    if max(map(abs, quadratic)) <= DEGENERATE:
+        return None  # identically zero: a curve of solutions
+    solutions = []
+    for z in _real_roots(quadratic):
+        if not -DEGENERATE <= z <= 1 + DEGENERATE:
+            continue
+        xn, xd, yn, yd = -(a2 + c2 * z), b2 + d2 * z, -(a1 + c1 * z), b1 + d1 * z
+        if min(abs(xn) + abs(xd), abs(yn) + abs(yd)) <= DEGENERATE:
+            return None  # 0 = 0 there: x or y is not determined by z
+        if abs(xd) <= DEGENERATE or abs(yd) <= DEGENERATE:
+            continue  # a pole, not a solution: x or y would be infinite
+        solutions.append((xn / xd, yn / yd, z))
+    return solutions
+
+
+def _eliminated(a1, b1, c1, d1, a2, b2, c2, d2, a3, b3, c3, d3) -> tuple[float, float, float]:
+    """Coefficients (lowest first) of a3 X_d Y_d + b3 X_n Y_d + c3 Y_n X_d + d3 X_n Y_n in z,
+    with X = X_n / X_d = -(a2 + c2 z) / (b2 + d2 z) and Y = -(a1 + c1 z) / (b1 + d1 z)."""
+    xn0, xn1, xd0, xd1 = -a2, -c2, b2, d2
+    yn0, yn1, yd0, yd1 = -a1, -c1, b1, d1
+
+    def product(p0, p1, q0, q1):
+        return p0 * q0, p0 * q1 + p1 * q0, p1 * q1
+
+    terms = (
+        (a3, product(xd0, xd1, yd0, yd1)),
+        (b3, product(xn0, xn1, yd0, yd1)),
+        (c3, product(yn0, yn1, xd0, xd1)),
+        (d3, product(xn0, xn1, yn0, yn1)),
+    )
+    return tuple(sum(w * p[k] for w, p in terms) for k in range(3))
+
+
+def _multilinear(tensor: np.ndarray, q: np.ndarray) -> float:
+    """D(q): the tensor contracted with (1 - q_r, q_r) along each axis."""
+    for value in q[::-1]:
+        tensor = tensor @ np.array([1.0 - value, value])
+    return float(tensor)
+
+
+def _four(differences: list[np.ndarray]) -> list[tuple[float, ...]] | None:
+    # Mixers w, x, y, z. At z = t, D_w, D_x, D_y are a three-mixer system in (w, x, y) whose
+    # coefficients are affine in t: _three's elimination leaves Q(y; t) = 0 (degree 2 in y) with
+    # w and x rational in y; D_z(w, x, y) = 0 times their denominators is R(y; t) (degree 3).
+    # A common root y exists where the resultant Res_y(Q, R)(t), of degree at most 13 in t,
+    # vanishes (Cox, Little, O'Shea, "Ideals, Varieties, and Algorithms", §3.6): it is sampled
+    # at Chebyshev points, interpolated, and its roots in [0, 1] solved back and polished.
+    nodes = 0.5 + 0.55 * np.cos(np.pi * (np.arange(_SAMPLES) + 0.5) / _SAMPLES)
+    values = _resultants(differences, nodes)
+    scale = np.abs(values).max(initial=0.0)
+    if not np.isfinite(scale) or scale <= DEGENERATE:
+        return None
+    fit = np.polynomial.Chebyshev.fit(
+        nodes, values / scale, _RESULTANT_DEGREE, domain=[-0.05, 1.05]
+    )
+    if np.abs(fit.coef).max() <= 1e-9:
+        return None  # identically zero: a curve of solutions
+    solutions = []
+    for t in fit.roots():
+        if abs(t.imag) > 1e-6 or not -1e-6 <= t.real <= 1 + 1e-6:
+            continue
+        inner = _three_at(differences, t.real)
+        if inner is None:
+            return None
+        for w, x, y in inner:
+            q = _polish(differences, np.array([w, x, y, t.real]))
+            if q is not None:
+                solutions.append(tuple(q))
+    return solutions
+
+
+def _three_at(differences: list[np.ndarray], t: float) -> list[tuple[float, ...]] | None:
+    """The (w, x, y) that :func:`_three` would give at z = t, except that where one of w, x is
+    left free by its own equation (0 = 0: numerator and denominator vanish together, which the
+    resultant meets at isolated t), it is taken from D_y instead. None: both free (degenerate)."""
+    a1, b1, c1, d1 = _affine(_at(differences[0], t))  # D_w(x, y)
+    a2, b2, c2, d2 = _affine(_at(differences[1], t))  # D_x(w, y)
+    a3, b3, c3, d3 = _affine(_at(differences[2], t))  # D_y(w, x)
+    P = np.polynomial.Polynomial
+    x_num, x_den = -P([a1, c1]), P([b1, d1])
+    w_num, w_den = -P([a2, c2]), P([b2, d2])
+    quadratic = a3 * w_den * x_den + b3 * w_num * x_den + c3 * x_num * w_den + d3 * w_num * x_num
+    if np.abs(quadratic.coef).max(initial=0.0) <= DEGENERATE:
+        return None
+    found = []
+    for y in _real_roots(quadratic.coef):
+        if not -DEGENERATE <= y <= 1 + DEGENERATE:
+            continue
+        wn, wd, xn, xd = w_num(y), w_den(y), x_num(y), x_den(y)
+        w_free, x_free = abs(wn) + abs(wd) <= DEGENERATE, abs(xn) + abs(xd) <= DEGENERATE
+        if w_free and x_free:
+            return None
+        if (not w_free and abs(wd) <= DEGENERATE) or (not x_free and abs(xd) <= DEGENERATE):
+            continue  # a pole, not a solution
+        if x_free:  # D_y(w, x) = a3 + b3 w + (c3 + d3 w) x
+            w = wn / wd
+            slope = c3 + d3 * w
+            if abs(slope) <= DEGENERATE:
+                return None
+            found.append((w, -(a3 + b3 * w) / slope, y))
+        elif w_free:  # D_y(w, x) = a3 + c3 x + (b3 + d3 x) w
+            x = xn / xd
+            slope = b3 + d3 * x
+            if abs(slope) <= DEGENERATE:
+                return None
+            found.append((-(a3 + c3 * x) / slope, x, y))
+        else:
+            found.append((wn / wd, xn / xd, y))
+    return found
+
+
+#: Chebyshev samples of the four-mixer resultant, and its degree (3 rows of degree 3 in t and
+#: 2 rows of degree 2 in the 5x5 Sylvester matrix).
+_SAMPLES = 40
+_RESULTANT_DEGREE = 13
+
+
+def _at(tensor: np.ndarray, t: float) -> np.ndarray:
+    """A mixer's indifference tensor with the last mixer's probability fixed at t."""
+    return tensor[..., 0] * (1.0 - t) + tensor[..., 1] * t
+
+
+def _times(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Product of polynomials in y whose coefficients (axis 0, lowest first) are sample rows."""
+    result = np.zeros((len(p) + len(q) - 1, *p.shape[1:]))
+    for i, row in enumerate(p):
+        result[i : i + len(q)] += row * q
+    return result
+
+
+def _resultants(differences: list[np.ndarray], t: np.ndarray) -> np.ndarray:
+    """Res_y(Q, R) at every t (see :func:`_four`), all samples at once."""
+    at = [
+        tensor[None, ..., 0] * (1.0 - t[:, None, None]) + tensor[None, ..., 1] * t[:, None, None]
+        for tensor in differences[:3]
+    ]
+    (a1, b1, c1, d1), (a2, b2, c2, d2), (a3, b3, c3, d3) = (_affine_rows(T) for T in at)
+    x_num, x_den = -np.array([a1, c1]), np.array([b1, d1])  # x = x_num(y) / x_den(y)
+    w_num, w_den = -np.array([a2, c2]), np.array([b2, d2])  # w = w_num(y) / w_den(y)
+    quadratic = (
+        a3 * _times(w_den, x_den)
+        + b3 * _times(w_num, x_den)
+        + c3 * _times(x_num, w_den)
+        + d3 * _times(w_num, x_num)
+    )
+    ones = np.ones_like(t)
+    y_factors = (np.array([ones, -ones]), np.array([0 * ones, ones]))  # 1 - y and y
+    e = differences[3]  # D_z over (w, x, y)
+    cubic = np.zeros((4, len(t)))
+    for i, j, k in np.ndindex(2, 2, 2):
+        wf = w_num if i else w_den - w_num
+        xf = x_num if j else x_den - x_num
+        cubic += e[i, j, k] * _times(_times(wf, xf), y_factors[k])
+    # Sylvester's matrix of a quadratic f and a cubic g (highest coefficients first).
+    matrix = np.zeros((len(t), 5, 5))
+    for r in range(3):
+        matrix[:, r, r : r + 3] = quadratic[::-1].T
+    for r in range(2):
+        matrix[:, 3 + r, r : r + 4] = cubic[::-1].T
+    return np.linalg.det(matrix)
+
+
+def _affine_rows(tensor: np.ndarray) -> tuple[np.ndarray, ...]:
+    """:func:`_affine` of a batch of 2x2 tensors (axis 0 the batch)."""
+    a = tensor[:, 0, 0]
+    return (
+        a,
+        tensor[:, 1, 0] - a,
+        tensor[:, 0, 1] - a,
+        tensor[:, 1, 1] - tensor[:, 1, 0] - tensor[:, 0, 1] + a,
+    )
+
+
+def _polish(differences: list[np.ndarray], q: np.ndarray, steps: int = 4) -> np.ndarray | None:
+    """A few Newton steps on D_p(q_-p) = 0 for every mixer p; None if it does not converge."""
+    k = len(q)
+    for _ in range(steps):
+        residual = np.empty(k)
+        jacobian = np.zeros((k, k))
+        for p, tensor in enumerate(differences):
+            others = [r for r in range(k) if r != p]
+            residual[p] = _multilinear(tensor, q[others])
+            for axis, r in enumerate(others):
+                slope = np.take(tensor, 1, axis=axis) - np.take(tensor, 0, axis=axis)
+                jacobian[p, r] = _multilinear(slope, q[[o for o in others if o != r]])
+        try:
+            q = q - np.linalg.solve(jacobian, residual)
+        except np.linalg.LinAlgError:
+            return None
+    return q if np.all(np.isfinite(q)) else None
+
+
+def _real_roots(coefficients: np.ndarray) -> list[float]:
+    """Real roots of c0 + c1 z + c2 z² (the degree may drop), without numpy's eigen-solver."""
+    c0, c1, c2 = (list(coefficients) + [0.0, 0.0, 0.0])[:3]
+    scale = max(abs(c0), abs(c1), abs(c2))
+    if abs(c2) <= DEGENERATE * scale:
+        return [] if abs(c1) <= DEGENERATE * scale else [-c0 / c1]
+    discriminant = c1 * c1 - 4 * c2 * c0
+    if discriminant < 0:
+        return []
+    root = np.sqrt(discriminant)
+    # The numerically stable pair (no cancellation between -c1 and the root).
+    q = -0.5 * (c1 + np.copysign(root, c1))
+    roots = [q / c2]
+    if q != 0:
+        roots.append(c0 / q)
+    return roots
+
+
+_SOLVERS = {1: _one, 2: _two, 3: _three, 4: _four}
