@@ -132,11 +132,38 @@ def _nested(node: Any, memo: dict[Fraction, Any]) -> Any:
 
 
 def game_from_dict(data: Any, where: str = "<dict>") -> Game:
-    """Validate a schema-version-1 dict and build the game; errors name ``where`` and the field."""
+    """Validate a schema-version-1 dict and build the game; errors name ``where`` and the field.
+
+    In steps: the top-level fields, the format and version, the texts, then the players and
+    the payoffs' shape (from the action labels when given), then every payoff, exactly.
+    """
 
     def fail(field: str, message: str) -> GameError:
         return GameError(f"{where}: {field}: {message}" if field else f"{where}: {message}")
 
+    _check_fields(data, fail)
+    _check_version(data, fail)
+    texts = _texts(data, fail)
+    players, actions, shape = _players_and_shape(data, fail)
+    n_players = len(data["payoffs"])
+    names = players or [f"Player {p + 1}" for p in range(n_players)]
+    exact = np.empty((n_players, *shape), dtype=object)
+    for p in range(n_players):
+        _fill(data["payoffs"][p], shape, exact, (p,), f"payoffs[{p}]", names, fail)
+    try:
+        return Game(
+            exact,
+            players=tuple(players or ()),
+            actions=tuple(tuple(a) for a in actions or ()),
+            _exact=exact,
+            **texts,
+        )
+    except GameError as error:
+        raise fail("", str(error)) from None
+
+
+def _check_fields(data: Any, fail) -> None:
+    """A JSON object with every required field and no unknown one (a close match suggested)."""
     if not isinstance(data, dict):
         raise fail("", f"expected a JSON object {{...}} at the top level, got {_kind(data)}")
     for key in _REQUIRED:
@@ -150,6 +177,10 @@ def game_from_dict(data: Any, where: str = "<dict>") -> Game:
             "",
             f"unknown field {unknown[0]!r}{hint} (fields: {', '.join(_REQUIRED + _OPTIONAL)})",
         )
+
+
+def _check_version(data: dict, fail) -> None:
+    """The format marker, and a whole-number version this reader understands."""
     if data["format"] != FORMAT:
         raise fail("format", f"expected {FORMAT!r}, got {data['format']!r}")
     version = data["version"]
@@ -172,6 +203,10 @@ def game_from_dict(data: Any, where: str = "<dict>") -> Game:
             f"unsupported version {_short(str(int(version)))}: this marl-tui reads version "
             f"{VERSION}{newer}",
         )
+
+
+def _texts(data: dict, fail) -> dict[str, str]:
+    """Name, description and source: strings a file can hold (defaults when absent)."""
     texts = {}
     for key, default in (("name", "Untitled game"), ("description", ""), ("source", "")):
         value = data.get(key, default)
@@ -179,7 +214,12 @@ def game_from_dict(data: Any, where: str = "<dict>") -> Game:
             raise fail(key, f"expected a string, got {_kind(value)}")
         _check_encodable(value, key, fail)
         texts[key] = value
+    return texts
 
+
+def _players_and_shape(data: dict, fail) -> tuple[list | None, list | None, tuple[int, ...]]:
+    """Player names and action labels (None when absent) and the payoffs' action shape, within
+    the size limits: from the labels when given, else from the nesting of player 1's payoffs."""
     payoffs = data["payoffs"]
     if not isinstance(payoffs, list) or not payoffs:
         raise fail(
@@ -214,21 +254,7 @@ def game_from_dict(data: Any, where: str = "<dict>") -> Game:
         raise fail(
             "payoffs", f"game too large: {entries:,} payoff entries (the limit is {MAX_CELLS:,})"
         )
-
-    names = players or [f"Player {p + 1}" for p in range(n_players)]
-    exact = np.empty((n_players, *shape), dtype=object)
-    for p in range(n_players):
-        _fill(payoffs[p], shape, exact, (p,), f"payoffs[{p}]", names, fail)
-    try:
-        return Game(
-            exact,
-            players=tuple(players or ()),
-            actions=tuple(tuple(a) for a in actions or ()),
-            _exact=exact,
-            **texts,
-        )
-    except GameError as error:
-        raise fail("", str(error)) from None
+    return players, actions, shape
 
 
 def _field_help(key: str) -> str:
