@@ -122,75 +122,134 @@ def solve(
     ``support_profiles`` profiles (the method then says how many it searched). Budgets are
     counts, so an answer never depends on the machine or its load.
     """
-    methods = ("auto", "enumeration", "lemke-howson", "support")
-    if method not in methods:
-        raise GameError(f"unknown method {method!r}; choose one of {', '.join(methods)}")
-    two = game.n_players == 2
-    if not two and method in ("enumeration", "lemke-howson"):
-        raise GameError(f"{method} needs a two-player game; {game.name!r} has {game.n_players}")
-    if method == "support" or not two:
+    _check_method(game, method)
+    if method == "support" or game.n_players != 2:
         return _solve_numeric(
             game, tuple(pure_equilibria(game)), tol, starts, seed, support_profiles
         )
     bimatrix = _Bimatrix.of(game)
-    A, B = bimatrix.A, bimatrix.B
-    pure = bimatrix.pure_equilibria()
     m, n = game.num_actions
-    rows, cols = range(m), range(n)
-    if method == "auto" and (basis_count(m, n) > REDUCE_ABOVE or not _enumerable(A, max_bases)):
-        rows, cols = _undominated(A, B)
-    shrunk = (len(rows), len(cols)) != (m, n)
     if method == "enumeration" or (
-        method == "auto" and not shrunk and _enumerable(A, max_bases)
+        method == "auto"
+        and basis_count(m, n) <= REDUCE_ABOVE
+        and _enumerable(bimatrix.A, max_bases)
     ):
-        found = _extreme(A, B)
-        equilibria = [bimatrix.equilibrium(pair) for pair in found.equilibria]
-        return Solution(
-            tuple(sorted(equilibria, key=_order)),
-            pure,
-            found.degenerate,
-            True,
-            "vertex enumeration (exact)",
-        )
-    reduced = _submatrices(A, B, rows, cols)
-    note = f"after iterated strict dominance {m}x{n} -> {len(rows)}x{len(cols)}" if shrunk else ""
-    if shrunk and _enumerable(reduced[0], max_bases):
-        # Same equilibrium set (games.reduction), and the extreme equilibria correspond too:
-        # a removed column j is strictly worse than a surviving one against any x supported on
-        # surviving rows, so (Bᵀx)_j < 1 at every such vertex of P: vertices of the reduced P,
-        # padded with zeros, are the vertices of P with x_i = 0 on removed rows, same labels.
-        found = _extreme(*reduced)
-        equilibria = [
-            bimatrix.equilibrium(_lift(pair, rows, cols, m, n)) for pair in found.equilibria
-        ]
-        # A degenerate mixture of the reduced game is one of the full game too (removed actions
-        # are never best responses to it); the converse fails, so "no" stays undecided (None).
-        return Solution(
-            tuple(sorted(equilibria, key=_order)),
-            pure,
-            True if found.degenerate else None,
-            True,
-            f"vertex enumeration (exact, {note}; degeneracy of the full game"
-            f" {'proven' if found.degenerate else 'not decided'})",
-        )
-    labels = len(rows) + len(cols)
-    budget = default_pivot_budget(len(rows), len(cols)) if lh_pivots is None else lh_pivots
+        return _enumerate(bimatrix)
+    rows, cols = (range(m), range(n)) if method != "auto" else _undominated(bimatrix.A, bimatrix.B)
+    reduced = _Reduced(bimatrix, tuple(rows), tuple(cols))
+    if method == "auto" and not reduced.shrunk and _enumerable(bimatrix.A, max_bases):
+        return _enumerate(bimatrix)
+    if method == "auto" and reduced.shrunk and _enumerable(reduced.A, max_bases):
+        return _enumerate_reduced(reduced)
+    budget = default_pivot_budget(*reduced.shape) if lh_pivots is None else lh_pivots
+    return _lemke_howson_from_every_label(game, reduced, budget, lh_max_pivots)
+
+
+def _check_method(game: Game, method: str) -> None:
+    methods = ("auto", "enumeration", "lemke-howson", "support")
+    if method not in methods:
+        raise GameError(f"unknown method {method!r}; choose one of {', '.join(methods)}")
+    if game.n_players != 2 and method in ("enumeration", "lemke-howson"):
+        raise GameError(f"{method} needs a two-player game; {game.name!r} has {game.n_players}")
+
+
+def _enumerate(bimatrix: _Bimatrix) -> Solution:
+    """Every extreme equilibrium of the whole game (complete, degeneracy decided)."""
+    found = _extreme(bimatrix.A, bimatrix.B)
+    equilibria = [bimatrix.equilibrium(pair) for pair in found.equilibria]
+    return Solution(
+        tuple(sorted(equilibria, key=_order)),
+        bimatrix.pure_equilibria(),
+        found.degenerate,
+        True,
+        "vertex enumeration (exact)",
+    )
+
+
+@dataclass(frozen=True)
+class _Reduced:
+    """A bimatrix game restricted to the rows and columns left by iterated strict dominance."""
+
+    bimatrix: _Bimatrix
+    rows: tuple[int, ...]
+    cols: tuple[int, ...]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.rows), len(self.cols)
+
+    @property
+    def shrunk(self) -> bool:
+        return self.shape != (len(self.bimatrix.A), len(self.bimatrix.A[0]))
+
+    @property
+    def A(self) -> tuple[tuple[int, ...], ...]:
+        return _submatrix(self.bimatrix.A, self.rows, self.cols)
+
+    @property
+    def B(self) -> tuple[tuple[int, ...], ...]:
+        return _submatrix(self.bimatrix.B, self.rows, self.cols)
+
+    @property
+    def note(self) -> str:
+        m, n = len(self.bimatrix.A), len(self.bimatrix.A[0])
+        if not self.shrunk:
+            return ""
+        return f"after iterated strict dominance {m}x{n} -> {len(self.rows)}x{len(self.cols)}"
+
+    def lift(self, pair) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+        m, n = len(self.bimatrix.A), len(self.bimatrix.A[0])
+        return _lift(pair, self.rows, self.cols, m, n)
+
+
+def _enumerate_reduced(reduced: _Reduced) -> Solution:
+    """Every extreme equilibrium, found on the game left by iterated strict dominance.
+
+    Same equilibrium set (games.reduction), and the extreme equilibria correspond too: a
+    removed column j is strictly worse than a surviving one against any x supported on
+    surviving rows, so (Bᵀx)_j < 1 at every such vertex of P: vertices of the reduced P, padded
+    with zeros, are the vertices of P with x_i = 0 on removed rows, same labels.
+    """
+    found = _extreme(reduced.A, reduced.B)
+    bimatrix = reduced.bimatrix
+    equilibria = [bimatrix.equilibrium(reduced.lift(pair)) for pair in found.equilibria]
+    # A degenerate mixture of the reduced game is one of the full game too (removed actions
+    # are never best responses to it); the converse fails, so "no" stays undecided (None).
+    return Solution(
+        tuple(sorted(equilibria, key=_order)),
+        bimatrix.pure_equilibria(),
+        True if found.degenerate else None,
+        True,
+        f"vertex enumeration (exact, {reduced.note}; degeneracy of the full game"
+        f" {'proven' if found.degenerate else 'not decided'})",
+    )
+
+
+def _lemke_howson_from_every_label(
+    game: Game, reduced: _Reduced, budget: int, max_pivots: int
+) -> Solution:
+    """Lemke-Howson from every label of the reduced game while the pivot budget lasts, plus
+    every pure equilibrium (exact); incomplete by nature."""
+    A, B = reduced.A, reduced.B
+    labels = sum(reduced.shape)
     pairs: dict[tuple[tuple[Fraction, ...], tuple[Fraction, ...]], None] = {}
     finished = 0
     for label in range(labels):
-        limit = min(lh_max_pivots, budget)
+        limit = min(max_pivots, budget)
         try:
-            pair, used = _lh.lemke_howson_path(*reduced, label, max_pivots=limit)
+            pair, used = _lh.lemke_howson_path(A, B, label, max_pivots=limit)
         except _lh.PivotBudgetExceeded:
             budget -= limit
             continue
         budget -= used
-        pairs[_lift(pair, rows, cols, m, n)] = None
+        pairs[reduced.lift(pair)] = None
         finished += 1
+    bimatrix = reduced.bimatrix
+    pure = bimatrix.pure_equilibria()
     equilibria = [bimatrix.equilibrium(pair) for pair in pairs]
-    exact_pure = {e for e in pure} - {_joint_action(e) for e in equilibria}
+    exact_pure = set(pure) - {_joint_action(e) for e in equilibria}
     equilibria += [_pure_equilibrium(game, cell) for cell in sorted(exact_pure)]
-    details = [note] if note else []
+    details = [reduced.note] if reduced.note else []
     if finished < labels:
         details.append(f"{finished} of {labels} labels within the pivot budget")
     return Solution(
@@ -251,8 +310,8 @@ def _undominated(A, B) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return rows, cols
 
 
-def _submatrices(A, B, rows: Sequence[int], cols: Sequence[int]) -> tuple[tuple, tuple]:
-    return tuple(tuple(tuple(matrix[i][j] for j in cols) for i in rows) for matrix in (A, B))
+def _submatrix(matrix, rows: Sequence[int], cols: Sequence[int]) -> tuple:
+    return tuple(tuple(matrix[i][j] for j in cols) for i in rows)
 
 
 def _lift(
