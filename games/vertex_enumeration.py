@@ -54,8 +54,9 @@ FLOAT_MAX_ENTRY = 2**64
 EXACT_BELOW_BASES = 10
 #: Up to this many square systems are solved in one batch, each padded to the largest size.
 PAD_BASES = 500
-#: Unit round-off of doubles.
+#: Unit round-off of doubles, and their smallest normal magnitude.
 _EPS = float(np.finfo(float).eps)
+_TINY = float(np.finfo(float).tiny)
 #: Largest number of square systems solved exactly in one batch (bounds memory).
 EXACT_BATCH = 5_000
 
@@ -160,7 +161,7 @@ class _Polytope:
         z = np.concatenate(coords) if len(coords) > 1 else coords[0]
         sup_kept = np.concatenate([_widen(sup, d, top) for sup, _ in bases])
         rows_kept = np.concatenate([_widen(rows, r, top) for _, rows in bases])
-        scale = np.maximum(z.max(axis=1, initial=0.0), np.finfo(float).tiny)
+        scale = np.maximum(z.max(axis=1, initial=0.0), _TINY)
         zero_tight = z <= TOLERANCE * scale[:, None]
         row_tight = np.abs(1.0 - z @ self.floats.T) <= TOLERANCE
         labels = np.zeros((len(z), n_labels), dtype=bool)
@@ -278,7 +279,7 @@ class _Polytope:
                 numerators, denominator = solved
                 z[i, sup[i, :k]] = [v / denominator for v in numerators]
         z = z[:, :d]
-        scale = np.maximum(z.max(axis=1), np.finfo(float).tiny)
+        scale = np.maximum(z.max(axis=1), _TINY)
         feasible = (z >= -TOLERANCE * scale[:, None]).all(axis=1)
         feasible &= (z @ self.floats.T <= 1.0 + TOLERANCE).all(axis=1)
         return z[feasible], feasible
@@ -316,6 +317,16 @@ class _Polytope:
     def _solve_exact(
         self, sup: tuple[int, ...], rows: tuple[int, ...]
     ) -> tuple[list[int], int] | None:
+        if len(sup) == 1:  # c z = 1: z = 1 / c
+            c = self.integers[rows[0]][sup[0]]
+            return ([1], c) if c > 0 else ([-1], -c) if c < 0 else None
+        if len(sup) == 2:  # Cramer's rule, as solve_integer would give it (denominator > 0)
+            (p, q), (r, s) = ([self.integers[t][k] for k in sup] for t in rows)
+            determinant = p * s - q * r
+            if determinant == 0:
+                return None
+            sign = 1 if determinant > 0 else -1
+            return [sign * (s - q), sign * (p - r)], sign * determinant
         matrix = [[self.integers[t][s] for s in sup] for t in rows]
         return solve_integer(matrix, [1] * len(sup))
 
