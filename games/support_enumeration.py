@@ -25,7 +25,7 @@ from scipy.optimize import root
 
 from games.deviation import action_values
 from games.model import Game, GameError
-from games.two_action_supports import solve_profile
+from games.two_action_supports import indifference_tensors, solve_profile
 
 
 def support_profiles(num_actions: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], ...]]:
@@ -137,8 +137,9 @@ def search_supports(
     found: list[list[np.ndarray]] = []
     total = _profile_count(num_actions)
     searched = min(max_profiles, total)
+    tensors = indifference_tensors(scaled)
     for index, supports in enumerate(islice(support_profiles(num_actions), searched)):
-        solved = solve_profile(scaled, supports) if closed_form else None
+        solved = solve_profile(scaled, supports, tensors) if closed_form else None
         if solved is not None:
             for candidate in solved:
                 _keep(found, _clean(candidate, tol), scaled, tol)

@@ -28,22 +28,42 @@ DEGENERATE = 1e-12
 MAX_MIXERS = 4
 
 
+def indifference_tensors(payoffs: np.ndarray) -> list[np.ndarray] | None:
+    """Each player's D_p = u_p(action 1, ·) - u_p(action 0, ·) over the others' actions, for
+    the players with two actions (None for the others): computed once per game."""
+    return [
+        np.take(payoffs[p], 1, axis=p) - np.take(payoffs[p], 0, axis=p) if count == 2 else None
+        for p, count in enumerate(payoffs.shape[1:])
+    ]
+
+
 def solve_profile(
-    payoffs: np.ndarray, supports: tuple[tuple[int, ...], ...]
+    payoffs: np.ndarray,
+    supports: tuple[tuple[int, ...], ...],
+    tensors: list[np.ndarray | None] | None = None,
 ) -> list[list[np.ndarray]] | None:
     """Every isolated solution of the indifference system of one support profile, as full
     strategy profiles (not yet checked against deviations outside the supports); None when the
     profile needs the general search (a player with more than two actions in support, more than
-    :data:`MAX_MIXERS` mixers, or a degenerate system)."""
+    :data:`MAX_MIXERS` mixers, or a degenerate system). ``tensors``: the game's
+    :func:`indifference_tensors`, when already computed."""
     num_actions = payoffs.shape[1:]
     mixers = [p for p, s in enumerate(supports) if len(s) > 1]
     if len(mixers) > MAX_MIXERS or any(num_actions[p] != 2 for p in mixers):
         return None
-    # Mixers' axes keep both actions; everyone else is fixed at their one action.
-    index = tuple(slice(None) if p in mixers else s[0] for p, s in enumerate(supports))
-    sub = payoffs[(slice(None), *index)][mixers]
+    tensors = indifference_tensors(payoffs) if tensors is None else tensors
     k = len(mixers)
-    differences = [np.take(sub[i], 1, axis=i) - np.take(sub[i], 0, axis=i) for i in range(k)]
+    # Each mixer's D over the other mixers' actions, everyone else fixed at their one action.
+    differences = [
+        tensors[p][
+            tuple(
+                slice(None) if q in mixers else supports[q][0]
+                for q in range(len(supports))
+                if q != p
+            )
+        ]
+        for p in mixers
+    ]
     solutions = _SOLVERS[k](differences)
     if solutions is None:
         return None
