@@ -201,8 +201,9 @@ class _Polytope:
                 )
                 keep = (determinant != 0).astype(bool)
                 keep &= (numerators >= 0).astype(bool).all(axis=1)
-                z = np.zeros((int(keep.sum()), d), dtype=object)
-                z[np.arange(len(z))[:, None], sup[keep]] = numerators[keep]
+                sup, rows = sup[keep], rows[keep]
+                z = np.zeros((len(sup), d), dtype=object)
+                z[np.arange(len(z))[:, None], sup] = numerators[keep]
                 determinant = determinant[keep]
                 values = z.dot(transposed)
                 inside = (values <= determinant[:, None]).astype(bool).all(axis=1)
@@ -220,7 +221,7 @@ class _Polytope:
                         int(determinant[i]),
                         set(np.flatnonzero(labels[i]).tolist()),
                     )
-                    self.bases.append((tuple(sup[keep][i].tolist()), tuple(rows[keep][i].tolist())))
+                    self.bases.append((tuple(sup[i].tolist()), tuple(rows[i].tolist())))
         self._label_exact_vertices(n_labels)
 
     def _enumerate_each_exactly(self, n_labels: int) -> None:
