@@ -75,7 +75,14 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",  # the page's URL may hold the token
     "X-Frame-Options": "DENY",  # no clickjacking of a student's keystrokes
-    "Content-Security-Policy": "frame-ancestors 'none'",
+    # Nothing from another host, the browser enforcing it: the page works offline, and a crafted
+    # link (textual.js fetches any `?ping=` URL) cannot send the student's browser elsewhere.
+    # textual.js and xterm.js set inline styles, hence 'unsafe-inline' for styles (not scripts).
+    "Content-Security-Policy": "; ".join((
+        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:", "font-src 'self'", "connect-src 'self'",
+        "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'",
+    )),
     "X-Content-Type-Options": "nosniff",
 }
 LOCAL_WARNING = (
