@@ -10,6 +10,7 @@ import numpy as np
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -130,7 +131,9 @@ class PickerScreen(Screen):
         yield Header()
         with Horizontal(id="picker-body"):
             with Vertical(id="picker-left"):
-                yield FilterInput(placeholder="type to filter, e.g. dilemma", id="filter")
+                # Not selected on focus: typing after a click elsewhere extends the filter.
+                yield FilterInput(placeholder="type to filter, e.g. dilemma", id="filter",
+                                  select_on_focus=False)
                 yield OptionList(id="games")
             with VerticalScroll(id="preview-pane"):
                 yield Static(id="preview")
@@ -141,6 +144,22 @@ class PickerScreen(Screen):
         self.sub_title = "pick a game"
         self._fill()
         self.query_one("#filter", Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing always reaches the filter: a click on the list or the preview takes the focus,
+        and the printable keys and backspace it leaves unused are the filter's, appended to what
+        was typed before."""
+        box = self.query_one("#filter", FilterInput)
+        if box.has_focus or not (event.is_printable or event.key == "backspace"):
+            return
+        event.stop()
+        event.prevent_default()
+        box.focus()
+        box.cursor_position = len(box.value)
+        if event.key == "backspace":
+            box.action_delete_left()
+        else:
+            box.insert_text_at_cursor(event.character or "")
 
     def on_screen_resume(self) -> None:
         # Back from a game: the old filter text is selected, so typing starts a new search.

@@ -1,11 +1,23 @@
-"""`marl-tui serve --web`: the same app in a browser, one process per websocket, via textual-serve.
+"""`marl-tui serve --web`: the same app in a browser, one process per websocket.
 
-textual-serve supplies the page, the terminal emulator in the browser and the packet protocol
-between the websocket and Textual's web driver. Its server is made for one trusted user, so this
-module keeps those parts and replaces the rest (see shared/notes/textual-and-ssh.md, section 4):
+What comes from textual-serve (pinned to its 1.1 series, `TEXTUAL_SERVE_SERIES`, checked by
+tests/serving/test_textual_serve_contract.py):
 
+- `textual.js` and `xterm.css` in its static folder: xterm.js and the browser side of the protocol
+  (JSON messages `["stdin", text]`, `["resize", {width, height}]`, `["ping", t]`, `["focus"]`,
+  `["blur"]` from the page; the app's output as binary frames), and the Roboto Mono font;
+- `AppService`, for its public packet methods: `send_bytes`/`send_meta` and their wrappers write
+  packets (type byte, 4-byte big-endian length, payload) through its `stdin` property, and
+  `on_data`/`on_meta`/`on_packed` turn the app's packets into websocket frames and downloads;
+- `DownloadManager`, which streams a file the app delivers (e.g. a screenshot) to `/download/KEY`.
+
+Everything else is this module's, because textual-serve's server is made for one trusted user:
+
+- the page (`page.html`) loads nothing from another host (textual-serve's asks Google Fonts), so a
+  class without internet sees the same terminal;
 - every app runs through `child.command` (the same limits as SSH), exec'd without a shell, with a
-  filtered environment, in its own session so that the whole group can be hung up;
+  filtered environment, in its own session so that the whole group can be hung up; its stderr is
+  kept to a bounded tail for the log;
 - the seats are the SSH server's `SessionSlots`, so the class cap counts both; sessions are
   rate-limited per address and closed when idle;
 - beyond loopback an access token is required (cookie or `?token=`, compared in constant time)
@@ -35,17 +47,23 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import aiohttp_jinja2
 import jinja2
+import textual_serve
 from aiohttp import WSCloseCode, WSMsgType, web
 from textual_serve.app_service import AppService
-from textual_serve.server import Server
+from textual_serve.download_manager import DownloadManager
 
 from marl_tui.serving import child as child_launcher
 from marl_tui.serving.limits import RateLimiter, SessionSlots, stop_child
 from marl_tui.serving.log import duration, log
 from marl_tui.serving.options import ServeOptions
 
+TEXTUAL_SERVE_SERIES = "1.1"  # the minor version whose AppService and static files this module uses
+STATIC_FOLDER = Path(textual_serve.__file__).parent / "static"
+PAGE = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent), autoescape=True,
+).get_template("page.html")
+TITLE = "marl-tui"
 TOKEN_COOKIE = "marl_tui_token"
 TEXTUAL_DRIVER = "textual.drivers.web_driver:WebDriver"
 WILDCARD_HOSTS = {"", "0.0.0.0", "::"}
@@ -57,7 +75,14 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",  # the page's URL may hold the token
     "X-Frame-Options": "DENY",  # no clickjacking of a student's keystrokes
-    "Content-Security-Policy": "frame-ancestors 'none'",
+    # Nothing from another host, the browser enforcing it: the page works offline, and a crafted
+    # link (textual.js fetches any `?ping=` URL) cannot send the student's browser elsewhere.
+    # textual.js and xterm.js set inline styles, hence 'unsafe-inline' for styles (not scripts).
+    "Content-Security-Policy": "; ".join((
+        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:", "font-src 'self'", "connect-src 'self'",
+        "frame-ancestors 'none'", "base-uri 'none'", "form-action 'none'",
+    )),
     "X-Content-Type-Options": "nosniff",
 }
 LOCAL_WARNING = (
@@ -142,37 +167,43 @@ def _message_page(status: int, title: str, text: str) -> web.Response:
 class _Session(AppService):
     """One student's app behind one websocket.
 
-    textual-serve's `AppService` with its process handling replaced: exec of an argv (no shell),
-    the given environment and folder, a session of its own, stderr kept to a bounded tail and
-    logged rather than printed, and a stop that cannot hang on a stuck app.
+    textual-serve's `AppService` keeps the packet protocol (the `send_*` methods and the `on_*`
+    handlers); its process handling is replaced: exec of an argv (no shell), the given environment
+    and folder, a session of its own, stderr kept to a bounded tail and logged rather than
+    printed, and a stop that cannot hang on a stuck app.
     """
 
     def __init__(self, argv: list[str], *, cwd: Path | None, websocket: web.WebSocketResponse,
-                 classroom: WebClassroom) -> None:
+                 downloads: DownloadManager) -> None:
         super().__init__(
             shlex.join(argv),
             write_bytes=websocket.send_bytes,
             write_str=websocket.send_str,
             close=self._exit_requested,
-            download_manager=classroom.download_manager,
+            download_manager=downloads,
         )
         self.argv = argv
         self.cwd = cwd
+        self.downloads = downloads
+        self.process: asyncio.subprocess.Process | None = None
+        self.relay: asyncio.Task[None] | None = None
         self.ended = asyncio.Event()
         self.end_reason = "app quit"
         self.stderr_tail = b""
 
     @property
-    def process(self) -> asyncio.subprocess.Process | None:
-        return self._process
+    def stdin(self) -> asyncio.StreamWriter:
+        """The app's standard input, where `AppService.send_bytes`/`send_meta` write packets."""
+        assert self.process is not None and self.process.stdin is not None
+        return self.process.stdin
 
     async def _exit_requested(self) -> None:
         """The app said it is exiting (its `exit` meta packet)."""
         self.ended.set()
 
-    async def _open_app_process(self, width: int = 80,
-                                height: int = 24) -> asyncio.subprocess.Process:
-        self._process = process = await asyncio.create_subprocess_exec(
+    async def start(self, width: int, height: int) -> None:
+        """Start the app at `width` x `height` and relay its output to the browser."""
+        self.process = await asyncio.create_subprocess_exec(
             *self.argv,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
@@ -181,12 +212,11 @@ class _Session(AppService):
             cwd=self.cwd,
             start_new_session=True,
         )
-        self._stdin = process.stdin
-        return process
+        self.relay = asyncio.create_task(self.run())
 
     async def run(self) -> None:
         """Relay the app's packets (type byte, 4-byte big-endian length, payload) until it ends."""
-        process = self._process
+        process = self.process
         assert process is not None and process.stdout is not None and process.stderr is not None
         stdout, stderr = process.stdout, process.stderr
         tail = bytearray()
@@ -232,15 +262,15 @@ class _Session(AppService):
 
     async def stop(self) -> None:
         """Ask the app to quit, hang up its process group if it lingers, and end the relay."""
-        await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
-        process = self._process
+        await self.downloads.cancel_app_downloads(app_service_id=self.app_service_id)
+        process = self.process
         if process is not None and process.returncode is None:
-            if self._stdin is not None and not self._stdin.is_closing():
+            if not self.stdin.is_closing():
                 await self.send_meta({"type": "quit"})
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(process.wait(), STOP_GRACE)
             await stop_child(process, STOP_GRACE)
-        task, self._task = self._task, None
+        task, self.relay = self.relay, None
         if task is not None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(task), STOP_GRACE)
@@ -256,18 +286,12 @@ class _Live:
     handler: asyncio.Task[Any] | None = None
 
 
-class WebClassroom(Server):
-    """textual-serve's server under the classroom's rules: token, origin, seats, rate, idle time."""
+class WebClassroom:
+    """The web server's routes under the classroom's rules: token, origin, seats, rate, idle time."""
 
     def __init__(self, options: ServeOptions, slots: SessionSlots) -> None:
         assert options.web is not None
-        super().__init__(
-            shlex.join(child_launcher.command(options.limits, options.app_arguments)),
-            host=options.web.host,
-            port=options.web.port,
-            title="marl-tui",
-            public_url=options.public_url,
-        )
+        self.download_manager = DownloadManager()
         self.options = options
         self.slots = slots
         self.rate = RateLimiter(options.connections_per_minute)
@@ -279,14 +303,14 @@ class WebClassroom(Server):
         self.public = urlsplit(options.public_url) if options.public_url else None
 
     # ----- the application -----------------------------------------------------------------------
-    async def _make_app(self) -> web.Application:
+    def application(self) -> web.Application:
+        """The aiohttp application: the page, the websocket, downloads and the static files."""
         app = web.Application(client_max_size=64 * 1024)
-        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes([
             web.get("/", self.handle_index, name="index"),
             web.get("/ws", self.handle_websocket, name="websocket"),
             web.get("/download/{key}", self.handle_download, name="download"),
-            web.static("/static", self.statics_path, show_index=False, follow_symlinks=False,
+            web.static("/static", STATIC_FOLDER, show_index=False, follow_symlinks=False,
                        name="static"),
         ])
         return app
@@ -388,14 +412,13 @@ class WebClassroom(Server):
                                  "classmate has finished, or ask your teacher.")
         base = self._base_url(request)
         websocket_url = ("wss:" if base.startswith("https:") else "ws:") + base.split(":", 1)[1]
-        context = {
-            "font_size": child_launcher.client_number(request.query.get("fontsize"), 16, 64),
-            "app_websocket_url": f"{websocket_url}/ws",
-            "config": {"static": {"url": f"{base}/static/"}},
-            "application": {"name": self.title},
-        }
-        response = aiohttp_jinja2.render_template("app_index.html", request, context)
-        response.headers.update(SECURITY_HEADERS)
+        page = PAGE.render(
+            title=TITLE,
+            font_size=child_launcher.client_number(request.query.get("fontsize"), 16, 64),
+            websocket_url=f"{websocket_url}/ws",
+            static=f"{base}/static/",
+        )
+        response = web.Response(text=page, content_type="text/html", headers=SECURITY_HEADERS)
         token = request.query.get("token")
         if token is not None and self.token is not None:  # valid: checked by _refusal above
             response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict", path="/",
@@ -403,10 +426,30 @@ class WebClassroom(Server):
         return response
 
     async def handle_download(self, request: web.Request) -> web.StreamResponse:
+        """A file the app delivered (e.g. a screenshot), streamed from the app as it is read."""
         refusal = self._refusal(request, "a download")
         if refusal is not None:
             return refusal
-        return await super().handle_download(request)
+        key = request.match_info["key"]
+        try:
+            download = await self.download_manager.get_download_metadata(key)
+        except KeyError:
+            raise web.HTTPNotFound(text="No such download (it may have been fetched already).",
+                                   headers=SECURITY_HEADERS) from None
+        content_type = download.mime_type
+        if download.encoding:
+            content_type += f"; charset={download.encoding}"
+        disposition = "inline" if download.open_method == "browser" else "attachment"
+        response = web.StreamResponse(headers={
+            **SECURITY_HEADERS,
+            "Content-Type": content_type,
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(download.file_name)}",
+        })
+        await response.prepare(request)
+        async for chunk in self.download_manager.download(key):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
 
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
         """Check everything before the upgrade and before any process starts, then run a session."""
@@ -449,7 +492,7 @@ class WebClassroom(Server):
             folder = child_launcher.student_folder(options.files_root, name)
             arguments = ["--sandbox", str(folder), *arguments]
         session = _Session(child_launcher.command(options.limits, arguments, options.app_module), cwd=folder,
-                           websocket=websocket, classroom=self)
+                           websocket=websocket, downloads=self.download_manager)
         live = _Live(session, asyncio.current_task())
         started = time.monotonic()
         reason = "client closed"
@@ -605,7 +648,7 @@ async def start_web(options: ServeOptions, slots: SessionSlots) -> WebServer:
     """
     assert options.web is not None
     classroom = WebClassroom(options, slots)
-    runner = web.AppRunner(await classroom._make_app(), access_log=None, shutdown_timeout=5)
+    runner = web.AppRunner(classroom.application(), access_log=None, shutdown_timeout=5)
     await runner.setup()
     site = web.TCPSite(runner, options.web.host or None, options.web.port)
     try:

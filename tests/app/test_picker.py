@@ -43,6 +43,30 @@ async def test_filter_preview_and_open():
         assert isinstance(app.screen, GameScreen) and app.game.name.startswith(second)
 
 
+async def test_typing_reaches_the_filter_after_a_click_on_a_panel():
+    """A click on the list or the preview takes the focus; typed letters still filter, appended to
+    what was typed before, and backspace still edits the filter."""
+    app = MarlTuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        picker = app.screen
+        box = picker.query_one("#filter")
+        await type_text(pilot, "pris")
+        for panel, typed, expected in (("#games", "oz", "priso"), ("#preview-pane", "nx", "prison")):
+            assert await pilot.click(panel)
+            await pilot.pause()
+            assert not box.has_focus  # the click moved the focus
+            await type_text(pilot, typed)
+            await pilot.press("backspace")
+            await pilot.pause()
+            assert box.value == expected
+        assert picker.shown[0].name == "Prisoner's Dilemma"
+        assert len(picker.shown) < len(picker.entries)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, GameScreen) and app.game.name.startswith("Prisoner")
+
+
 async def test_filter_without_matches_says_so():
     app = MarlTuiApp()
     async with app.run_test(size=SIZE) as pilot:
