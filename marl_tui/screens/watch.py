@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from agents.base import Agent
 from games import Game
 from marl_tui.files import resolve_user_path, sandbox_of
+from marl_tui.plain import notify_plain, plain
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.path_modal import PathModal
 from marl_tui.widgets.plot_screen import PlotScreen
@@ -463,10 +464,10 @@ Agents learn by playing the game against each other; the dashboard updates live.
                 counters.append(f"\nexploit {snapshot.exploitability:.3f}")
         self.query_one("#counters", Static).update(counters)
         status = self.query_one("#watch-status", Static)
-        status.update(Text(self.message or "", style="bold"))
+        status.update(plain(self.message or "", style="bold"))
         status.set_class(bool(self.message), "has-message")
 
     def _report(self, text: str, error: bool = False) -> None:
         self.message = text
-        self.notify(text, severity="error" if error else "information", timeout=4)
+        notify_plain(self, text, severity="error" if error else "information", timeout=4)
         self._draw()
