@@ -34,7 +34,12 @@ from marl_tui.serving.passwords import verify_password
 MAX_PASSWORD_TRIES = 3
 # Connections not yet logged in, from one address (a class behind one NAT logs in at once) and in all.
 MAX_PENDING_PER_ADDRESS, MAX_PENDING = 64, 256
+# Refused for their rate, and kept only to be told so once the link is encrypted.
+MAX_REFUSING_PER_ADDRESS = 8
 GREETING_TIMEOUT = 10  # a client must say which SSH it speaks within this long; silent sockets go
+AUTH_START_TIMEOUT = 30  # ...and start to log in within this long (a student reads the host key prompt)
+STALLED_AFTER = 5  # when the caps are full, a connection that has not started to log in after this
+# long gives its place to a new one, so that stalled clients cannot lock a class out
 LOGIN_TIMEOUT = 120  # reading the host key prompt and typing the password, as OpenSSH allows
 UNUSED_TIMEOUT = 60  # a logged-in connection with no session is closed after this long
 SESSIONS_PER_KEY = 2  # a student's key may hold two seats (a second terminal), not the class
@@ -69,6 +74,43 @@ def ensure_host_key(path: Path) -> asyncssh.SSHKey:
     return key
 
 
+def _log_context(conn: asyncssh.SSHServerConnection) -> str | None:
+    """asyncssh's name for `conn` in its own log lines ("conn=3"), through the logger adapter's
+    public `process`."""
+    prefix, _ = conn.logger.process("", {})
+    match = re.match(r"\[(conn=\d+)", prefix)
+    return match.group(1) if match else None
+
+
+class _AsyncsshRefusals(logging.Handler):
+    """Some requests asyncssh refuses by itself, saying so only in its own log: X11 and agent
+    forwarding (both turned off) and the SFTP subsystem (no SFTP server is given; scp arrives
+    as a remote command, refused in `run_session`). This handler reads those lines and logs
+    each refusal, with who asked, in the server's log; asyncssh's warnings pass through too."""
+
+    REFUSALS = (
+        (re.compile(r"X11 forwarding request denied"), "X11 forwarding"),
+        (re.compile(r"Agent forwarding request denied"), "agent forwarding"),
+        (re.compile(r"Subsystem: sftp$"), "the 'sftp' subsystem (file transfer)"),
+    )
+
+    def __init__(self, classroom: Classroom) -> None:
+        super().__init__(logging.INFO)
+        self.classroom = classroom
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        match = re.match(r"\[(conn=\d+)[^\]]*\]\s*(.*)", message)
+        connection = match and self.classroom.by_log_context.get(match.group(1))
+        if connection is not None:
+            for pattern, what in self.REFUSALS:
+                if pattern.search(match.group(2)):
+                    log.info("refused %s for %s", what, connection.who)
+                    return
+        if record.levelno >= logging.WARNING:
+            log.warning("asyncssh: %s", message)
+
+
 class Classroom:
     """State shared by all connections of one server: options, seats, the rate limiter, the counts."""
 
@@ -76,21 +118,43 @@ class Classroom:
         self.options = options
         self.slots = slots
         self.rate = RateLimiter(options.connections_per_minute)
-        self.pending: dict[str, int] = {}  # address -> connections not yet logged in
+        self.pending: dict[str, list[_Connection]] = {}  # address -> not yet logged in, oldest first
+        self.refusing: dict[str, int] = {}  # address -> connections kept only to be told "too many"
         self.sessions_by_key: dict[str, int] = {}
         self.connections: set[_Connection] = set()
+        self.by_log_context: dict[str, _Connection] = {}  # asyncssh's "conn=N" -> the connection
         self.quiet_until: dict[str, float] = {}  # address -> when to log its dropped connections again
 
     def pending_total(self) -> int:
-        return sum(self.pending.values())
+        return sum(len(waiting) for waiting in self.pending.values())
+
+    def make_room(self, address: str) -> bool:
+        """Whether a new connection from `address` may wait to log in: under both caps, or once
+        the oldest stalled connection in its way (one that has not started to log in after
+        STALLED_AFTER seconds) has been dropped to make room."""
+        full_here = len(self.pending.get(address, ())) >= MAX_PENDING_PER_ADDRESS
+        if not full_here and self.pending_total() < MAX_PENDING:
+            return True
+        waiting = self.pending.get(address, []) if full_here else [
+            c for connections in self.pending.values() for c in connections]
+        now = time.monotonic()
+        stalled = [c for c in waiting if not c.auth_started and now - c.started >= STALLED_AFTER]
+        if not stalled:
+            return False
+        oldest = min(stalled, key=lambda c: c.started)
+        log.info("dropped %s: it had not started to log in after %s, and the class is waiting",
+                 oldest.peer, duration(now - oldest.started))
+        oldest.drop()
+        return True
 
 
 class _Connection(asyncssh.SSHServer):
     """Authentication and channel policy for one client connection, and its log lines.
 
-    Before login a connection is cheap to make and costly to hold, so they are bounded per address
-    and in all; a logged-in connection runs at most one session (one seat per student) and is
-    closed if it opens none.
+    Before login a connection is cheap to make and costly to hold, so they are rate-limited per
+    address as they arrive, then bounded per address and in all, and must speak SSH and start to
+    log in promptly; a logged-in connection runs at most one session (one seat per student) and
+    is closed if it opens none.
     """
 
     def __init__(self, classroom: Classroom) -> None:
@@ -105,9 +169,12 @@ class _Connection(asyncssh.SSHServer):
         self.password_failures = 0
         self.announced = False  # "connect" was logged, so "disconnect" will be
         self.pending = False
+        self.refusing = False
+        self.auth_started = False
         self.sessions = 0
+        self.log_context: str | None = None
         self.unused_timer: asyncio.TimerHandle | None = None
-        self.greeting_timer: asyncio.TimerHandle | None = None
+        self.timers: list[asyncio.TimerHandle] = []
         self.closed = False
         self.refusal: str | None = None  # sent at the start of authentication, once the link is encrypted
 
@@ -117,48 +184,79 @@ class _Connection(asyncssh.SSHServer):
         host, port = (conn.get_extra_info("peername") or ("?", 0))[:2]
         self.address, self.peer = host, f"{host}:{port}"
         classroom = self.classroom
-        if classroom.pending.get(host, 0) >= MAX_PENDING_PER_ADDRESS or classroom.pending_total() >= MAX_PENDING:
-            if time.monotonic() >= classroom.quiet_until.get(host, 0):  # one line a minute, not a flood
-                classroom.quiet_until[host] = time.monotonic() + 60
-                log.info("dropping connections from %s: too many waiting to log in", host)
-            conn.abort()
-            return
-        classroom.pending[host] = classroom.pending.get(host, 0) + 1
-        classroom.connections.add(self)
-        self.pending = True
-        self.greeting_timer = asyncio.get_running_loop().call_later(GREETING_TIMEOUT, self._drop_if_silent)
-        if not self.classroom.rate.allow(host):
-            wait = self.classroom.rate.retry_after(host)
+        if not classroom.rate.allow(host):
+            if classroom.refusing.get(host, 0) >= MAX_REFUSING_PER_ADDRESS:
+                self._drop_quietly(host, "too many connections")
+                return
+            classroom.refusing[host] = classroom.refusing.get(host, 0) + 1
+            self.refusing = True
+            wait = classroom.rate.retry_after(host)
             self.refusal = f"marl-tui: too many connections from {host}; try again in {wait} s"
             log.info("refused %s: too many connections from this address", self.peer)
+        elif not classroom.make_room(host):
+            self._drop_quietly(host, "too many waiting to log in")
             return
-        log.info("connect from %s", self.peer)
-        self.announced = True
+        else:
+            classroom.pending.setdefault(host, []).append(self)
+            self.pending = True
+            log.info("connect from %s", self.peer)
+            self.announced = True
+        classroom.connections.add(self)
+        self.log_context = _log_context(conn)
+        if self.log_context:
+            classroom.by_log_context[self.log_context] = self
+        loop = asyncio.get_running_loop()
+        self.timers = [loop.call_later(GREETING_TIMEOUT, self._drop_if_silent),
+                       loop.call_later(AUTH_START_TIMEOUT, self._drop_if_not_logging_in)]
+
+    def _drop_quietly(self, host: str, why: str) -> None:
+        """Abort this connection at once; say so in the log once a minute per address, not per try."""
+        if time.monotonic() >= self.classroom.quiet_until.get(host, 0):
+            self.classroom.quiet_until[host] = time.monotonic() + 60
+            log.info("dropping connections from %s: %s", host, why)
+        self.conn.abort()
 
     @property
     def who(self) -> str:
         """The login name (quoted: it is the client's choice) and address, for log lines."""
         return f"{self.username!r} from {self.peer}"
 
+    def drop(self) -> None:
+        """Close the connection at once; it no longer counts as waiting to log in."""
+        self._not_pending()
+        if self.conn is not None and not self.closed:
+            self.conn.abort()
+
     def _drop_if_silent(self) -> None:
         if self.conn is not None and self.conn.get_extra_info("client_version") is None:
             log.info("dropped %s: it never spoke SSH", self.peer)
-            self.conn.abort()
+            self.drop()
+
+    def _drop_if_not_logging_in(self) -> None:
+        if not self.auth_started:
+            log.info("dropped %s: it never started to log in", self.peer)
+            self.drop()
 
     def _not_pending(self) -> None:
+        classroom = self.classroom
         if self.pending:
             self.pending = False
-            remaining = self.classroom.pending[self.address] - 1
-            if remaining:
-                self.classroom.pending[self.address] = remaining
-            else:
-                del self.classroom.pending[self.address]
+            waiting = classroom.pending[self.address]
+            waiting.remove(self)
+            if not waiting:
+                del classroom.pending[self.address]
+        if self.refusing:
+            self.refusing = False
+            classroom.refusing[self.address] -= 1
+            if not classroom.refusing[self.address]:
+                del classroom.refusing[self.address]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._not_pending()
         self.classroom.connections.discard(self)
-        for timer in (self.unused_timer, self.greeting_timer):
+        self.classroom.by_log_context.pop(self.log_context, None)
+        for timer in (self.unused_timer, *self.timers):
             if timer is not None:
                 timer.cancel()
         if self.announced:
@@ -168,6 +266,7 @@ class _Connection(asyncssh.SSHServer):
     # ----- authentication -----------------------------------------------------------------------
     def begin_auth(self, username: str) -> bool:
         self.username = username
+        self.auth_started = True
         if self.refusal is not None and self.conn is not None:
             self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, self.refusal)
             return True
@@ -306,16 +405,20 @@ def client_settings(process: asyncssh.SSHServerProcess) -> dict[str, str]:
 
 async def run_session(process: asyncssh.SSHServerProcess, classroom: Classroom) -> None:
     """Serve one session: refuse what is not an interactive terminal, else run the app until either side ends."""
+    connection: _Connection = process.get_extra_info("connection").get_owner()
     if process.subsystem is not None:
+        log.info("refused the %r subsystem for %s", process.subsystem, connection.who)
         _refuse(process, f"the {process.subsystem!r} subsystem is not offered; connect without -s.")
         return
     if process.command is not None:
+        kind = "an scp file transfer" if re.match(r"scp\s", process.command) else "a remote command"
+        log.info("refused %s for %s: %r", kind, connection.who, process.command[:200])
         _refuse(process, "only the interactive app is served; remote commands are refused.")
         return
     if process.term_type is None:
+        log.info("refused a session without a terminal for %s", connection.who)
         _refuse(process, "the app needs a terminal; connect with `ssh -t`.")
         return
-    connection: _Connection = process.get_extra_info("connection").get_owner()
     refusal = connection.claim_session()
     if refusal is not None:
         log.info("refused a session for %s: %s", connection.who, refusal)
@@ -470,6 +573,7 @@ class SSHListener:
 
     acceptor: asyncssh.SSHAcceptor
     classroom: Classroom
+    refusals: logging.Handler
 
     @property
     def port(self) -> int:
@@ -482,13 +586,16 @@ class SSHListener:
             if connection.conn is not None:
                 connection.conn.disconnect(asyncssh.DISC_BY_APPLICATION, "marl-tui: the server is stopping")
         await self.acceptor.wait_closed()
+        logging.getLogger("asyncssh").removeHandler(self.refusals)
 
 
 async def start_ssh(options: ServeOptions, slots: SessionSlots) -> SSHListener:
     """Listen for SSH connections at `options.ssh`; each interactive session runs the app in its own process."""
     assert options.ssh is not None
     classroom = Classroom(options, slots)
-    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    asyncssh_log = logging.getLogger("asyncssh")
+    asyncssh_log.setLevel(logging.INFO)  # read by _AsyncsshRefusals, printed only from WARNING
+    asyncssh_log.propagate = False
     acceptor = await asyncssh.listen(
         options.ssh.host,
         options.ssh.port,
@@ -503,4 +610,6 @@ async def start_ssh(options: ServeOptions, slots: SessionSlots) -> SSHListener:
         login_timeout=LOGIN_TIMEOUT,
         keepalive_interval=30,
     )
-    return SSHListener(acceptor, classroom)
+    refusals = _AsyncsshRefusals(classroom)
+    asyncssh_log.addHandler(refusals)
+    return SSHListener(acceptor, classroom, refusals)

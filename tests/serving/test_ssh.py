@@ -10,6 +10,8 @@ import asyncio
 import gc
 import json
 import os
+import re
+import shutil
 import textwrap
 import weakref
 from pathlib import Path
@@ -464,3 +466,113 @@ async def test_real_app_is_served_and_drawn(serve, tmp_path):
         assert process.exit_status == 0
     await until_no_sessions(served)
     assert list((tmp_path / "files").iterdir()) == []  # the session's empty folder is removed
+
+
+async def stalled_after_greeting(served: Served, count: int) -> list:
+    """`count` clients that send their SSH version, then nothing: the server's key exchange waits."""
+    clients = []
+    for _ in range(count):
+        reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+        writer.write(b"SSH-2.0-Stalled_1.0\r\n")
+        await writer.drain()
+        assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"SSH-2.0-")
+        clients.append((reader, writer))
+    await eventually(lambda: served.listener.classroom.pending_total() == count, "every stall counted")
+    return clients
+
+
+async def openssh_login(served: Served) -> tuple[int, str]:
+    """The real OpenSSH client logs in (open access) and asks for no terminal: the server answers
+    that the app needs one, which it can only do after a successful login."""
+    process = await asyncio.create_subprocess_exec(
+        "ssh", "-T", "-F", "/dev/null", "-p", str(served.port), "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "StrictHostKeyChecking=no", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
+        "-o", "IdentityAgent=none", "-o", "ConnectTimeout=10", "student@127.0.0.1",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    return process.returncode, stderr.decode(errors="replace")
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="needs the OpenSSH client")
+@pytest.mark.parametrize("cap", ["MAX_PENDING_PER_ADDRESS", "MAX_PENDING"])
+async def test_stalled_clients_filling_the_pending_cap_do_not_lock_out_a_student(serve, monkeypatch, cap):
+    monkeypatch.setattr(ssh, cap, 6)
+    monkeypatch.setattr(ssh, "STALLED_AFTER", 0.3, raising=False)
+    served = await serve()
+    stalled = await stalled_after_greeting(served, 6)
+    await asyncio.sleep(0.4)  # they have stalled for longer than STALLED_AFTER
+    status, stderr = await openssh_login(served)
+    assert (status, "the app needs a terminal" in stderr) == (1, True), stderr
+    assert sum(1 for reader, _ in stalled if reader.at_eof() or reader.exception()) <= 1
+    for _, writer in stalled:
+        writer.close()
+
+
+async def test_a_client_that_stalls_after_the_version_exchange_is_dropped(serve, monkeypatch):
+    monkeypatch.setattr(ssh, "AUTH_START_TIMEOUT", 0.5, raising=False)
+    served = await serve()
+    ((reader, writer),) = await stalled_after_greeting(served, 1)
+
+    async def until_closed() -> None:
+        while await reader.read(4096):
+            pass
+
+    await asyncio.wait_for(until_closed(), 5)  # not the 120 s login time
+    writer.close()
+    await eventually(lambda: served.listener.classroom.pending_total() == 0, "the stall's release")
+    await assert_still_serving(served)
+
+
+async def test_the_rate_limit_applies_as_connections_arrive(serve, monkeypatch):
+    """Connections over the per-address rate are refused on arrival: they never take a place
+    among those waiting to log in, however many come."""
+    monkeypatch.setattr(ssh, "MAX_PENDING_PER_ADDRESS", 3)
+    served = await serve(connections_per_minute=1)
+    first = await stalled_after_greeting(served, 1)
+    extra = [await asyncio.open_connection("127.0.0.1", served.port) for _ in range(12)]
+    await asyncio.sleep(0.2)
+    assert served.listener.classroom.pending_total() == 1
+    assert sum(served.listener.classroom.refusing.values()) <= ssh.MAX_REFUSING_PER_ADDRESS
+    for _, writer in first + extra:
+        writer.close()
+
+
+@pytest.mark.parametrize(("request_kind", "logged"), [
+    ("exec", "refused a remote command for 'student' from 127.0.0.1:\\d+: 'cat /etc/passwd'"),
+    ("scp", "refused an scp file transfer for 'student' from .*: 'scp -t /tmp/x'"),
+    ("subsystem", "refused the 'netconf' subsystem for 'student' from "),
+    ("sftp", "refused the 'sftp' subsystem \\(file transfer\\) for 'student' from "),
+    ("no terminal", "refused a session without a terminal for 'student' from "),
+    ("x11", "refused X11 forwarding for 'student' from "),
+    ("agent", "refused agent forwarding for 'student' from "),
+    ("local forward", "refused port forwarding to '127.0.0.1':\\d+ for 'student' from "),
+])
+async def test_every_refusal_is_logged_with_who_asked(serve, caplog, tmp_path, request_kind, logged):
+
+    caplog.set_level("INFO", logger="marl_tui.serve")
+    served = await serve()
+    options = {"x11": dict(x11_forwarding=True, x11_display="127.0.0.1:0"),
+               "agent": dict(agent_forwarding=True, agent_path=str(tmp_path / "agent.sock"))}
+    async with served.connect(**options.get(request_kind, {})) as conn:
+        if request_kind in ("exec", "scp"):
+            await conn.run("cat /etc/passwd" if request_kind == "exec" else "scp -t /tmp/x")
+        elif request_kind == "subsystem":
+            await conn.run(subsystem="netconf")
+        elif request_kind == "sftp":
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.start_sftp_client()
+        elif request_kind == "no terminal":
+            await conn.run()
+        elif request_kind == "x11":
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await open_session(served, conn)
+        elif request_kind == "agent":
+            process, _ = await open_session(served, conn)
+            process.stdin.write(b"\r")
+            await process.wait_closed()
+        else:
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 9)
+    await until_no_sessions(served)
+    await eventually(lambda: any(re.search(logged, r.getMessage()) for r in caplog.records),
+                     f"a log line matching {logged!r}", timeout=5)
