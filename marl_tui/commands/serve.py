@@ -172,6 +172,13 @@ def _logins(args: argparse.Namespace, ssh) -> tuple[Path | None, str | None]:
         keys = config_dir() / "authorized_keys"
     if keys is not None and not keys.is_file():
         raise CommandError(f"--authorized-keys: no such file {keys}")
+    if keys is not None:
+        from marl_tui.serving.ssh import check_authorized_keys
+
+        try:
+            check_authorized_keys(keys)
+        except (OSError, ValueError) as problem:
+            raise CommandError(f"--authorized-keys: {problem}") from None
     password_hash = None
     if args.password_file.exists():
         try:

@@ -51,17 +51,19 @@ TERM_NAME = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
 def ensure_host_key(path: Path) -> asyncssh.SSHKey:
     """The server's host key: generated once (Ed25519, mode 0600), then reused so clients never see it change.
 
-    Raises ValueError when `path` is something other than a key file (a folder, a link, another format).
+    Raises ValueError when `path` is something other than a key file (a folder, a link, another
+    format), or one that others may read or write.
     """
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise ValueError(f"{path} is not a regular file")
     if path.exists():
-        key = asyncssh.read_private_key(str(path))  # KeyImportError is a ValueError
         mode = path.stat().st_mode & 0o777
-        if mode & 0o077:
-            path.chmod(0o600)
-            log.warning("host key %s was mode %o; now 600", path, mode)
-        return key
+        if mode & 0o077:  # someone else may hold a copy: making it private now would hide that
+            raise ValueError(
+                f"{path} is accessible by others (mode {mode:o}), so treat it as compromised: "
+                f"delete it and start again to generate a new host key (students' ssh will then "
+                "warn that the host key changed: tell them the new fingerprint)")
+        return asyncssh.read_private_key(str(path))  # KeyImportError is a ValueError
     path.parent.mkdir(parents=True, exist_ok=True)
     key = asyncssh.generate_private_key("ssh-ed25519")
     temporary = path.with_name(path.name + ".tmp")
@@ -109,6 +111,15 @@ class _AsyncsshRefusals(logging.Handler):
                     return
         if record.levelno >= logging.WARNING:
             log.warning("asyncssh: %s", message)
+
+
+def check_authorized_keys(path: Path) -> None:
+    """Refuse (ValueError) an authorized keys file that others may write: anyone who can add a
+    line to it can log in, so it must be writable only by its owner (as OpenSSH's StrictModes)."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o022:
+        raise ValueError(f"{path} is writable by others (mode {mode:o}), so anyone could add a key; "
+                         f"run: chmod 644 {path}")
 
 
 class Classroom:
@@ -293,6 +304,7 @@ class _Connection(asyncssh.SSHServer):
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         """Whether `key` is in the authorized keys file, read afresh so students can be added live."""
         try:
+            check_authorized_keys(self.options.authorized_keys)
             keys = asyncssh.read_authorized_keys(str(self.options.authorized_keys))
         except (OSError, ValueError) as error:
             log.warning("cannot read %s: %s", self.options.authorized_keys, error)

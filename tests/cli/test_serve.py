@@ -115,6 +115,25 @@ def test_a_missing_authorized_keys_file_is_refused(capsys, home, served):
         capsys, ["--ssh", "2222", "--authorized-keys", str(missing)])
 
 
+@pytest.mark.parametrize("mode", [0o666, 0o646, 0o664])
+def test_an_authorized_keys_file_others_can_write_is_refused(capsys, home, served, mode):
+    keys = home / "authorized_keys"
+    keys.write_bytes(asyncssh.generate_private_key("ssh-ed25519").export_public_key())
+    keys.chmod(mode)
+    err = refused(capsys, ["--ssh", "2222", "--authorized-keys", str(keys)])
+    assert f"writable by others (mode {mode:o})" in err and f"chmod 644 {keys}" in err
+    assert served == []
+
+
+def test_a_host_key_others_can_read_is_reported_compromised_and_left_alone(capsys, home, served):
+    key = home / "host_key"
+    key.write_bytes(asyncssh.generate_private_key("ssh-ed25519").export_private_key())
+    key.chmod(0o644)
+    err = refused(capsys, ["--ssh", "2222", "--open", "--host-key", str(key)])
+    assert "treat it as compromised" in err and "generate a new host key" in err
+    assert key.stat().st_mode & 0o777 == 0o644 and served == []
+
+
 OUT_OF_RANGE = [
     (["--memory-limit", "100"], "--memory-limit must be from 1024 MB"),
     (["--memory-limit", "-1"], "--memory-limit"),

@@ -433,9 +433,10 @@ def test_host_key_is_generated_once_and_private(tmp_path):
     first = ensure_host_key(path)
     assert path.stat().st_mode & 0o777 == 0o600
     assert ensure_host_key(path).export_public_key() == first.export_public_key()
-    path.chmod(0o644)
-    ensure_host_key(path)
-    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o640)  # others could have read it: compromised, not quietly made private again
+    with pytest.raises(ValueError, match="compromised"):
+        ensure_host_key(path)
+    assert path.stat().st_mode & 0o777 == 0o640
     folder = tmp_path / "conf"
     folder.chmod(0o755)
     with pytest.raises(ValueError, match="not a regular file"):
@@ -576,3 +577,20 @@ async def test_every_refusal_is_logged_with_who_asked(serve, caplog, tmp_path, r
     await until_no_sessions(served)
     await eventually(lambda: any(re.search(logged, r.getMessage()) for r in caplog.records),
                      f"a log line matching {logged!r}", timeout=5)
+
+
+async def test_an_authorized_keys_file_made_writable_by_others_lets_nobody_in(serve, tmp_path, caplog):
+    """Re-read at each login: once others may write it, its keys are no longer trusted."""
+    caplog.set_level("INFO", logger="marl_tui.serve")
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    keys = tmp_path / "authorized_keys"
+    keys.write_bytes(key.export_public_key())
+    keys.chmod(0o644)
+    served = await serve(open_access=False, authorized_keys=keys)
+    async with served.connect(client_keys=[key]):
+        pass
+    keys.chmod(0o666)
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with served.connect(client_keys=[key]):
+            pass
+    assert any("writable by others (mode 666)" in r.getMessage() for r in caplog.records)
