@@ -15,6 +15,7 @@ import signal
 import sys
 from pathlib import Path
 
+from marl_tui.crash_report import CRASH_FD_VARIABLE, MAX_REPORT
 from marl_tui.serving.limits import SessionLimits
 
 PR_SET_PDEATHSIG = 1
@@ -30,6 +31,31 @@ def environment(**settings: str) -> dict[str, str]:
                MALLOC_ARENA_MAX="2")
     env.update(settings)
     return env
+
+
+def crash_pipe() -> tuple[int, int]:
+    """A pipe for the app's error report (see :mod:`marl_tui.crash_report`): the read end for the
+    server (non-blocking), the write end to pass to the app and to name in `crash_environment`."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    return read_end, write_end
+
+
+def crash_environment(write_end: int) -> dict[str, str]:
+    return {CRASH_FD_VARIABLE: str(write_end)}
+
+
+def read_crash_report(read_end: int) -> str:
+    """What the app wrote into its crash pipe (nothing if it did not crash), then close it."""
+    chunks = []
+    try:
+        while chunk := os.read(read_end, 65536):
+            chunks.append(chunk)
+    except BlockingIOError:  # the app still holds the write end: nothing more for now
+        pass
+    finally:
+        os.close(read_end)
+    return b"".join(chunks)[-2 * MAX_REPORT:].decode(errors="replace")
 
 
 def client_number(value: object, default: int, largest: int) -> int:

@@ -11,6 +11,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from marl_tui.crash_report import EXIT_CRASHED
+
 
 @dataclass(frozen=True)
 class SessionLimits:
@@ -50,6 +52,8 @@ class SessionLimits:
             except ValueError:
                 name = str(-returncode)
             return f"the app was stopped by signal {name}"
+        if returncode == EXIT_CRASHED:
+            return "the app stopped on an internal error (the details are in the server's log)"
         if returncode not in (0, 130):
             return f"the app ended unexpectedly (exit status {returncode})"
         return None

@@ -455,6 +455,7 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
     """Start the app on a fresh PTY in `seat`, bridge it to the channel, and stop it afterwards."""
     options, who, started = classroom.options, connection.who, time.monotonic()
     master, slave = pty.openpty()
+    crash_read, crash_write = child_launcher.crash_pipe()
     child, cwd, keep_folder = None, None, True
     reason = "client closed"
     try:
@@ -467,12 +468,7 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
             arguments = ["--sandbox", str(cwd), *arguments]
         settings = client_settings(process)
         try:
-            child = await asyncio.create_subprocess_exec(
-                *child_launcher.command(options.limits, arguments, options.app_module),
-                stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
-                start_new_session=True, preexec_fn=_become_terminal_owner,
-                env=child_launcher.environment(**settings),
-            )
+            child = await _start_app(options, arguments, cwd, slave, crash_write, settings)
         except (OSError, subprocess.SubprocessError) as error:
             reason = f"could not start the app: {error}"
             log.error("could not start the app for %s: %s", who, error)
@@ -480,30 +476,52 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
             return
         finally:
             os.close(slave)
+            os.close(crash_write)  # the app holds its own copy
         classroom.slots.attach(seat, child)
         log.info("session %d/%d for %s (pid %d, %s %dx%d)", classroom.slots.active, classroom.slots.limit,
                  who, child.pid, settings["TERM"], columns, rows)
-        reason = await _bridge(process, master, options.idle_timeout)
+        reason = await _Bridge(process, master, options.idle_timeout).run()
         if reason == "app quit":
-            await child.wait()
-            problem = ("the server is stopping" if classroom.slots.stopping
-                       else options.limits.describe_exit(child.returncode))
-            if problem:
-                reason = problem
-                _write(process, f"\r\nmarl-tui: {problem}.\r\n".encode())
-            code = child.returncode
-            process.exit(code if code >= 0 else 128 - code)  # as a shell reports a signal
+            reason = await _end_with_the_app(process, classroom, child) or reason
         elif reason == "idle":
             _write(process, b"\r\nmarl-tui: closing an idle session.\r\n")
             process.exit(0)
     finally:
         if child is not None:
             await stop_child(child)
+        if report := child_launcher.read_crash_report(crash_read):
+            log.error("the app of %s stopped on an error:\n%s", who, report.rstrip())
         os.close(master)
         if cwd is not None and not keep_folder:
             with contextlib.suppress(OSError):
                 cwd.rmdir()  # only if the student saved nothing
         log.info("session end for %s after %s: %s", who, duration(time.monotonic() - started), reason)
+
+
+async def _start_app(options: ServeOptions, arguments: list[str], cwd: Path | None, terminal: int,
+                     crash_write: int, settings: dict[str, str]) -> asyncio.subprocess.Process:
+    """The app's process, through the child launcher: its terminal on stdio, leading its own
+    session with that terminal as its controlling one, and the crash pipe's write end."""
+    return await asyncio.create_subprocess_exec(
+        *child_launcher.command(options.limits, arguments, options.app_module),
+        stdin=terminal, stdout=terminal, stderr=terminal, cwd=cwd, pass_fds=(crash_write,),
+        start_new_session=True, preexec_fn=_become_terminal_owner,
+        env=child_launcher.environment(**settings, **child_launcher.crash_environment(crash_write)),
+    )
+
+
+async def _end_with_the_app(process: asyncssh.SSHServerProcess, classroom: Classroom,
+                            child: asyncio.subprocess.Process) -> str | None:
+    """The app quit: end the channel with its exit status, and one line saying why when it was
+    not the student's choice (a limit, a crash, the server stopping); that reason, if any."""
+    await child.wait()
+    problem = ("the server is stopping" if classroom.slots.stopping
+               else classroom.options.limits.describe_exit(child.returncode))
+    if problem:
+        _write(process, f"\r\nmarl-tui: {problem}.\r\n".encode())
+    code = child.returncode
+    process.exit(code if code >= 0 else 128 - code)  # as a shell reports a signal
+    return problem
 
 
 def _write(process: asyncssh.SSHServerProcess, data: bytes) -> None:
@@ -513,47 +531,62 @@ def _write(process: asyncssh.SSHServerProcess, data: bytes) -> None:
         pass
 
 
-async def _bridge(process: asyncssh.SSHServerProcess, master: int, idle_timeout: float) -> str:
-    """Copy bytes both ways between the channel and the PTY; say which side ended it."""
-    loop = asyncio.get_running_loop()
+class _Bridge:
+    """Bytes both ways between an SSH channel and the master side of the app's PTY, until one
+    side ends: the app (its terminal closes), the client (it closes, or is idle too long).
 
-    os.set_blocking(master, False)  # a student pasting into a frozen app must not block the server
+    The master is non-blocking, so that a student pasting into a frozen app cannot block the
+    server; the client's writes wait on the channel's flow control, so that a slow client slows
+    the app rather than filling the server's memory.
+    """
 
-    async def ready(add, remove) -> None:
-        future = loop.create_future()
-        add(master, lambda: future.done() or future.set_result(None))
+    def __init__(self, process: asyncssh.SSHServerProcess, master: int, idle_timeout: float) -> None:
+        self.process = process
+        self.master = master
+        self.idle_timeout = idle_timeout
+        self.loop = asyncio.get_running_loop()
+
+    async def run(self) -> str:
+        """Copy until either side ends; say which: "app quit", "client closed" or "idle"."""
+        os.set_blocking(self.master, False)
+        output = asyncio.ensure_future(self.app_to_client())
+        client = asyncio.ensure_future(self.client_to_app())
+        closed = asyncio.ensure_future(self.process.wait_closed())  # even while both sides are stuck
         try:
-            await future
+            done, _ = await asyncio.wait([output, client, closed], return_when=asyncio.FIRST_COMPLETED)
         finally:
-            remove(master)
+            for task in (output, client, closed):
+                task.cancel()
+            await asyncio.gather(output, client, closed, return_exceptions=True)
+        if client in done and not client.cancelled() and client.exception() is None:
+            return client.result()
+        if output in done and output.exception() is None:
+            return "app quit"
+        return "client closed"
 
-    async def to_app(data: bytes) -> None:
-        while data:
-            try:
-                data = data[os.write(master, data):]
-            except BlockingIOError:
-                await ready(loop.add_writer, loop.remove_writer)
-
-    async def to_client() -> None:
+    async def app_to_client(self) -> None:
+        """The app's output to the client; returns when every process holding the terminal is gone."""
         while True:
-            await ready(loop.add_reader, loop.remove_reader)
+            await self.ready(self.loop.add_reader, self.loop.remove_reader)
             try:
-                data = os.read(master, 65536)
+                data = os.read(self.master, 65536)
             except BlockingIOError:
                 continue
             except OSError:  # EIO: every process holding the terminal has gone
                 return
             if not data:
                 return
-            process.stdout.write(data)
-            await process.stdout.drain()  # a slow client slows the app, not the server's memory
+            self.process.stdout.write(data)
+            await self.process.stdout.drain()
 
-    async def from_client() -> str:
+    async def client_to_app(self) -> str:
+        """The client's keys to the app, and its window sizes to the terminal; returns why it
+        stopped: "client closed", or "idle" after `idle_timeout` seconds without input."""
         while True:
             try:
-                data = await asyncio.wait_for(process.stdin.read(4096), idle_timeout)
+                data = await asyncio.wait_for(self.process.stdin.read(4096), self.idle_timeout)
             except asyncssh.TerminalSizeChanged as change:
-                _set_size(master, *child_launcher.terminal_size(change.width, change.height))
+                _set_size(self.master, *child_launcher.terminal_size(change.width, change.height))
                 continue
             except TimeoutError:
                 return "idle"
@@ -561,22 +594,24 @@ async def _bridge(process: asyncssh.SSHServerProcess, master: int, idle_timeout:
                 continue
             if not data:
                 return "client closed"
-            await to_app(data)
+            await self.to_app(data)
 
-    output = asyncio.ensure_future(to_client())
-    client = asyncio.ensure_future(from_client())
-    closed = asyncio.ensure_future(process.wait_closed())  # even while both sides are stuck
-    try:
-        done, _ = await asyncio.wait([output, client, closed], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (output, client, closed):
-            task.cancel()
-        await asyncio.gather(output, client, closed, return_exceptions=True)
-    if client in done and not client.cancelled() and client.exception() is None:
-        return client.result()
-    if output in done and output.exception() is None:
-        return "app quit"
-    return "client closed"
+    async def to_app(self, data: bytes) -> None:
+        """Write all of `data` to the terminal, waiting (not blocking) while its buffer is full."""
+        while data:
+            try:
+                data = data[os.write(self.master, data):]
+            except BlockingIOError:
+                await self.ready(self.loop.add_writer, self.loop.remove_writer)
+
+    async def ready(self, add, remove) -> None:
+        """Wait until the master is readable (`add_reader`) or writable (`add_writer`)."""
+        future = self.loop.create_future()
+        add(self.master, lambda: future.done() or future.set_result(None))
+        try:
+            await future
+        finally:
+            remove(self.master)
 
 
 @dataclass

@@ -594,3 +594,111 @@ async def test_an_authorized_keys_file_made_writable_by_others_lets_nobody_in(se
         async with served.connect(client_keys=[key]):
             pass
     assert any("writable by others (mode 666)" in r.getMessage() for r in caplog.records)
+
+
+CRASHING_APP = textwrap.dedent(
+    """
+    import sys
+    from marl_tui.cli import main
+    from marl_tui.screens.game import GameScreen
+
+    def explode(self):
+        raise MemoryError("simulated: the session ran out of memory")
+
+    GameScreen.action_flip_analysis = explode  # the "v" key
+    sys.exit(main())
+    """
+)
+
+
+async def test_an_uncaught_error_shows_one_line_ends_the_session_and_is_logged(serve, tmp_path, caplog):
+    """The real app, made to raise MemoryError on a key: the student sees one line (no traceback,
+    no path), the session ends and its seat is freed at once; the traceback is in the server log."""
+    import pyte
+
+    caplog.set_level("INFO", logger="marl_tui.serve")
+    (tmp_path / "crashing_app.py").write_text(CRASHING_APP)
+    served = await serve(app_module="crashing_app", app_arguments=["prisoners-dilemma"])
+    screen = pyte.Screen(100, 30)
+    stream = pyte.ByteStream(screen)
+    raw = b""
+    async with served.connect() as conn:
+        process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30))
+
+        async def read_until(condition) -> None:
+            nonlocal raw
+            while not condition():
+                chunk = await process.stdout.read(65536)
+                if not chunk:
+                    return
+                raw += chunk
+                stream.feed(chunk)
+
+        await asyncio.wait_for(read_until(lambda: "Nash equilibria (1)" in "\n".join(screen.display)), 60)
+        raw = b""
+        process.stdin.write(b"v")
+        await asyncio.wait_for(read_until(lambda: False), 15)  # to the end of the session
+        await asyncio.wait_for(process.wait_closed(), 5)
+    text = raw.decode(errors="replace")
+    assert "marl-tui: the app stopped on an internal error (the details are in the server's log)." in text
+    for leak in ("Traceback", "MemoryError", "File \"", "site-packages", str(Path(ssh.__file__).parent)):
+        assert leak not in text, leak
+    assert process.exit_status == 70
+    await until_no_sessions(served)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "stopped on an error:\nTraceback" in logged
+    assert "MemoryError: simulated: the session ran out of memory" in logged
+
+
+class FakeChannel:
+    """The parts of an SSH server process the bridge uses: stdin yields `inputs` (bytes, or an
+    exception to raise), stdout collects what the app wrote."""
+
+    def __init__(self, inputs: list) -> None:
+        self.inputs, self.written = list(inputs), b""
+        self.stdin, self.stdout = self, self
+
+    async def read(self, size: int) -> bytes:
+        if not self.inputs:
+            await asyncio.sleep(3600)
+        item = self.inputs.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    async def drain(self) -> None:
+        pass
+
+    async def wait_closed(self) -> None:
+        await asyncio.sleep(3600)
+
+
+async def test_the_bridge_steps_copy_keys_and_sizes_in_and_output_out():
+    import pty
+    import struct
+    import termios
+    from fcntl import ioctl
+
+    master, slave = pty.openpty()
+    try:
+        channel = FakeChannel([asyncssh.TerminalSizeChanged(90, 33, 0, 0), b"keys\n", b""])
+        bridge = ssh._Bridge(channel, master, idle_timeout=5)
+        os.set_blocking(master, False)
+        assert await bridge.client_to_app() == "client closed"
+        assert os.read(slave, 100) == b"keys\n"
+        rows, columns = struct.unpack("HHHH", ioctl(slave, termios.TIOCGWINSZ, b"\0" * 8))[:2]
+        assert (columns, rows) == (90, 33)
+        assert await ssh._Bridge(FakeChannel([]), master, idle_timeout=0.2).client_to_app() == "idle"
+        os.write(slave, b"drawn")
+        output = asyncio.ensure_future(bridge.app_to_client())
+        await eventually(lambda: b"drawn" in channel.written, "the app's output reaching the client")
+        os.close(slave)  # the app's side of the terminal goes: the copy ends
+        slave = None
+        await asyncio.wait_for(output, 5)
+    finally:
+        os.close(master)
+        if slave is not None:
+            os.close(slave)
