@@ -64,6 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="address space per session, 0 for none (default %(default)s)")
     limits.add_argument("--nice", type=int, default=10, metavar="N",
                         help="scheduling niceness of the sessions (default %(default)s)")
+    account = parser.add_argument_group("account (what a server started as root runs the apps as)")
+    account.add_argument("--user", metavar="NAME",
+                         help="run every student's app as this unprivileged account (the server "
+                         "itself must start as root); it owns the students' folders")
+    account.add_argument("--allow-root", action="store_true",
+                         help="started as root without --user, run the apps as root too (refused "
+                         "otherwise: a student's app would hold every power of the machine)")
     limits.add_argument("--files", type=Path, metavar="DIR", default=_data_dir(),
                         help="students open and save files only in their own folder under DIR "
                         "(default %(default)s)")
@@ -102,14 +109,55 @@ def _options(args: argparse.Namespace):
 
     ssh, web = _addresses(args)
     keys, password_hash = _logins(args, ssh)
+    account = _account(args)
     return ServeOptions(
         ssh=ssh, web=web, host_key=args.host_key, authorized_keys=keys,
         password_hash=password_hash, open_access=args.open, token=_token(args, web),
         max_sessions=args.max_sessions, connections_per_minute=args.rate,
-        idle_timeout=args.idle_timeout, limits=_limits(args),
-        app_arguments=_app_arguments(args.game), files_root=_files(args.files),
+        idle_timeout=args.idle_timeout, limits=_limits(args, account),
+        app_arguments=_app_arguments(args.game), files_root=_files(args.files, account),
         public_url=args.public_url,
     )
+
+
+def running_as_root() -> bool:
+    """Whether this server runs with root's powers (which its students' apps would inherit)."""
+    return os.geteuid() == 0
+
+
+def _account(args: argparse.Namespace):
+    """The unprivileged account to run the apps as (a `pwd` entry), or None; refuses to serve as
+    root without one unless --allow-root, and an account that is root or cannot run this Python."""
+    import pwd
+    import subprocess
+
+    from marl_tui.cli import CommandError
+
+    if args.user is None:
+        if running_as_root() and not args.allow_root:
+            raise CommandError("started as root, every student's app would run as root: pass "
+                               "--user NAME (an unprivileged account) or, knowingly, --allow-root")
+        return None
+    if not running_as_root():
+        raise CommandError("--user needs the server to start as root (to switch to that account)")
+    try:
+        entry = pwd.getpwnam(args.user)
+    except KeyError:
+        raise CommandError(f"--user: no account named {args.user!r}") from None
+    if entry.pw_uid == 0:
+        raise CommandError(f"--user: {args.user!r} is root; name an unprivileged account")
+    try:
+        check = subprocess.run([sys.executable, "-c", "import marl_tui"], user=entry.pw_uid,
+                               group=entry.pw_gid, extra_groups=os.getgrouplist(args.user, entry.pw_gid),
+                               capture_output=True, text=True, timeout=60, cwd="/")
+    except (OSError, subprocess.SubprocessError) as problem:
+        raise CommandError(f"--user {args.user}: that account cannot run {sys.executable}: "
+                           f"{problem}") from None
+    if check.returncode != 0:
+        last = (check.stderr.strip().splitlines() or ["no reason given"])[-1]
+        raise CommandError(f"--user {args.user}: that account cannot run marl-tui with "
+                           f"{sys.executable}: {last}")
+    return entry
 
 
 def _addresses(args: argparse.Namespace):
@@ -125,7 +173,7 @@ def _addresses(args: argparse.Namespace):
         raise CommandError(f"--ssh/--web: {problem}") from None
 
 
-def _limits(args: argparse.Namespace):
+def _limits(args: argparse.Namespace, account=None):
     from marl_tui.cli import CommandError
     from marl_tui.serving.limits import SessionLimits
 
@@ -142,16 +190,21 @@ def _limits(args: argparse.Namespace):
                            "1048576 MB, or 0 (none)")
     if args.cpu_limit > 10**7:
         raise CommandError("--cpu-limit must be at most 10000000 seconds, or 0 (none)")
-    return SessionLimits(args.cpu_limit or None, args.memory_limit or None, args.nice)
+    return SessionLimits(args.cpu_limit or None, args.memory_limit or None, args.nice,
+                         account.pw_name if account else None)
 
 
-def _files(folder: Path) -> Path:
-    """The students' folders' parent, created now so that no session finds it missing."""
+def _files(folder: Path, account=None) -> Path:
+    """The students' folders' parent, created now so that no session finds it missing; with
+    --user it (and the folders already in it) belong to that account, as new ones will."""
     from marl_tui.cli import CommandError
 
     folder = folder.expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if account is not None:
+            for path in (folder, *(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())):
+                os.chown(path, account.pw_uid, account.pw_gid)
     except OSError as problem:
         raise CommandError(f"--files: cannot create {folder}: {problem.strerror}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -254,6 +307,11 @@ def _banner(options) -> list[str]:
 
         if warning := exposure_warning(options):
             lines.append(warning)
+    if options.limits.user:
+        lines.append(f"marl-tui: students' apps run as the account {options.limits.user!r}")
+    elif running_as_root():
+        lines.append("marl-tui: WARNING: --allow-root: every student's app runs as root, with every "
+                     "power over this machine; prefer --user NAME")
     lines.append(f"marl-tui: at most {options.max_sessions} sessions; each limited to "
                  f"{options.limits.cpu_seconds or 'unlimited'} CPU s and "
                  f"{options.limits.memory_mb or 'unlimited'} MB; files under {options.files_root}")

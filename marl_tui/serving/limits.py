@@ -16,11 +16,13 @@ from marl_tui.crash_report import EXIT_CRASHED
 
 @dataclass(frozen=True)
 class SessionLimits:
-    """Resource limits applied to each student's app process before it starts."""
+    """Resource limits applied to each student's app process before it starts, and the
+    unprivileged account it runs as when the server runs as root."""
 
     cpu_seconds: int | None = 3600
     memory_mb: int | None = 2048
     nice: int = 10
+    user: str | None = None  # the account the app runs as (the server then runs as root)
 
     def apply(self) -> None:
         """Limit the calling process (run in the child, before exec): CPU time, address space, priority."""
@@ -40,6 +42,7 @@ class SessionLimits:
             "--cpu-seconds", str(self.cpu_seconds or 0),
             "--memory-mb", str(self.memory_mb or 0),
             "--nice", str(self.nice),
+            *(["--user", self.user] if self.user else []),
         ]
 
     def describe_exit(self, returncode: int) -> str | None:
