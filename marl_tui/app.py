@@ -22,7 +22,7 @@ from textual.widgets import Input
 from games import Game
 from marl_tui.commands_palette import binding_commands
 from marl_tui.crash_report import EXIT_CRASHED, report_crash
-from marl_tui.files import PathRefused, resolve_user_path
+from marl_tui.files import PathRefused, check_room, resolve_user_path
 from marl_tui.messages import GameChosen, GameEdited, GameSaved
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.game import GameScreen
@@ -138,6 +138,7 @@ class MarlTuiApp(App[int]):
         is saved into the sandbox folder, and a ``filename`` must lead to a file inside it."""
         if self.sandbox is not None:
             try:
+                check_room(self)
                 target = resolve_user_path(filename or "", self.sandbox)
             except PathRefused as error:
                 self.notify(str(error), title="Screenshot", severity="error", markup=False)

@@ -62,6 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="CPU time per session, 0 for none (default %(default)s)")
     limits.add_argument("--memory-limit", type=int, default=2048, metavar="MB",
                         help="address space per session, 0 for none (default %(default)s)")
+    limits.add_argument("--disk-limit", type=int, default=100, metavar="MB",
+                        help="what each student's folder may hold, 0 for no limit (default %(default)s)")
     limits.add_argument("--nice", type=int, default=10, metavar="N",
                         help="scheduling niceness of the sessions (default %(default)s)")
     account = parser.add_argument_group("account (what a server started as root runs the apps as)")
@@ -183,15 +185,17 @@ def _limits(args: argparse.Namespace, account=None):
             raise CommandError(f"--{name.replace('_', '-')} must be a positive number, got {value}")
     if not 0 <= args.nice <= 19:
         raise CommandError(f"--nice must be from 0 to 19 (sessions may only lower their priority), got {args.nice}")
-    if min(args.cpu_limit, args.memory_limit) < 0:
-        raise CommandError("--cpu-limit and --memory-limit must be 0 (none) or positive")
+    if min(args.cpu_limit, args.memory_limit, args.disk_limit) < 0:
+        raise CommandError("--cpu-limit, --memory-limit and --disk-limit must be 0 (none) or positive")
+    if args.disk_limit > 2**20:
+        raise CommandError("--disk-limit must be at most 1048576 MB, or 0 (none)")
     if args.memory_limit and not 1024 <= args.memory_limit <= 2**20:
         raise CommandError("--memory-limit must be from 1024 MB (what the app with torch needs) to "
                            "1048576 MB, or 0 (none)")
     if args.cpu_limit > 10**7:
         raise CommandError("--cpu-limit must be at most 10000000 seconds, or 0 (none)")
     return SessionLimits(args.cpu_limit or None, args.memory_limit or None, args.nice,
-                         account.pw_name if account else None)
+                         account.pw_name if account else None, args.disk_limit or None)
 
 
 def _files(folder: Path, account=None) -> Path:
@@ -314,8 +318,31 @@ def _banner(options) -> list[str]:
                      "power over this machine; prefer --user NAME")
     lines.append(f"marl-tui: at most {options.max_sessions} sessions; each limited to "
                  f"{options.limits.cpu_seconds or 'unlimited'} CPU s and "
-                 f"{options.limits.memory_mb or 'unlimited'} MB; files under {options.files_root}")
+                 f"{options.limits.memory_mb or 'unlimited'} MB; files under {options.files_root}, "
+                 f"{options.limits.disk_mb or 'unlimited'} MB per student")
+    if warning := memory_warning(options.max_sessions, options.limits.memory_mb, machine_memory_mb()):
+        lines.append(warning)
     return lines
+
+
+def machine_memory_mb() -> int:
+    """This machine's physical memory in MB."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+
+
+def memory_warning(sessions: int, per_session_mb: int | None, machine_mb: int) -> str | None:
+    """A warning with the numbers when the sessions together may use more memory than the
+    machine has (each is limited, not reserved: the teacher decides), else None."""
+    if per_session_mb is None:
+        return (f"marl-tui: WARNING: --memory-limit 0: one session may use all of this machine's "
+                f"{machine_mb / 1024:.1f} GB")
+    total = sessions * per_session_mb
+    if total <= machine_mb:
+        return None
+    fits = max(1, machine_mb // per_session_mb)
+    return (f"marl-tui: WARNING: {sessions} sessions x {per_session_mb} MB = {total / 1024:.1f} GB, "
+            f"but this machine has {machine_mb / 1024:.1f} GB of memory: a full class can exhaust it "
+            f"(--max-sessions {fits} fits; or lower --memory-limit)")
 
 
 def _how_to_connect(options, ports: dict[str, int]) -> list[str]:

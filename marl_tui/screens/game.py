@@ -23,7 +23,7 @@ from textual.worker import Worker, WorkerState
 
 from games import Game, GameError, parse_payoff_entry
 from games.text import printable
-from marl_tui.files import may_write, resolve_user_path, sandbox_of
+from marl_tui.files import check_room, may_write, resolve_user_path, sandbox_of
 from marl_tui.messages import GameEdited, GameSaved
 from marl_tui.plain import plain
 from marl_tui.screens.confirm import ConfirmScreen
@@ -388,6 +388,7 @@ class GameScreen(Screen):
     def _write(self, path: Path) -> Path:
         from games import io
 
+        check_room(self.app)
         io.save(self.game, path)
         self.saved = self.game
         self.path = path

@@ -28,7 +28,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from agents.base import Agent
 from games import Game
-from marl_tui.files import resolve_user_path, sandbox_of
+from marl_tui.files import check_room, resolve_user_path, sandbox_of
 from marl_tui.plain import notify_plain, plain
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.path_modal import PathModal
@@ -376,6 +376,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
             with self.lock:
                 log = self.runner.log.copy()
             target = resolve_user_path(path, sandbox_of(self.app))
+            check_room(self.app)
             log.to_csv(target, index=False)
         except (OSError, ValueError) as error:
             self._report(f"Export failed: {error}", error=True)
@@ -394,6 +395,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
             return
         try:
             folder = resolve_user_path(path, sandbox_of(self.app))
+            check_room(self.app)
             with self.lock:
                 for k, agent in enumerate(self.agents):
                     agent.save(folder / f"{k + 1}-{agent.name}")

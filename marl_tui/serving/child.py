@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from marl_tui.crash_report import CRASH_FD_VARIABLE, MAX_REPORT
+from marl_tui.files import QUOTA_VARIABLE
 from marl_tui.serving.limits import SessionLimits
 
 PR_SET_PDEATHSIG = 1
@@ -129,12 +130,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cpu-seconds", type=int, default=0, help="0: no limit")
     parser.add_argument("--memory-mb", type=int, default=0, help="0: no limit")
     parser.add_argument("--nice", type=int, default=0)
+    parser.add_argument("--disk-mb", type=int, default=0, help="0: no limit")
     parser.add_argument("--user", default=None, help="the account to run the app as")
     parser.add_argument("--module", default="marl_tui", help="what to run (tests serve small programs)")
     parser.add_argument("app", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     app = args.app[1:] if args.app[:1] == ["--"] else args.app
-    prepare(SessionLimits(args.cpu_seconds or None, args.memory_mb or None, args.nice, args.user))
+    limits = SessionLimits(args.cpu_seconds or None, args.memory_mb or None, args.nice, args.user,
+                           args.disk_mb or None)
+    prepare(limits)
+    if limits.disk_mb:
+        os.environ[QUOTA_VARIABLE] = str(limits.disk_mb)
     os.execv(sys.executable, [sys.executable, "-m", args.module, *app])
 
 

@@ -23,6 +23,7 @@ class SessionLimits:
     memory_mb: int | None = 2048
     nice: int = 10
     user: str | None = None  # the account the app runs as (the server then runs as root)
+    disk_mb: int | None = None  # what the student's folder may hold, and the largest file written
 
     def apply(self) -> None:
         """Limit the calling process (run in the child, before exec): CPU time, address space, priority."""
@@ -33,6 +34,11 @@ class SessionLimits:
             size = self.memory_mb * 1024 * 1024
             _lower(resource.RLIMIT_AS, size, size)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if self.disk_mb is not None:
+            # A write past the limit fails (EFBIG, reported like any failed save) instead of
+            # killing the app: an ignored SIGXFSZ stays ignored across exec.
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            _lower(resource.RLIMIT_FSIZE, self.disk_mb * 1024 * 1024, self.disk_mb * 1024 * 1024)
         if self.nice:
             os.nice(self.nice)
 
@@ -42,6 +48,7 @@ class SessionLimits:
             "--cpu-seconds", str(self.cpu_seconds or 0),
             "--memory-mb", str(self.memory_mb or 0),
             "--nice", str(self.nice),
+            *(["--disk-mb", str(self.disk_mb)] if self.disk_mb else []),
             *(["--user", self.user] if self.user else []),
         ]
 

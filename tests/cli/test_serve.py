@@ -407,3 +407,16 @@ def test_user_runs_the_apps_as_that_account_and_gives_it_the_folders(capsys, hom
     assert all((p.stat().st_uid, p.stat().st_gid) == (nobody.pw_uid, nobody.pw_gid)
                for p in (files, files / "alice-old"))
     assert "students' apps run as the account 'nobody'" in capsys.readouterr().err
+
+
+def test_sessions_that_together_exceed_the_machines_memory_are_warned_with_numbers(
+        capsys, home, served, monkeypatch):
+    monkeypatch.setattr(serve_command, "machine_memory_mb", lambda: 24 * 1024)
+    assert main(["serve", "--ssh", "2222", "--open", "--max-sessions", "30", "--memory-limit", "2048",
+                 "--disk-limit", "50"]) == 0
+    err = capsys.readouterr().err
+    assert ("WARNING: 30 sessions x 2048 MB = 60.0 GB, but this machine has 24.0 GB of memory"
+            in err and "--max-sessions 12 fits" in err)
+    assert "50 MB per student" in err and served[0].limits.disk_mb == 50
+    assert main(["serve", "--ssh", "2222", "--open", "--max-sessions", "10", "--memory-limit", "2048"]) == 0
+    assert "WARNING" not in capsys.readouterr().err.replace("WARNING: --open", "")

@@ -36,7 +36,9 @@ PROGRAM = textwrap.dedent(
           f" TTY={os.isatty(0)} PID={os.getpid()} CWD={os.getcwd()} ARGS={json.dumps(sys.argv[1:]).replace(' ', '')}"
           f" CPU={cpu} MEM={memory} NICE={os.getpriority(os.PRIO_PROCESS, 0)}"
           f" AGENT={os.environ.get('SSH_AUTH_SOCK')} DISPLAY={os.environ.get('DISPLAY')}"
-          f" EVIL={os.environ.get('EVIL')} PRELOAD={os.environ.get('LD_PRELOAD')} END", flush=True)
+          f" EVIL={os.environ.get('EVIL')} PRELOAD={os.environ.get('LD_PRELOAD')}"
+          f" FSIZE={resource.getrlimit(resource.RLIMIT_FSIZE)[0]}"
+          f" QUOTA={os.environ.get('MARL_TUI_SANDBOX_QUOTA_MB')} END", flush=True)
     line = sys.stdin.readline().strip()
     if line == "spin":
         while True:
@@ -702,3 +704,14 @@ async def test_the_bridge_steps_copy_keys_and_sizes_in_and_output_out():
         os.close(master)
         if slave is not None:
             os.close(slave)
+
+
+async def test_a_students_folder_and_files_are_bounded(serve):
+    """The disk limit reaches the app: as the folder quota it checks before saving, and as the
+    largest file it may write (RLIMIT_FSIZE), so one session cannot fill the disk."""
+    served = await serve(limits=SessionLimits(cpu_seconds=600, memory_mb=1024, nice=5, disk_mb=5))
+    async with served.connect() as conn:
+        process, output = await open_session(served, conn)
+        assert (field(output, "FSIZE"), field(output, "QUOTA")) == (str(5 * 2**20), "5")
+        process.stdin.write(b"\r")
+        await process.wait_closed()
