@@ -54,6 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits = parser.add_argument_group("limits")
     limits.add_argument("--max-sessions", type=int, default=30, metavar="N",
                         help="most sessions at once, SSH and web together (default %(default)s)")
+    limits.add_argument("--max-sessions-per-address", type=int, default=0, metavar="N",
+                        help="SSH sessions one address may hold, 0 for no bound (default %(default)s; "
+                        "with a class password it bounds one student's share, unless the class "
+                        "shares one address behind NAT)")
     limits.add_argument("--rate", type=float, default=60, metavar="N",
                         help="new connections a minute from one address (default %(default)s)")
     limits.add_argument("--idle-timeout", type=float, default=1800, metavar="SECONDS",
@@ -116,6 +120,7 @@ def _options(args: argparse.Namespace):
         ssh=ssh, web=web, host_key=args.host_key, authorized_keys=keys,
         password_hash=password_hash, open_access=args.open, token=_token(args, web),
         max_sessions=args.max_sessions, connections_per_minute=args.rate,
+        sessions_per_address=args.max_sessions_per_address or None,
         idle_timeout=args.idle_timeout, limits=_limits(args, account),
         app_arguments=_app_arguments(args.game), files_root=_files(args.files, account),
         public_url=args.public_url,
@@ -183,6 +188,8 @@ def _limits(args: argparse.Namespace, account=None):
         value = getattr(args, name)
         if not math.isfinite(value) or value <= 0:
             raise CommandError(f"--{name.replace('_', '-')} must be a positive number, got {value}")
+    if args.max_sessions_per_address < 0:
+        raise CommandError("--max-sessions-per-address must be 0 (no bound) or positive")
     if not 0 <= args.nice <= 19:
         raise CommandError(f"--nice must be from 0 to 19 (sessions may only lower their priority), got {args.nice}")
     if min(args.cpu_limit, args.memory_limit, args.disk_limit) < 0:

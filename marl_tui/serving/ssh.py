@@ -76,6 +76,13 @@ def ensure_host_key(path: Path) -> asyncssh.SSHKey:
     return key
 
 
+def _count(counts: dict[str, int], key: str, change: int) -> None:
+    """Add `change` to `counts[key]`, dropping keys that reach 0 (so that the table stays small)."""
+    counts[key] = counts.get(key, 0) + change
+    if not counts[key]:
+        del counts[key]
+
+
 def _log_context(conn: asyncssh.SSHServerConnection) -> str | None:
     """asyncssh's name for `conn` in its own log lines ("conn=3"), through the logger adapter's
     public `process`."""
@@ -132,6 +139,7 @@ class Classroom:
         self.pending: dict[str, list[_Connection]] = {}  # address -> not yet logged in, oldest first
         self.refusing: dict[str, int] = {}  # address -> connections kept only to be told "too many"
         self.sessions_by_key: dict[str, int] = {}
+        self.sessions_by_address: dict[str, int] = {}
         self.connections: set[_Connection] = set()
         self.by_log_context: dict[str, _Connection] = {}  # asyncssh's "conn=N" -> the connection
         self.quiet_until: dict[str, float] = {}  # address -> when to log its dropped connections again
@@ -341,7 +349,12 @@ class _Connection(asyncssh.SSHServer):
         key = self.key_fingerprint
         if key and self.classroom.sessions_by_key.get(key, 0) >= SESSIONS_PER_KEY:
             return f"your key already has {SESSIONS_PER_KEY} sessions open; close one first."
+        per_address = self.options.sessions_per_address
+        if per_address and self.classroom.sessions_by_address.get(self.address, 0) >= per_address:
+            return (f"your address already has {per_address} session(s) open, as many as one "
+                    "address may; close one first.")
         self.sessions += 1
+        _count(self.classroom.sessions_by_address, self.address, +1)
         if key:
             self.classroom.sessions_by_key[key] = self.classroom.sessions_by_key.get(key, 0) + 1
         if self.unused_timer is not None:
@@ -350,6 +363,7 @@ class _Connection(asyncssh.SSHServer):
 
     def release_session(self) -> None:
         self.sessions -= 1
+        _count(self.classroom.sessions_by_address, self.address, -1)
         key = self.key_fingerprint
         if key:
             self.classroom.sessions_by_key[key] -= 1

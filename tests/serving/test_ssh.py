@@ -715,3 +715,28 @@ async def test_a_students_folder_and_files_are_bounded(serve):
         assert (field(output, "FSIZE"), field(output, "QUOTA")) == (str(5 * 2**20), "5")
         process.stdin.write(b"\r")
         await process.wait_closed()
+
+
+async def test_one_address_holds_at_most_its_share_of_seats(serve):
+    """With a shared class password nothing tells students apart but their address: bounded,
+    one student cannot open every seat (the others still can)."""
+    served = await serve(open_access=False, password_hash=hash_password("s3cret"), max_sessions=5,
+                         sessions_per_address=2)
+    async with served.connect(password="s3cret") as one, served.connect(password="s3cret") as two, \
+            served.connect(password="s3cret") as three:
+        first, _ = await open_session(served, one)
+        second, _ = await open_session(served, two)
+        refused = await three.create_process(term_type="xterm", term_size=(80, 24))
+        assert "your address already has 2 session(s) open" in await read_until(
+            refused, "first", stream="stderr")
+        assert served.slots.active == 2
+        for process in (first, second):
+            process.stdin.write(b"\r")
+            await process.wait_closed()
+    await until_no_sessions(served)
+    assert served.listener.classroom.sessions_by_address == {}
+    async with served.connect(password="s3cret") as again:  # the seats were given back
+        process, output = await open_session(served, again)
+        assert "TTY=True" in output
+        process.stdin.write(b"\r")
+        await process.wait_closed()
