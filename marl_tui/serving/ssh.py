@@ -4,7 +4,9 @@ Textual's driver is bound to its process's stdio and SIGWINCH handler, so each s
 whose controlling terminal is the slave side of a fresh PTY; the channel is bridged to the master
 side and window-size changes are forwarded to it. Following charmbracelet/wish: sessions without a
 terminal, remote commands, subsystems and all forwarding are refused; connections are rate-limited
-per address and sessions capped; idle sessions are closed; every connection is logged.
+per address as they arrive, must start to log in promptly, and sessions are capped; idle sessions
+are closed; every connection and every refusal is logged. An app's uncaught error reaches the log
+through a pipe (`marl_tui.crash_report`), never the student's terminal.
 """
 
 from __future__ import annotations
