@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from games.text import MULTI_LINE, check_text
+
 MAX_PLAYERS = 12
 MAX_CELLS = 1_000_000
 
@@ -197,7 +199,9 @@ class Game:
         object.__setattr__(self, "_exact", exact)
         object.__setattr__(self, "players", players)
         object.__setattr__(self, "actions", actions)
-        object.__setattr__(self, "name", str(self.name))
+        object.__setattr__(self, "name", _checked_text(str(self.name), "the game's name"))
+        _checked_text(self.description, "the description", MULTI_LINE)
+        _checked_text(self.source, "the source", MULTI_LINE)
 
     # ----- shape -------------------------------------------------------------------------
     @property
@@ -460,11 +464,20 @@ def _check_labels(labels: Sequence[str], what: str) -> None:
     for label in labels:
         if not isinstance(label, str) or not label.strip():
             raise GameError(f"{what} must be non-empty strings, got {label!r}")
+        _checked_text(label, what)
     seen = {}
     for label in labels:
         if label in seen:
             raise GameError(f"{what} must be unique: {label!r} appears twice")
         seen[label] = True
+
+
+def _checked_text(text: str, what: str, allowed: str = "") -> str:
+    """`text`, unless it holds a control character (see :mod:`games.text`): then GameError."""
+    try:
+        return check_text(text, what, allowed)
+    except ValueError as error:
+        raise GameError(str(error)) from None
 
 
 def _fresh_label(existing: Sequence[str], prefix: str = "A") -> str:

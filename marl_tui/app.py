@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -20,7 +21,8 @@ from textual.widgets import Input
 
 from games import Game
 from marl_tui.commands_palette import binding_commands
-from marl_tui.files import PathRefused, resolve_user_path
+from marl_tui.crash_report import EXIT_CRASHED, report_crash
+from marl_tui.files import PathRefused, check_room, resolve_user_path
 from marl_tui.messages import GameChosen, GameEdited, GameSaved
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.game import GameScreen
@@ -47,9 +49,11 @@ class MarlTuiApp(App[int]):
     ]
 
     def __init__(
-        self, game: Game | None = None, path: Path | None = None, sandbox: Path | None = None
+        self, game: Game | None = None, path: Path | None = None, sandbox: Path | None = None,
+        crash_report: BinaryIO | None = None,
     ) -> None:
         super().__init__()
+        self.crash_report = crash_report
         self.game = game
         self.saved_game = game
         self.path = path
@@ -69,6 +73,17 @@ class MarlTuiApp(App[int]):
             self.push_screen(GameScreen(self.game, self.path))
         if self.exit_after_first_frame:
             self.call_after_refresh(self.exit, 0)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's handling of an uncaught error (a traceback on the terminal at exit), except
+        in a served session (``crash_report`` set): the traceback goes to the server's log
+        (:mod:`marl_tui.crash_report`), the terminal shows nothing, the app exits at once."""
+        if self.crash_report is None:
+            super()._handle_exception(error)
+            return
+        report_crash(self.crash_report, error)
+        self._return_code = EXIT_CRASHED
+        self._close_messages_no_wait()
 
     # ----- messages up from the screens -------------------------------------------------------
     def on_game_chosen(self, message: GameChosen) -> None:
@@ -123,6 +138,7 @@ class MarlTuiApp(App[int]):
         is saved into the sandbox folder, and a ``filename`` must lead to a file inside it."""
         if self.sandbox is not None:
             try:
+                check_room(self)
                 target = resolve_user_path(filename or "", self.sandbox)
             except PathRefused as error:
                 self.notify(str(error), title="Screenshot", severity="error", markup=False)

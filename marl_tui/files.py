@@ -13,6 +13,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+QUOTA_VARIABLE = "MARL_TUI_SANDBOX_QUOTA_MB"
+"""Environment variable: how many MB a sandbox folder may hold (set for each served session)."""
+MB = 1024 * 1024
+
 
 class PathRefused(PermissionError):
     """A typed path this session may not use. A ``PermissionError`` (so an ``OSError``): every
@@ -62,3 +66,33 @@ def sandbox_of(app: object) -> Path | None:
     """The sandbox folder of the app a screen runs in, None when it has none (the main app without
     ``--sandbox``, or a bare app hosting one screen)."""
     return getattr(app, "sandbox", None)
+
+
+def sandbox_quota_mb() -> int | None:
+    """The sandbox folder's size limit in MB this session was started with, None when unlimited."""
+    value = os.environ.get(QUOTA_VARIABLE, "")
+    return int(value) if value.isdigit() and int(value) > 0 else None
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes held by the files under `folder` (links not followed)."""
+    total = 0
+    for directory, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(directory, name)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def check_room(app: object) -> None:
+    """Before writing into the app's sandbox: :class:`PathRefused` once the folder holds its
+    quota (``serve`` gives each student folder one, so one session cannot fill the disk)."""
+    root, quota = sandbox_of(app), sandbox_quota_mb()
+    if root is None or quota is None:
+        return
+    used = folder_size(root)
+    if used >= quota * MB:
+        raise PathRefused(f"your folder holds {used / MB:.1f} MB, the limit of this session is "
+                          f"{quota} MB: delete some files (screenshots, exports) before saving more")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -44,6 +45,13 @@ def run_app(game_spec: str | None, sandbox: str | None = None) -> int:
                   file=sys.stderr)
             return EXIT_BAD_INPUT
     from marl_tui.app import MarlTuiApp
+    from marl_tui.crash_report import EXIT_CRASHED, install_excepthook, open_crash_report
 
-    result = MarlTuiApp(game, path, sandbox=root).run()
+    crash_report = open_crash_report()  # set when a classroom server started this app
+    if crash_report is not None:
+        install_excepthook(crash_report)
+    app = MarlTuiApp(game, path, sandbox=root, crash_report=crash_report)
+    result = app.run()
+    if app.return_code == EXIT_CRASHED:
+        os._exit(EXIT_CRASHED)  # the report is written; a teardown would only hold the seat
     return EXIT_OK if result is None else int(result)

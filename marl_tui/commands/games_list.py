@@ -10,10 +10,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from games.catalogue import catalogue
+    from marl_tui.plain import plain_console
     from marl_tui.render import catalogue_table
 
-    Console().print(catalogue_table(catalogue()))
+    plain_console().print(catalogue_table(catalogue()))
     return 0

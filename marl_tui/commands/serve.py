@@ -54,6 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     limits = parser.add_argument_group("limits")
     limits.add_argument("--max-sessions", type=int, default=30, metavar="N",
                         help="most sessions at once, SSH and web together (default %(default)s)")
+    limits.add_argument("--max-sessions-per-address", type=int, default=0, metavar="N",
+                        help="SSH sessions one address may hold, 0 for no bound (default %(default)s; "
+                        "with a class password it bounds one student's share, unless the class "
+                        "shares one address behind NAT)")
     limits.add_argument("--rate", type=float, default=60, metavar="N",
                         help="new connections a minute from one address (default %(default)s)")
     limits.add_argument("--idle-timeout", type=float, default=1800, metavar="SECONDS",
@@ -62,8 +66,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="CPU time per session, 0 for none (default %(default)s)")
     limits.add_argument("--memory-limit", type=int, default=2048, metavar="MB",
                         help="address space per session, 0 for none (default %(default)s)")
+    limits.add_argument("--disk-limit", type=int, default=100, metavar="MB",
+                        help="what each student's folder may hold, 0 for no limit (default %(default)s)")
     limits.add_argument("--nice", type=int, default=10, metavar="N",
                         help="scheduling niceness of the sessions (default %(default)s)")
+    account = parser.add_argument_group("account (what a server started as root runs the apps as)")
+    account.add_argument("--user", metavar="NAME",
+                         help="run every student's app as this unprivileged account (the server "
+                         "itself must start as root); it owns the students' folders")
+    account.add_argument("--allow-root", action="store_true",
+                         help="started as root without --user, run the apps as root too (refused "
+                         "otherwise: a student's app would hold every power of the machine)")
     limits.add_argument("--files", type=Path, metavar="DIR", default=_data_dir(),
                         help="students open and save files only in their own folder under DIR "
                         "(default %(default)s)")
@@ -102,14 +115,56 @@ def _options(args: argparse.Namespace):
 
     ssh, web = _addresses(args)
     keys, password_hash = _logins(args, ssh)
+    account = _account(args)
     return ServeOptions(
         ssh=ssh, web=web, host_key=args.host_key, authorized_keys=keys,
         password_hash=password_hash, open_access=args.open, token=_token(args, web),
         max_sessions=args.max_sessions, connections_per_minute=args.rate,
-        idle_timeout=args.idle_timeout, limits=_limits(args),
-        app_arguments=_app_arguments(args.game), files_root=_files(args.files),
+        sessions_per_address=args.max_sessions_per_address or None,
+        idle_timeout=args.idle_timeout, limits=_limits(args, account),
+        app_arguments=_app_arguments(args.game), files_root=_files(args.files, account),
         public_url=args.public_url,
     )
+
+
+def running_as_root() -> bool:
+    """Whether this server runs with root's powers (which its students' apps would inherit)."""
+    return os.geteuid() == 0
+
+
+def _account(args: argparse.Namespace):
+    """The unprivileged account to run the apps as (a `pwd` entry), or None; refuses to serve as
+    root without one unless --allow-root, and an account that is root or cannot run this Python."""
+    import pwd
+    import subprocess
+
+    from marl_tui.cli import CommandError
+
+    if args.user is None:
+        if running_as_root() and not args.allow_root:
+            raise CommandError("started as root, every student's app would run as root: pass "
+                               "--user NAME (an unprivileged account) or, knowingly, --allow-root")
+        return None
+    if not running_as_root():
+        raise CommandError("--user needs the server to start as root (to switch to that account)")
+    try:
+        entry = pwd.getpwnam(args.user)
+    except KeyError:
+        raise CommandError(f"--user: no account named {args.user!r}") from None
+    if entry.pw_uid == 0:
+        raise CommandError(f"--user: {args.user!r} is root; name an unprivileged account")
+    try:
+        check = subprocess.run([sys.executable, "-c", "import marl_tui"], user=entry.pw_uid,
+                               group=entry.pw_gid, extra_groups=os.getgrouplist(args.user, entry.pw_gid),
+                               capture_output=True, text=True, timeout=60, cwd="/")
+    except (OSError, subprocess.SubprocessError) as problem:
+        raise CommandError(f"--user {args.user}: that account cannot run {sys.executable}: "
+                           f"{problem}") from None
+    if check.returncode != 0:
+        last = (check.stderr.strip().splitlines() or ["no reason given"])[-1]
+        raise CommandError(f"--user {args.user}: that account cannot run marl-tui with "
+                           f"{sys.executable}: {last}")
+    return entry
 
 
 def _addresses(args: argparse.Namespace):
@@ -125,7 +180,7 @@ def _addresses(args: argparse.Namespace):
         raise CommandError(f"--ssh/--web: {problem}") from None
 
 
-def _limits(args: argparse.Namespace):
+def _limits(args: argparse.Namespace, account=None):
     from marl_tui.cli import CommandError
     from marl_tui.serving.limits import SessionLimits
 
@@ -133,25 +188,34 @@ def _limits(args: argparse.Namespace):
         value = getattr(args, name)
         if not math.isfinite(value) or value <= 0:
             raise CommandError(f"--{name.replace('_', '-')} must be a positive number, got {value}")
+    if args.max_sessions_per_address < 0:
+        raise CommandError("--max-sessions-per-address must be 0 (no bound) or positive")
     if not 0 <= args.nice <= 19:
         raise CommandError(f"--nice must be from 0 to 19 (sessions may only lower their priority), got {args.nice}")
-    if min(args.cpu_limit, args.memory_limit) < 0:
-        raise CommandError("--cpu-limit and --memory-limit must be 0 (none) or positive")
+    if min(args.cpu_limit, args.memory_limit, args.disk_limit) < 0:
+        raise CommandError("--cpu-limit, --memory-limit and --disk-limit must be 0 (none) or positive")
+    if args.disk_limit > 2**20:
+        raise CommandError("--disk-limit must be at most 1048576 MB, or 0 (none)")
     if args.memory_limit and not 1024 <= args.memory_limit <= 2**20:
         raise CommandError("--memory-limit must be from 1024 MB (what the app with torch needs) to "
                            "1048576 MB, or 0 (none)")
     if args.cpu_limit > 10**7:
         raise CommandError("--cpu-limit must be at most 10000000 seconds, or 0 (none)")
-    return SessionLimits(args.cpu_limit or None, args.memory_limit or None, args.nice)
+    return SessionLimits(args.cpu_limit or None, args.memory_limit or None, args.nice,
+                         account.pw_name if account else None, args.disk_limit or None)
 
 
-def _files(folder: Path) -> Path:
-    """The students' folders' parent, created now so that no session finds it missing."""
+def _files(folder: Path, account=None) -> Path:
+    """The students' folders' parent, created now so that no session finds it missing; with
+    --user it (and the folders already in it) belong to that account, as new ones will."""
     from marl_tui.cli import CommandError
 
     folder = folder.expanduser()
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if account is not None:
+            for path in (folder, *(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())):
+                os.chown(path, account.pw_uid, account.pw_gid)
     except OSError as problem:
         raise CommandError(f"--files: cannot create {folder}: {problem.strerror}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
@@ -172,6 +236,13 @@ def _logins(args: argparse.Namespace, ssh) -> tuple[Path | None, str | None]:
         keys = config_dir() / "authorized_keys"
     if keys is not None and not keys.is_file():
         raise CommandError(f"--authorized-keys: no such file {keys}")
+    if keys is not None:
+        from marl_tui.serving.ssh import check_authorized_keys
+
+        try:
+            check_authorized_keys(keys)
+        except (OSError, ValueError) as problem:
+            raise CommandError(f"--authorized-keys: {problem}") from None
     password_hash = None
     if args.password_file.exists():
         try:
@@ -247,10 +318,38 @@ def _banner(options) -> list[str]:
 
         if warning := exposure_warning(options):
             lines.append(warning)
+    if options.limits.user:
+        lines.append(f"marl-tui: students' apps run as the account {options.limits.user!r}")
+    elif running_as_root():
+        lines.append("marl-tui: WARNING: --allow-root: every student's app runs as root, with every "
+                     "power over this machine; prefer --user NAME")
     lines.append(f"marl-tui: at most {options.max_sessions} sessions; each limited to "
                  f"{options.limits.cpu_seconds or 'unlimited'} CPU s and "
-                 f"{options.limits.memory_mb or 'unlimited'} MB; files under {options.files_root}")
+                 f"{options.limits.memory_mb or 'unlimited'} MB; files under {options.files_root}, "
+                 f"{options.limits.disk_mb or 'unlimited'} MB per student")
+    if warning := memory_warning(options.max_sessions, options.limits.memory_mb, machine_memory_mb()):
+        lines.append(warning)
     return lines
+
+
+def machine_memory_mb() -> int:
+    """This machine's physical memory in MB."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+
+
+def memory_warning(sessions: int, per_session_mb: int | None, machine_mb: int) -> str | None:
+    """A warning with the numbers when the sessions together may use more memory than the
+    machine has (each is limited, not reserved: the teacher decides), else None."""
+    if per_session_mb is None:
+        return (f"marl-tui: WARNING: --memory-limit 0: one session may use all of this machine's "
+                f"{machine_mb / 1024:.1f} GB")
+    total = sessions * per_session_mb
+    if total <= machine_mb:
+        return None
+    fits = max(1, machine_mb // per_session_mb)
+    return (f"marl-tui: WARNING: {sessions} sessions x {per_session_mb} MB = {total / 1024:.1f} GB, "
+            f"but this machine has {machine_mb / 1024:.1f} GB of memory: a full class can exhaust it "
+            f"(--max-sessions {fits} fits; or lower --memory-limit)")
 
 
 def _how_to_connect(options, ports: dict[str, int]) -> list[str]:

@@ -43,11 +43,10 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(solution_json(analysis)))
     else:
-        from rich.console import Console
-
+        from marl_tui.plain import plain_console
         from marl_tui.render import solve_report
 
-        Console().print(solve_report(analysis))
+        plain_console().print(solve_report(analysis))
     return 0
 
 

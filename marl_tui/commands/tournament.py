@@ -62,15 +62,16 @@ def _run(args: argparse.Namespace) -> int:
             "matches": result.matches.to_dict(orient="records"),
         }))
         return 0
-    from rich.console import Console
+    from marl_tui.plain import plain_console
 
-    Console().print(ranking_table(result.ranking, game, args.rounds))
+    plain_console().print(ranking_table(result.ranking, game, args.rounds))
     return 0
 
 
 def ranking_table(ranking, game, rounds: int):
     """Rank, agent, mean score per round and a bar scaled between the game's worst and best payoff."""
     from rich.table import Table
+    from rich.text import Text
 
     low, high = float(game.payoffs.min()), float(game.payoffs.max())
     table = Table(title=f"Round robin on {game.name} — {rounds} rounds per match")
@@ -82,6 +83,6 @@ def ranking_table(ranking, game, rounds: int):
     for row in ranking.itertuples(index=False):
         share = (row.mean_score - low) / (high - low) if high > low else 1.0
         bar = "█" * max(int(round(share * BAR_WIDTH)), 0)
-        table.add_row(str(row.rank), row.agent, f"{row.mean_score:.3f}", f"[green]{bar}[/]",
+        table.add_row(str(row.rank), row.agent, f"{row.mean_score:.3f}", Text(bar, style="green"),
                       str(row.wins))
     return table

@@ -105,9 +105,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(finite_or_null(summary), default=jsonable, allow_nan=False))
     else:
-        from rich.console import Console
+        from marl_tui.plain import plain_console
 
-        Console().print(summary_table(runner, summary))
+        plain_console().print(summary_table(runner, summary))
     if interrupted:
         print(f"marl-tui train: interrupted after {runner.episode} of {args.episodes} episodes",
               file=sys.stderr)

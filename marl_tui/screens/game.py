@@ -22,8 +22,10 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from games import Game, GameError, parse_payoff_entry
-from marl_tui.files import may_write, resolve_user_path, sandbox_of
+from games.text import printable
+from marl_tui.files import check_room, may_write, resolve_user_path, sandbox_of
 from marl_tui.messages import GameEdited, GameSaved
+from marl_tui.plain import plain
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.names import NamesScreen
 from marl_tui.screens.prompt import PromptScreen
@@ -158,7 +160,7 @@ class GameScreen(Screen):
     def _subtitle(self) -> str:
         path = self.path
         shape = "×".join(str(k) for k in self.game.num_actions)
-        where = f" · {path.name}" if path else ""
+        where = f" · {printable(path.name)}" if path else ""
         dirty = " · modified" if self.game != self.saved else ""
         return f"{self.game.n_players} players, {shape}{where}{dirty}"
 
@@ -183,7 +185,7 @@ class GameScreen(Screen):
     def set_status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#status", Static)
         status.set_class(error, "error")
-        status.update(("✗ " if error and text else "") + text)
+        status.update(plain(("✗ " if error and text else "") + text))
 
     # ----- analysis --------------------------------------------------------------------------
     def _analyse(self) -> None:
@@ -250,7 +252,7 @@ class GameScreen(Screen):
         editor.display = True
         box = self.query_one("#cell-input", Input)
         where = ", ".join(self.game.actions[p][a] for p, a in enumerate(cell))
-        box.border_title = f"({where})"
+        box.border_title = plain(f"({where})")
         box.value = format_entry(values) if first is None else first
         box.cursor_position = len(box.value)
         self.query_one("#cell-error", Static).update("")
@@ -386,6 +388,7 @@ class GameScreen(Screen):
     def _write(self, path: Path) -> Path:
         from games import io
 
+        check_room(self.app)
         io.save(self.game, path)
         self.saved = self.game
         self.path = path

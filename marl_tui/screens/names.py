@@ -9,6 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from games import Game, GameError
+from marl_tui.plain import plain
 
 
 class NamesScreen(ModalScreen[Game | None]):
@@ -49,7 +50,7 @@ class NamesScreen(ModalScreen[Game | None]):
         try:
             game = self.renamed()
         except GameError as error:
-            self.query_one("#names-error", Static).update(f"✗ {error}")
+            self.query_one("#names-error", Static).update(plain(f"✗ {error}"))
             return
         self.dismiss(game)
 

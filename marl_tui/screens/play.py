@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from agents.base import Agent, Decision
 from games import Game
+from marl_tui.plain import notify_plain, plain
 from marl_tui.widgets.agent_picker import AgentPicker
 from marl_tui.widgets.belief_bars import BeliefBars
 
@@ -251,13 +252,13 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
     def action_choose(self, index: int) -> None:
         player = self.chooser
         if player is None:
-            self.notify("The opponent is still loading…" if self.error is None else self.error,
-                        severity="warning", timeout=2)
+            notify_plain(self, "The opponent is still loading…" if self.error is None else self.error,
+                         severity="warning", timeout=2)
             return
         if not 0 <= index < self.game.num_actions[player]:
             self.notify(
                 f"{self.game.players[player]} has {self.game.num_actions[player]} actions "
-                f"(1–{self.game.num_actions[player]})", severity="warning", timeout=2)
+                f"(1–{self.game.num_actions[player]})", severity="warning", timeout=2, markup=False)
             return
         self.pending[player] = index
         if self.chooser is None:
@@ -278,7 +279,7 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
             self.error = f"{self.opponent} failed: {error}"
             return
         row = [str(self.last_record.number)]
-        row += [self.game.actions[p][a] for p, a in enumerate(self.last_record.actions)]
+        row += [plain(self.game.actions[p][a]) for p, a in enumerate(self.last_record.actions)]
         row.append(" / ".join(_number(r) for r in self.last_record.rewards))
         table = self.query_one("#history", DataTable)
         table.add_row(*row)
@@ -316,7 +317,7 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
         table.clear(columns=True)
         table.add_column("#", key="round")
         for p, name in enumerate(self.game.players):
-            table.add_column(_short(name, 12), key=f"p{p}")
+            table.add_column(plain(_short(name, 12)), key=f"p{p}")
         table.add_column("payoffs", key="payoffs")
 
     def _refresh_all(self) -> None:
@@ -333,7 +334,7 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
         options = self.query_one("#actions", OptionList)
         player = self.chooser
         if self.error is not None:
-            prompt.update(Text(self.error, style="bold"))
+            prompt.update(plain(self.error, style="bold"))
             options.clear_options()
             return
         if player is None:
@@ -384,7 +385,7 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
         try:
             beliefs = self.session.beliefs()
         except Exception as error:  # display only: never let it break the match
-            self.notify(f"Cannot read the agent's beliefs: {error}", severity="warning")
+            notify_plain(self, f"Cannot read the agent's beliefs: {error}", severity="warning")
             return
         for belief in beliefs:
             bars = self.query(f"#belief-{belief.player}")

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from games import GameError
+from marl_tui.plain import plain
 
 
 class PromptScreen(ModalScreen[Any]):
@@ -53,7 +54,7 @@ class PromptScreen(ModalScreen[Any]):
         try:
             result = self.submit(event.value)
         except (GameError, OSError) as error:
-            self.query_one("#prompt-error", Static).update(f"✗ {error}")
+            self.query_one("#prompt-error", Static).update(plain(f"✗ {error}"))
             return
         self.dismiss(result)
 

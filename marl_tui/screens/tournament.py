@@ -17,6 +17,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from games import Game
+from marl_tui.plain import plain
 from marl_tui.widgets.belief_bars import bar
 from marl_tui.widgets.checklist import CheckList
 
@@ -165,5 +166,5 @@ Entrants are ranked by mean payoff per round.
 
     def _status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#tournament-status", Static)
-        status.update(Text(text, style="bold" if error else ""))
+        status.update(plain(text, style="bold" if error else ""))
         status.set_class(error, "error")

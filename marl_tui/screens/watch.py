@@ -28,7 +28,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from agents.base import Agent
 from games import Game
-from marl_tui.files import resolve_user_path, sandbox_of
+from marl_tui.files import check_room, resolve_user_path, sandbox_of
+from marl_tui.plain import notify_plain, plain
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.path_modal import PathModal
 from marl_tui.widgets.plot_screen import PlotScreen
@@ -375,6 +376,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
             with self.lock:
                 log = self.runner.log.copy()
             target = resolve_user_path(path, sandbox_of(self.app))
+            check_room(self.app)
             log.to_csv(target, index=False)
         except (OSError, ValueError) as error:
             self._report(f"Export failed: {error}", error=True)
@@ -393,6 +395,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
             return
         try:
             folder = resolve_user_path(path, sandbox_of(self.app))
+            check_room(self.app)
             with self.lock:
                 for k, agent in enumerate(self.agents):
                     agent.save(folder / f"{k + 1}-{agent.name}")
@@ -463,10 +466,10 @@ Agents learn by playing the game against each other; the dashboard updates live.
                 counters.append(f"\nexploit {snapshot.exploitability:.3f}")
         self.query_one("#counters", Static).update(counters)
         status = self.query_one("#watch-status", Static)
-        status.update(Text(self.message or "", style="bold"))
+        status.update(plain(self.message or "", style="bold"))
         status.set_class(bool(self.message), "has-message")
 
     def _report(self, text: str, error: bool = False) -> None:
         self.message = text
-        self.notify(text, severity="error" if error else "information", timeout=4)
+        notify_plain(self, text, severity="error" if error else "information", timeout=4)
         self._draw()

@@ -10,11 +10,14 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import pwd
 import re
 import signal
 import sys
 from pathlib import Path
 
+from marl_tui.crash_report import CRASH_FD_VARIABLE, MAX_REPORT
+from marl_tui.files import QUOTA_VARIABLE
 from marl_tui.serving.limits import SessionLimits
 
 PR_SET_PDEATHSIG = 1
@@ -32,6 +35,31 @@ def environment(**settings: str) -> dict[str, str]:
     return env
 
 
+def crash_pipe() -> tuple[int, int]:
+    """A pipe for the app's error report (see :mod:`marl_tui.crash_report`): the read end for the
+    server (non-blocking), the write end to pass to the app and to name in `crash_environment`."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    return read_end, write_end
+
+
+def crash_environment(write_end: int) -> dict[str, str]:
+    return {CRASH_FD_VARIABLE: str(write_end)}
+
+
+def read_crash_report(read_end: int) -> str:
+    """What the app wrote into its crash pipe (nothing if it did not crash), then close it."""
+    chunks = []
+    try:
+        while chunk := os.read(read_end, 65536):
+            chunks.append(chunk)
+    except BlockingIOError:  # the app still holds the write end: nothing more for now
+        pass
+    finally:
+        os.close(read_end)
+    return b"".join(chunks)[-2 * MAX_REPORT:].decode(errors="replace")
+
+
 def client_number(value: object, default: int, largest: int) -> int:
     """A whole number a client sent (it may send anything): within 1..largest, `default` if unreadable or 0."""
     try:
@@ -47,11 +75,38 @@ def terminal_size(columns: object, rows: object) -> tuple[int, int]:
 
 
 def student_folder(root: Path, name: str) -> Path:
-    """A student's own folder under `root` (created, mode 700), named after a sanitised `name`."""
+    """A student's own folder under `root` (created, mode 700), named after a sanitised `name`.
+
+    It belongs to whoever owns `root`: with `serve --user NAME` that is NAME's account, the one
+    the apps run as, which must be able to save there.
+    """
     name = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:64].strip(".") or "student"
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    owner = root.stat()
+    if os.geteuid() == 0 and (folder.stat().st_uid, folder.stat().st_gid) != (owner.st_uid, owner.st_gid):
+        os.chown(folder, owner.st_uid, owner.st_gid)
     return folder
+
+
+def become(user: str) -> None:
+    """From now on run as `user` (the launcher, started by a server running as root): its
+    supplementary groups, its group, then its user id, which cannot be undone; HOME, USER and
+    LOGNAME follow. KeyError if there is no such account."""
+    entry = pwd.getpwnam(user)
+    os.initgroups(user, entry.pw_gid)
+    os.setgid(entry.pw_gid)
+    os.setuid(entry.pw_uid)
+    os.environ.update(HOME=entry.pw_dir, USER=user, LOGNAME=user)
+
+
+def prepare(limits: SessionLimits) -> None:
+    """Everything the launcher does before exec: limits (as root, so a lowered hard limit holds),
+    then the unprivileged account, then death with the parent (changing the user clears it)."""
+    limits.apply()
+    if limits.user:
+        become(limits.user)
+    die_with_parent()
 
 
 def die_with_parent() -> None:
@@ -75,12 +130,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cpu-seconds", type=int, default=0, help="0: no limit")
     parser.add_argument("--memory-mb", type=int, default=0, help="0: no limit")
     parser.add_argument("--nice", type=int, default=0)
+    parser.add_argument("--disk-mb", type=int, default=0, help="0: no limit")
+    parser.add_argument("--user", default=None, help="the account to run the app as")
     parser.add_argument("--module", default="marl_tui", help="what to run (tests serve small programs)")
     parser.add_argument("app", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     app = args.app[1:] if args.app[:1] == ["--"] else args.app
-    SessionLimits(args.cpu_seconds or None, args.memory_mb or None, args.nice).apply()
-    die_with_parent()
+    limits = SessionLimits(args.cpu_seconds or None, args.memory_mb or None, args.nice, args.user,
+                           args.disk_mb or None)
+    prepare(limits)
+    if limits.disk_mb:
+        os.environ[QUOTA_VARIABLE] = str(limits.disk_mb)
     os.execv(sys.executable, [sys.executable, "-m", args.module, *app])
 
 

@@ -11,14 +11,19 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from marl_tui.crash_report import EXIT_CRASHED
+
 
 @dataclass(frozen=True)
 class SessionLimits:
-    """Resource limits applied to each student's app process before it starts."""
+    """Resource limits applied to each student's app process before it starts, and the
+    unprivileged account it runs as when the server runs as root."""
 
     cpu_seconds: int | None = 3600
     memory_mb: int | None = 2048
     nice: int = 10
+    user: str | None = None  # the account the app runs as (the server then runs as root)
+    disk_mb: int | None = None  # what the student's folder may hold, and the largest file written
 
     def apply(self) -> None:
         """Limit the calling process (run in the child, before exec): CPU time, address space, priority."""
@@ -29,6 +34,11 @@ class SessionLimits:
             size = self.memory_mb * 1024 * 1024
             _lower(resource.RLIMIT_AS, size, size)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if self.disk_mb is not None:
+            # A write past the limit fails (EFBIG, reported like any failed save) instead of
+            # killing the app: an ignored SIGXFSZ stays ignored across exec.
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            _lower(resource.RLIMIT_FSIZE, self.disk_mb * 1024 * 1024, self.disk_mb * 1024 * 1024)
         if self.nice:
             os.nice(self.nice)
 
@@ -38,6 +48,8 @@ class SessionLimits:
             "--cpu-seconds", str(self.cpu_seconds or 0),
             "--memory-mb", str(self.memory_mb or 0),
             "--nice", str(self.nice),
+            *(["--disk-mb", str(self.disk_mb)] if self.disk_mb else []),
+            *(["--user", self.user] if self.user else []),
         ]
 
     def describe_exit(self, returncode: int) -> str | None:
@@ -50,6 +62,8 @@ class SessionLimits:
             except ValueError:
                 name = str(-returncode)
             return f"the app was stopped by signal {name}"
+        if returncode == EXIT_CRASHED:
+            return "the app stopped on an internal error (the details are in the server's log)"
         if returncode not in (0, 130):
             return f"the app ended unexpectedly (exit status {returncode})"
         return None

@@ -69,6 +69,7 @@ class ServeOptions:
     open_access: bool = False
     token: str | None = None
     max_sessions: int = 30
+    sessions_per_address: int | None = None  # SSH: seats one address may hold (None: no bound)
     connections_per_minute: float = 60
     idle_timeout: float = 30 * 60
     limits: SessionLimits = field(default_factory=SessionLimits)

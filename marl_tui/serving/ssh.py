@@ -4,7 +4,9 @@ Textual's driver is bound to its process's stdio and SIGWINCH handler, so each s
 whose controlling terminal is the slave side of a fresh PTY; the channel is bridged to the master
 side and window-size changes are forwarded to it. Following charmbracelet/wish: sessions without a
 terminal, remote commands, subsystems and all forwarding are refused; connections are rate-limited
-per address and sessions capped; idle sessions are closed; every connection is logged.
+per address as they arrive, must start to log in promptly, and sessions are capped; idle sessions
+are closed; every connection and every refusal is logged. An app's uncaught error reaches the log
+through a pipe (`marl_tui.crash_report`), never the student's terminal.
 """
 
 from __future__ import annotations
@@ -34,7 +36,12 @@ from marl_tui.serving.passwords import verify_password
 MAX_PASSWORD_TRIES = 3
 # Connections not yet logged in, from one address (a class behind one NAT logs in at once) and in all.
 MAX_PENDING_PER_ADDRESS, MAX_PENDING = 64, 256
+# Refused for their rate, and kept only to be told so once the link is encrypted.
+MAX_REFUSING_PER_ADDRESS = 8
 GREETING_TIMEOUT = 10  # a client must say which SSH it speaks within this long; silent sockets go
+AUTH_START_TIMEOUT = 30  # ...and start to log in within this long (a student reads the host key prompt)
+STALLED_AFTER = 5  # when the caps are full, a connection that has not started to log in after this
+# long gives its place to a new one, so that stalled clients cannot lock a class out
 LOGIN_TIMEOUT = 120  # reading the host key prompt and typing the password, as OpenSSH allows
 UNUSED_TIMEOUT = 60  # a logged-in connection with no session is closed after this long
 SESSIONS_PER_KEY = 2  # a student's key may hold two seats (a second terminal), not the class
@@ -46,17 +53,19 @@ TERM_NAME = re.compile(r"^[A-Za-z0-9_.+-]{1,64}$")
 def ensure_host_key(path: Path) -> asyncssh.SSHKey:
     """The server's host key: generated once (Ed25519, mode 0600), then reused so clients never see it change.
 
-    Raises ValueError when `path` is something other than a key file (a folder, a link, another format).
+    Raises ValueError when `path` is something other than a key file (a folder, a link, another
+    format), or one that others may read or write.
     """
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise ValueError(f"{path} is not a regular file")
     if path.exists():
-        key = asyncssh.read_private_key(str(path))  # KeyImportError is a ValueError
         mode = path.stat().st_mode & 0o777
-        if mode & 0o077:
-            path.chmod(0o600)
-            log.warning("host key %s was mode %o; now 600", path, mode)
-        return key
+        if mode & 0o077:  # someone else may hold a copy: making it private now would hide that
+            raise ValueError(
+                f"{path} is accessible by others (mode {mode:o}), so treat it as compromised: "
+                f"delete it and start again to generate a new host key (students' ssh will then "
+                "warn that the host key changed: tell them the new fingerprint)")
+        return asyncssh.read_private_key(str(path))  # KeyImportError is a ValueError
     path.parent.mkdir(parents=True, exist_ok=True)
     key = asyncssh.generate_private_key("ssh-ed25519")
     temporary = path.with_name(path.name + ".tmp")
@@ -69,6 +78,59 @@ def ensure_host_key(path: Path) -> asyncssh.SSHKey:
     return key
 
 
+def _count(counts: dict[str, int], key: str, change: int) -> None:
+    """Add `change` to `counts[key]`, dropping keys that reach 0 (so that the table stays small)."""
+    counts[key] = counts.get(key, 0) + change
+    if not counts[key]:
+        del counts[key]
+
+
+def _log_context(conn: asyncssh.SSHServerConnection) -> str | None:
+    """asyncssh's name for `conn` in its own log lines ("conn=3"), through the logger adapter's
+    public `process`."""
+    prefix, _ = conn.logger.process("", {})
+    match = re.match(r"\[(conn=\d+)", prefix)
+    return match.group(1) if match else None
+
+
+class _AsyncsshRefusals(logging.Handler):
+    """Some requests asyncssh refuses by itself, saying so only in its own log: X11 and agent
+    forwarding (both turned off) and the SFTP subsystem (no SFTP server is given; scp arrives
+    as a remote command, refused in `run_session`). This handler reads those lines and logs
+    each refusal, with who asked, in the server's log; asyncssh's warnings pass through too."""
+
+    REFUSALS = (
+        (re.compile(r"X11 forwarding request denied"), "X11 forwarding"),
+        (re.compile(r"Agent forwarding request denied"), "agent forwarding"),
+        (re.compile(r"Subsystem: sftp$"), "the 'sftp' subsystem (file transfer)"),
+    )
+
+    def __init__(self, classroom: Classroom) -> None:
+        super().__init__(logging.INFO)
+        self.classroom = classroom
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        match = re.match(r"\[(conn=\d+)[^\]]*\]\s*(.*)", message)
+        connection = match and self.classroom.by_log_context.get(match.group(1))
+        if connection is not None:
+            for pattern, what in self.REFUSALS:
+                if pattern.search(match.group(2)):
+                    log.info("refused %s for %s", what, connection.who)
+                    return
+        if record.levelno >= logging.WARNING:
+            log.warning("asyncssh: %s", message)
+
+
+def check_authorized_keys(path: Path) -> None:
+    """Refuse (ValueError) an authorized keys file that others may write: anyone who can add a
+    line to it can log in, so it must be writable only by its owner (as OpenSSH's StrictModes)."""
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o022:
+        raise ValueError(f"{path} is writable by others (mode {mode:o}), so anyone could add a key; "
+                         f"run: chmod 644 {path}")
+
+
 class Classroom:
     """State shared by all connections of one server: options, seats, the rate limiter, the counts."""
 
@@ -76,21 +138,44 @@ class Classroom:
         self.options = options
         self.slots = slots
         self.rate = RateLimiter(options.connections_per_minute)
-        self.pending: dict[str, int] = {}  # address -> connections not yet logged in
+        self.pending: dict[str, list[_Connection]] = {}  # address -> not yet logged in, oldest first
+        self.refusing: dict[str, int] = {}  # address -> connections kept only to be told "too many"
         self.sessions_by_key: dict[str, int] = {}
+        self.sessions_by_address: dict[str, int] = {}
         self.connections: set[_Connection] = set()
+        self.by_log_context: dict[str, _Connection] = {}  # asyncssh's "conn=N" -> the connection
         self.quiet_until: dict[str, float] = {}  # address -> when to log its dropped connections again
 
     def pending_total(self) -> int:
-        return sum(self.pending.values())
+        return sum(len(waiting) for waiting in self.pending.values())
+
+    def make_room(self, address: str) -> bool:
+        """Whether a new connection from `address` may wait to log in: under both caps, or once
+        the oldest stalled connection in its way (one that has not started to log in after
+        STALLED_AFTER seconds) has been dropped to make room."""
+        full_here = len(self.pending.get(address, ())) >= MAX_PENDING_PER_ADDRESS
+        if not full_here and self.pending_total() < MAX_PENDING:
+            return True
+        waiting = self.pending.get(address, []) if full_here else [
+            c for connections in self.pending.values() for c in connections]
+        now = time.monotonic()
+        stalled = [c for c in waiting if not c.auth_started and now - c.started >= STALLED_AFTER]
+        if not stalled:
+            return False
+        oldest = min(stalled, key=lambda c: c.started)
+        log.info("dropped %s: it had not started to log in after %s, and the class is waiting",
+                 oldest.peer, duration(now - oldest.started))
+        oldest.drop()
+        return True
 
 
 class _Connection(asyncssh.SSHServer):
     """Authentication and channel policy for one client connection, and its log lines.
 
-    Before login a connection is cheap to make and costly to hold, so they are bounded per address
-    and in all; a logged-in connection runs at most one session (one seat per student) and is
-    closed if it opens none.
+    Before login a connection is cheap to make and costly to hold, so they are rate-limited per
+    address as they arrive, then bounded per address and in all, and must speak SSH and start to
+    log in promptly; a logged-in connection runs at most one session (one seat per student) and
+    is closed if it opens none.
     """
 
     def __init__(self, classroom: Classroom) -> None:
@@ -105,9 +190,12 @@ class _Connection(asyncssh.SSHServer):
         self.password_failures = 0
         self.announced = False  # "connect" was logged, so "disconnect" will be
         self.pending = False
+        self.refusing = False
+        self.auth_started = False
         self.sessions = 0
+        self.log_context: str | None = None
         self.unused_timer: asyncio.TimerHandle | None = None
-        self.greeting_timer: asyncio.TimerHandle | None = None
+        self.timers: list[asyncio.TimerHandle] = []
         self.closed = False
         self.refusal: str | None = None  # sent at the start of authentication, once the link is encrypted
 
@@ -117,48 +205,79 @@ class _Connection(asyncssh.SSHServer):
         host, port = (conn.get_extra_info("peername") or ("?", 0))[:2]
         self.address, self.peer = host, f"{host}:{port}"
         classroom = self.classroom
-        if classroom.pending.get(host, 0) >= MAX_PENDING_PER_ADDRESS or classroom.pending_total() >= MAX_PENDING:
-            if time.monotonic() >= classroom.quiet_until.get(host, 0):  # one line a minute, not a flood
-                classroom.quiet_until[host] = time.monotonic() + 60
-                log.info("dropping connections from %s: too many waiting to log in", host)
-            conn.abort()
-            return
-        classroom.pending[host] = classroom.pending.get(host, 0) + 1
-        classroom.connections.add(self)
-        self.pending = True
-        self.greeting_timer = asyncio.get_running_loop().call_later(GREETING_TIMEOUT, self._drop_if_silent)
-        if not self.classroom.rate.allow(host):
-            wait = self.classroom.rate.retry_after(host)
+        if not classroom.rate.allow(host):
+            if classroom.refusing.get(host, 0) >= MAX_REFUSING_PER_ADDRESS:
+                self._drop_quietly(host, "too many connections")
+                return
+            classroom.refusing[host] = classroom.refusing.get(host, 0) + 1
+            self.refusing = True
+            wait = classroom.rate.retry_after(host)
             self.refusal = f"marl-tui: too many connections from {host}; try again in {wait} s"
             log.info("refused %s: too many connections from this address", self.peer)
+        elif not classroom.make_room(host):
+            self._drop_quietly(host, "too many waiting to log in")
             return
-        log.info("connect from %s", self.peer)
-        self.announced = True
+        else:
+            classroom.pending.setdefault(host, []).append(self)
+            self.pending = True
+            log.info("connect from %s", self.peer)
+            self.announced = True
+        classroom.connections.add(self)
+        self.log_context = _log_context(conn)
+        if self.log_context:
+            classroom.by_log_context[self.log_context] = self
+        loop = asyncio.get_running_loop()
+        self.timers = [loop.call_later(GREETING_TIMEOUT, self._drop_if_silent),
+                       loop.call_later(AUTH_START_TIMEOUT, self._drop_if_not_logging_in)]
+
+    def _drop_quietly(self, host: str, why: str) -> None:
+        """Abort this connection at once; say so in the log once a minute per address, not per try."""
+        if time.monotonic() >= self.classroom.quiet_until.get(host, 0):
+            self.classroom.quiet_until[host] = time.monotonic() + 60
+            log.info("dropping connections from %s: %s", host, why)
+        self.conn.abort()
 
     @property
     def who(self) -> str:
         """The login name (quoted: it is the client's choice) and address, for log lines."""
         return f"{self.username!r} from {self.peer}"
 
+    def drop(self) -> None:
+        """Close the connection at once; it no longer counts as waiting to log in."""
+        self._not_pending()
+        if self.conn is not None and not self.closed:
+            self.conn.abort()
+
     def _drop_if_silent(self) -> None:
         if self.conn is not None and self.conn.get_extra_info("client_version") is None:
             log.info("dropped %s: it never spoke SSH", self.peer)
-            self.conn.abort()
+            self.drop()
+
+    def _drop_if_not_logging_in(self) -> None:
+        if not self.auth_started:
+            log.info("dropped %s: it never started to log in", self.peer)
+            self.drop()
 
     def _not_pending(self) -> None:
+        classroom = self.classroom
         if self.pending:
             self.pending = False
-            remaining = self.classroom.pending[self.address] - 1
-            if remaining:
-                self.classroom.pending[self.address] = remaining
-            else:
-                del self.classroom.pending[self.address]
+            waiting = classroom.pending[self.address]
+            waiting.remove(self)
+            if not waiting:
+                del classroom.pending[self.address]
+        if self.refusing:
+            self.refusing = False
+            classroom.refusing[self.address] -= 1
+            if not classroom.refusing[self.address]:
+                del classroom.refusing[self.address]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
         self._not_pending()
         self.classroom.connections.discard(self)
-        for timer in (self.unused_timer, self.greeting_timer):
+        self.classroom.by_log_context.pop(self.log_context, None)
+        for timer in (self.unused_timer, *self.timers):
             if timer is not None:
                 timer.cancel()
         if self.announced:
@@ -168,6 +287,7 @@ class _Connection(asyncssh.SSHServer):
     # ----- authentication -----------------------------------------------------------------------
     def begin_auth(self, username: str) -> bool:
         self.username = username
+        self.auth_started = True
         if self.refusal is not None and self.conn is not None:
             self.conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, self.refusal)
             return True
@@ -194,6 +314,7 @@ class _Connection(asyncssh.SSHServer):
     def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         """Whether `key` is in the authorized keys file, read afresh so students can be added live."""
         try:
+            check_authorized_keys(self.options.authorized_keys)
             keys = asyncssh.read_authorized_keys(str(self.options.authorized_keys))
         except (OSError, ValueError) as error:
             log.warning("cannot read %s: %s", self.options.authorized_keys, error)
@@ -230,7 +351,12 @@ class _Connection(asyncssh.SSHServer):
         key = self.key_fingerprint
         if key and self.classroom.sessions_by_key.get(key, 0) >= SESSIONS_PER_KEY:
             return f"your key already has {SESSIONS_PER_KEY} sessions open; close one first."
+        per_address = self.options.sessions_per_address
+        if per_address and self.classroom.sessions_by_address.get(self.address, 0) >= per_address:
+            return (f"your address already has {per_address} session(s) open, as many as one "
+                    "address may; close one first.")
         self.sessions += 1
+        _count(self.classroom.sessions_by_address, self.address, +1)
         if key:
             self.classroom.sessions_by_key[key] = self.classroom.sessions_by_key.get(key, 0) + 1
         if self.unused_timer is not None:
@@ -239,6 +365,7 @@ class _Connection(asyncssh.SSHServer):
 
     def release_session(self) -> None:
         self.sessions -= 1
+        _count(self.classroom.sessions_by_address, self.address, -1)
         key = self.key_fingerprint
         if key:
             self.classroom.sessions_by_key[key] -= 1
@@ -306,16 +433,20 @@ def client_settings(process: asyncssh.SSHServerProcess) -> dict[str, str]:
 
 async def run_session(process: asyncssh.SSHServerProcess, classroom: Classroom) -> None:
     """Serve one session: refuse what is not an interactive terminal, else run the app until either side ends."""
+    connection: _Connection = process.get_extra_info("connection").get_owner()
     if process.subsystem is not None:
+        log.info("refused the %r subsystem for %s", process.subsystem, connection.who)
         _refuse(process, f"the {process.subsystem!r} subsystem is not offered; connect without -s.")
         return
     if process.command is not None:
+        kind = "an scp file transfer" if re.match(r"scp\s", process.command) else "a remote command"
+        log.info("refused %s for %s: %r", kind, connection.who, process.command[:200])
         _refuse(process, "only the interactive app is served; remote commands are refused.")
         return
     if process.term_type is None:
+        log.info("refused a session without a terminal for %s", connection.who)
         _refuse(process, "the app needs a terminal; connect with `ssh -t`.")
         return
-    connection: _Connection = process.get_extra_info("connection").get_owner()
     refusal = connection.claim_session()
     if refusal is not None:
         log.info("refused a session for %s: %s", connection.who, refusal)
@@ -340,6 +471,7 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
     """Start the app on a fresh PTY in `seat`, bridge it to the channel, and stop it afterwards."""
     options, who, started = classroom.options, connection.who, time.monotonic()
     master, slave = pty.openpty()
+    crash_read, crash_write = child_launcher.crash_pipe()
     child, cwd, keep_folder = None, None, True
     reason = "client closed"
     try:
@@ -352,12 +484,7 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
             arguments = ["--sandbox", str(cwd), *arguments]
         settings = client_settings(process)
         try:
-            child = await asyncio.create_subprocess_exec(
-                *child_launcher.command(options.limits, arguments, options.app_module),
-                stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
-                start_new_session=True, preexec_fn=_become_terminal_owner,
-                env=child_launcher.environment(**settings),
-            )
+            child = await _start_app(options, arguments, cwd, slave, crash_write, settings)
         except (OSError, subprocess.SubprocessError) as error:
             reason = f"could not start the app: {error}"
             log.error("could not start the app for %s: %s", who, error)
@@ -365,30 +492,52 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
             return
         finally:
             os.close(slave)
+            os.close(crash_write)  # the app holds its own copy
         classroom.slots.attach(seat, child)
         log.info("session %d/%d for %s (pid %d, %s %dx%d)", classroom.slots.active, classroom.slots.limit,
                  who, child.pid, settings["TERM"], columns, rows)
-        reason = await _bridge(process, master, options.idle_timeout)
+        reason = await _Bridge(process, master, options.idle_timeout).run()
         if reason == "app quit":
-            await child.wait()
-            problem = ("the server is stopping" if classroom.slots.stopping
-                       else options.limits.describe_exit(child.returncode))
-            if problem:
-                reason = problem
-                _write(process, f"\r\nmarl-tui: {problem}.\r\n".encode())
-            code = child.returncode
-            process.exit(code if code >= 0 else 128 - code)  # as a shell reports a signal
+            reason = await _end_with_the_app(process, classroom, child) or reason
         elif reason == "idle":
             _write(process, b"\r\nmarl-tui: closing an idle session.\r\n")
             process.exit(0)
     finally:
         if child is not None:
             await stop_child(child)
+        if report := child_launcher.read_crash_report(crash_read):
+            log.error("the app of %s stopped on an error:\n%s", who, report.rstrip())
         os.close(master)
         if cwd is not None and not keep_folder:
             with contextlib.suppress(OSError):
                 cwd.rmdir()  # only if the student saved nothing
         log.info("session end for %s after %s: %s", who, duration(time.monotonic() - started), reason)
+
+
+async def _start_app(options: ServeOptions, arguments: list[str], cwd: Path | None, terminal: int,
+                     crash_write: int, settings: dict[str, str]) -> asyncio.subprocess.Process:
+    """The app's process, through the child launcher: its terminal on stdio, leading its own
+    session with that terminal as its controlling one, and the crash pipe's write end."""
+    return await asyncio.create_subprocess_exec(
+        *child_launcher.command(options.limits, arguments, options.app_module),
+        stdin=terminal, stdout=terminal, stderr=terminal, cwd=cwd, pass_fds=(crash_write,),
+        start_new_session=True, preexec_fn=_become_terminal_owner,
+        env=child_launcher.environment(**settings, **child_launcher.crash_environment(crash_write)),
+    )
+
+
+async def _end_with_the_app(process: asyncssh.SSHServerProcess, classroom: Classroom,
+                            child: asyncio.subprocess.Process) -> str | None:
+    """The app quit: end the channel with its exit status, and one line saying why when it was
+    not the student's choice (a limit, a crash, the server stopping); that reason, if any."""
+    await child.wait()
+    problem = ("the server is stopping" if classroom.slots.stopping
+               else classroom.options.limits.describe_exit(child.returncode))
+    if problem:
+        _write(process, f"\r\nmarl-tui: {problem}.\r\n".encode())
+    code = child.returncode
+    process.exit(code if code >= 0 else 128 - code)  # as a shell reports a signal
+    return problem
 
 
 def _write(process: asyncssh.SSHServerProcess, data: bytes) -> None:
@@ -398,47 +547,62 @@ def _write(process: asyncssh.SSHServerProcess, data: bytes) -> None:
         pass
 
 
-async def _bridge(process: asyncssh.SSHServerProcess, master: int, idle_timeout: float) -> str:
-    """Copy bytes both ways between the channel and the PTY; say which side ended it."""
-    loop = asyncio.get_running_loop()
+class _Bridge:
+    """Bytes both ways between an SSH channel and the master side of the app's PTY, until one
+    side ends: the app (its terminal closes), the client (it closes, or is idle too long).
 
-    os.set_blocking(master, False)  # a student pasting into a frozen app must not block the server
+    The master is non-blocking, so that a student pasting into a frozen app cannot block the
+    server; the client's writes wait on the channel's flow control, so that a slow client slows
+    the app rather than filling the server's memory.
+    """
 
-    async def ready(add, remove) -> None:
-        future = loop.create_future()
-        add(master, lambda: future.done() or future.set_result(None))
+    def __init__(self, process: asyncssh.SSHServerProcess, master: int, idle_timeout: float) -> None:
+        self.process = process
+        self.master = master
+        self.idle_timeout = idle_timeout
+        self.loop = asyncio.get_running_loop()
+
+    async def run(self) -> str:
+        """Copy until either side ends; say which: "app quit", "client closed" or "idle"."""
+        os.set_blocking(self.master, False)
+        output = asyncio.ensure_future(self.app_to_client())
+        client = asyncio.ensure_future(self.client_to_app())
+        closed = asyncio.ensure_future(self.process.wait_closed())  # even while both sides are stuck
         try:
-            await future
+            done, _ = await asyncio.wait([output, client, closed], return_when=asyncio.FIRST_COMPLETED)
         finally:
-            remove(master)
+            for task in (output, client, closed):
+                task.cancel()
+            await asyncio.gather(output, client, closed, return_exceptions=True)
+        if client in done and not client.cancelled() and client.exception() is None:
+            return client.result()
+        if output in done and output.exception() is None:
+            return "app quit"
+        return "client closed"
 
-    async def to_app(data: bytes) -> None:
-        while data:
-            try:
-                data = data[os.write(master, data):]
-            except BlockingIOError:
-                await ready(loop.add_writer, loop.remove_writer)
-
-    async def to_client() -> None:
+    async def app_to_client(self) -> None:
+        """The app's output to the client; returns when every process holding the terminal is gone."""
         while True:
-            await ready(loop.add_reader, loop.remove_reader)
+            await self.ready(self.loop.add_reader, self.loop.remove_reader)
             try:
-                data = os.read(master, 65536)
+                data = os.read(self.master, 65536)
             except BlockingIOError:
                 continue
             except OSError:  # EIO: every process holding the terminal has gone
                 return
             if not data:
                 return
-            process.stdout.write(data)
-            await process.stdout.drain()  # a slow client slows the app, not the server's memory
+            self.process.stdout.write(data)
+            await self.process.stdout.drain()
 
-    async def from_client() -> str:
+    async def client_to_app(self) -> str:
+        """The client's keys to the app, and its window sizes to the terminal; returns why it
+        stopped: "client closed", or "idle" after `idle_timeout` seconds without input."""
         while True:
             try:
-                data = await asyncio.wait_for(process.stdin.read(4096), idle_timeout)
+                data = await asyncio.wait_for(self.process.stdin.read(4096), self.idle_timeout)
             except asyncssh.TerminalSizeChanged as change:
-                _set_size(master, *child_launcher.terminal_size(change.width, change.height))
+                _set_size(self.master, *child_launcher.terminal_size(change.width, change.height))
                 continue
             except TimeoutError:
                 return "idle"
@@ -446,22 +610,24 @@ async def _bridge(process: asyncssh.SSHServerProcess, master: int, idle_timeout:
                 continue
             if not data:
                 return "client closed"
-            await to_app(data)
+            await self.to_app(data)
 
-    output = asyncio.ensure_future(to_client())
-    client = asyncio.ensure_future(from_client())
-    closed = asyncio.ensure_future(process.wait_closed())  # even while both sides are stuck
-    try:
-        done, _ = await asyncio.wait([output, client, closed], return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (output, client, closed):
-            task.cancel()
-        await asyncio.gather(output, client, closed, return_exceptions=True)
-    if client in done and not client.cancelled() and client.exception() is None:
-        return client.result()
-    if output in done and output.exception() is None:
-        return "app quit"
-    return "client closed"
+    async def to_app(self, data: bytes) -> None:
+        """Write all of `data` to the terminal, waiting (not blocking) while its buffer is full."""
+        while data:
+            try:
+                data = data[os.write(self.master, data):]
+            except BlockingIOError:
+                await self.ready(self.loop.add_writer, self.loop.remove_writer)
+
+    async def ready(self, add, remove) -> None:
+        """Wait until the master is readable (`add_reader`) or writable (`add_writer`)."""
+        future = self.loop.create_future()
+        add(self.master, lambda: future.done() or future.set_result(None))
+        try:
+            await future
+        finally:
+            remove(self.master)
 
 
 @dataclass
@@ -470,6 +636,7 @@ class SSHListener:
 
     acceptor: asyncssh.SSHAcceptor
     classroom: Classroom
+    refusals: logging.Handler
 
     @property
     def port(self) -> int:
@@ -482,13 +649,16 @@ class SSHListener:
             if connection.conn is not None:
                 connection.conn.disconnect(asyncssh.DISC_BY_APPLICATION, "marl-tui: the server is stopping")
         await self.acceptor.wait_closed()
+        logging.getLogger("asyncssh").removeHandler(self.refusals)
 
 
 async def start_ssh(options: ServeOptions, slots: SessionSlots) -> SSHListener:
     """Listen for SSH connections at `options.ssh`; each interactive session runs the app in its own process."""
     assert options.ssh is not None
     classroom = Classroom(options, slots)
-    logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    asyncssh_log = logging.getLogger("asyncssh")
+    asyncssh_log.setLevel(logging.INFO)  # read by _AsyncsshRefusals, printed only from WARNING
+    asyncssh_log.propagate = False
     acceptor = await asyncssh.listen(
         options.ssh.host,
         options.ssh.port,
@@ -503,4 +673,6 @@ async def start_ssh(options: ServeOptions, slots: SessionSlots) -> SSHListener:
         login_timeout=LOGIN_TIMEOUT,
         keepalive_interval=30,
     )
-    return SSHListener(acceptor, classroom)
+    refusals = _AsyncsshRefusals(classroom)
+    asyncssh_log.addHandler(refusals)
+    return SSHListener(acceptor, classroom, refusals)

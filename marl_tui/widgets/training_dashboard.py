@@ -13,6 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Label, Sparkline
 
+from marl_tui.plain import plain
+
 
 class SeriesRow(Horizontal):
     """A label, a Sparkline and the latest value."""
@@ -30,7 +32,7 @@ class SeriesRow(Horizontal):
         self.title = title
 
     def compose(self) -> ComposeResult:
-        yield Label(self.title[:15], classes="series-name")
+        yield Label(plain(self.title[:15]), classes="series-name")
         yield Sparkline([], summary_function=fmean)
         yield Label("", classes="series-value")
 

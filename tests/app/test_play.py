@@ -30,6 +30,11 @@ def _text(widget) -> str:
     return str(widget.render())
 
 
+def cells(row: list) -> list[str]:
+    """A history row's cells as the text they show (names are plain-text cells)."""
+    return [str(cell) for cell in row]
+
+
 async def test_ten_rounds_against_iql_by_number_keys() -> None:
     game = get_game("prisoners-dilemma")
     app = ScreenHost(PlayScreen(game, opponent="iql", seed=3))
@@ -54,7 +59,7 @@ async def test_ten_rounds_against_iql_by_number_keys() -> None:
         table = screen.query_one("#history", DataTable)
         assert table.row_count == 10
         last = table.get_row_at(9)
-        assert last[1:3] == [game.actions[p][a] for p, a in enumerate(history[-1].actions)]
+        assert cells(last[1:3]) == [game.actions[p][a] for p, a in enumerate(history[-1].actions)]
         scores = _text(screen.query_one("#scores", Static))
         assert "after 10 rounds" in scores
         assert f"{expected[0]:g}" in scores and f"{expected[1]:g}" in scores
@@ -132,7 +137,7 @@ async def test_hot_seat_hides_the_first_choice_until_both_have_chosen() -> None:
         await pilot.press("1")  # ... Bob cooperates: reveal
         await pilot.pause()
         assert screen.session.history[-1].actions == (1, 0)
-        assert screen.query_one("#history", DataTable).get_row_at(0)[1:3] == ["D", "c"]
+        assert cells(screen.query_one("#history", DataTable).get_row_at(0)[1:3]) == ["D", "c"]
         assert "Ann, your move" in _text(screen.query_one("#prompt", Label))
         assert np.allclose(screen.session.scores, [5, 0])
 
@@ -149,7 +154,7 @@ async def test_three_players_one_human_and_two_learners() -> None:
         for record in screen.session.history:
             assert len(record.actions) == 3 and record.rewards == game.payoff(record.actions)
         row = screen.query_one("#history", DataTable).get_row_at(1)
-        assert row[1:4] == [game.actions[p][a] for p, a in enumerate(screen.session.history[1].actions)]
+        assert cells(row[1:4]) == [game.actions[p][a] for p, a in enumerate(screen.session.history[1].actions)]
 
 
 async def test_new_match_clears_the_score_and_history() -> None:

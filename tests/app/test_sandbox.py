@@ -18,6 +18,7 @@ from games.catalogue import get_game
 from marl_tui.app import MarlTuiApp
 from marl_tui.cli import main
 from marl_tui.files import (
+    QUOTA_VARIABLE,
     PathRefused,
     may_write,
     resolve_user_path,
@@ -271,3 +272,30 @@ async def test_screenshots_are_saved_into_the_folder(root):
     assert "<svg" in next(root.glob("marl-tui*.svg")).read_text()
     assert not (root.parent / "shot.svg").exists()
     assert any("outside" in m for m in messages)
+
+
+# ----- the folder's quota -------------------------------------------------------------------------
+async def test_a_full_sandbox_folder_refuses_saves_and_screenshots_with_a_message(root, monkeypatch):
+    """Served sessions get a quota for their folder: once the folder holds it, saving a game and
+    taking a screenshot say so and write nothing; below it, they work."""
+    monkeypatch.setenv(QUOTA_VARIABLE, "1")
+    (root / "old-screenshots.bin").write_bytes(b"x" * (1024 * 1024))
+    app = MarlTuiApp(get_game("prisoners-dilemma"), sandbox=root)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("S")
+        await pilot.pause()
+        app.screen.query_one("#prompt-input", Input).value = "pd.json"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PromptScreen)
+        assert "your folder holds 1.0 MB, the limit of this session is 1 MB" in str(
+            app.screen.query_one("#prompt-error", Static).content)
+        assert app.deliver_screenshot() is None
+        await pilot.pause()
+        assert "the limit of this session is 1 MB" in "".join(str(n.message) for n in app._notifications)
+        assert sorted(p.name for p in root.iterdir()) == ["old-screenshots.bin"]
+        (root / "old-screenshots.bin").unlink()  # room again
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, GameScreen) and (root / "pd.json").is_file()

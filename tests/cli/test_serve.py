@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import re
 import socket
 import sys
@@ -19,6 +20,7 @@ import asyncssh
 import pytest
 
 from marl_tui.cli import main
+from marl_tui.commands import serve as serve_command
 from marl_tui.serving import run as run_module
 from marl_tui.serving.options import Address, ServeOptions
 from marl_tui.serving.passwords import hash_password, load_password_hash, verify_password
@@ -42,6 +44,13 @@ def server_log():
     saved = (list(log.handlers), log.level, log.propagate)
     yield
     log.handlers[:], log.level, log.propagate = saved
+
+
+@pytest.fixture(autouse=True)
+def not_root(monkeypatch):
+    """These tests run as root on some machines: they check everything but the root rule as an
+    ordinary teacher would meet it (the root tests below set it back)."""
+    monkeypatch.setattr(serve_command, "running_as_root", lambda: False)
 
 
 @pytest.fixture
@@ -113,6 +122,25 @@ def test_a_missing_authorized_keys_file_is_refused(capsys, home, served):
     missing = home / "nowhere" / "authorized_keys"
     assert f"--authorized-keys: no such file {missing}" in refused(
         capsys, ["--ssh", "2222", "--authorized-keys", str(missing)])
+
+
+@pytest.mark.parametrize("mode", [0o666, 0o646, 0o664])
+def test_an_authorized_keys_file_others_can_write_is_refused(capsys, home, served, mode):
+    keys = home / "authorized_keys"
+    keys.write_bytes(asyncssh.generate_private_key("ssh-ed25519").export_public_key())
+    keys.chmod(mode)
+    err = refused(capsys, ["--ssh", "2222", "--authorized-keys", str(keys)])
+    assert f"writable by others (mode {mode:o})" in err and f"chmod 644 {keys}" in err
+    assert served == []
+
+
+def test_a_host_key_others_can_read_is_reported_compromised_and_left_alone(capsys, home, served):
+    key = home / "host_key"
+    key.write_bytes(asyncssh.generate_private_key("ssh-ed25519").export_private_key())
+    key.chmod(0o644)
+    err = refused(capsys, ["--ssh", "2222", "--open", "--host-key", str(key)])
+    assert "treat it as compromised" in err and "generate a new host key" in err
+    assert key.stat().st_mode & 0o777 == 0o644 and served == []
 
 
 OUT_OF_RANGE = [
@@ -329,3 +357,66 @@ async def test_a_real_server_starts_accepts_a_connection_and_stops_on_sigterm(tm
     assert "connect from 127.0.0.1" in log and "stopping: 0 live session(s)" in log
     assert "Traceback" not in log
     assert host_key.stat().st_mode & 0o777 == 0o600
+
+
+def nobody_can_run_python() -> bool:
+    """Whether the account `nobody` may run this Python (not where it lives in root's home)."""
+    import subprocess
+
+    try:
+        return subprocess.run([sys.executable, "-c", "import marl_tui"], user="nobody", cwd="/",
+                              capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def test_serving_as_root_is_refused_without_user_or_allow_root(capsys, home, served, monkeypatch):
+    monkeypatch.setattr(serve_command, "running_as_root", lambda: True)
+    err = refused(capsys, ["--ssh", "2222", "--open"])
+    assert "every student's app would run as root" in err and "--user NAME" in err
+    assert main(["serve", "--ssh", "2222", "--open", "--allow-root"]) == 0
+    assert "WARNING: --allow-root: every student's app runs as root" in capsys.readouterr().err
+    assert served[0].limits.user is None
+
+
+def test_user_names_an_existing_unprivileged_account_and_needs_root(capsys, home, served, monkeypatch):
+    assert "--user needs the server to start as root" in refused(
+        capsys, ["--ssh", "2222", "--open", "--user", "nobody"])
+    monkeypatch.setattr(serve_command, "running_as_root", lambda: True)
+    assert "no account named 'no-such-user-x'" in refused(
+        capsys, ["--ssh", "2222", "--open", "--user", "no-such-user-x"])
+    assert "'root' is root; name an unprivileged account" in refused(
+        capsys, ["--ssh", "2222", "--open", "--user", "root"])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching accounts needs root")
+def test_user_runs_the_apps_as_that_account_and_gives_it_the_folders(capsys, home, served, monkeypatch):
+    import pwd
+
+    monkeypatch.setattr(serve_command, "running_as_root", lambda: True)
+    files = home / "class-files"
+    (files / "alice-old").mkdir(parents=True)
+    argv = ["--ssh", "2222", "--open", "--user", "nobody", "--files", str(files)]
+    if not nobody_can_run_python():  # as here, where Python lives in root's private home
+        assert "--user nobody: that account cannot run " in refused(capsys, argv)
+        return
+    assert main(["serve", *argv]) == 0
+    (options,) = served
+    nobody = pwd.getpwnam("nobody")
+    assert options.limits.user == "nobody" and "--user" in options.limits.arguments()
+    assert all((p.stat().st_uid, p.stat().st_gid) == (nobody.pw_uid, nobody.pw_gid)
+               for p in (files, files / "alice-old"))
+    assert "students' apps run as the account 'nobody'" in capsys.readouterr().err
+
+
+def test_sessions_that_together_exceed_the_machines_memory_are_warned_with_numbers(
+        capsys, home, served, monkeypatch):
+    monkeypatch.setattr(serve_command, "machine_memory_mb", lambda: 24 * 1024)
+    assert main(["serve", "--ssh", "2222", "--open", "--max-sessions", "30", "--memory-limit", "2048",
+                 "--disk-limit", "50"]) == 0
+    err = capsys.readouterr().err
+    assert ("WARNING: 30 sessions x 2048 MB = 60.0 GB, but this machine has 24.0 GB of memory"
+            in err and "--max-sessions 12 fits" in err)
+    assert "50 MB per student" in err and served[0].limits.disk_mb == 50
+    assert main(["serve", "--ssh", "2222", "--open", "--max-sessions", "10", "--memory-limit", "2048"]) == 0
+    assert "WARNING" not in capsys.readouterr().err.replace("WARNING: --open", "")

@@ -200,3 +200,17 @@ def test_a_failing_solver_leaves_the_analysis(capsys, failing_sections):
 
 def test_clean_json_has_no_errors(capsys):
     assert solve_json(capsys, "matching-pennies")["errors"] == {}
+
+
+def test_names_that_look_like_markup_are_printed_as_written(tmp_path, capsys):
+    """A game file's names reach the report literally: Rich markup in them is neither applied
+    nor stripped (the tables, their titles and captions are not parsed)."""
+    game = Game([[[3, 0], [5, 1]], [[3, 5], [0, 1]]], players=("[b]Row[/b]", "[red]Col"),
+                actions=(("[@click=app.quit]Q[/]", "[i]D"), ("C", "[link=x]L[/link]")),
+                name="[blink]Dilemma[/blink]")
+    path = save(game, tmp_path / "markup.json")
+    assert main(["solve", str(path)]) == 0
+    out = capsys.readouterr().out
+    for name in ("[b]Row[/b]", "[red]Col", "[@click=app.quit]Q[/]", "[i]D", "[link=x]L[/link]",
+                 "[blink]Dilemma[/blink]"):
+        assert name in out, name

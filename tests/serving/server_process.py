@@ -21,6 +21,8 @@ class ServerProcess:
         self.home = home
         self.env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
                     "XDG_DATA_HOME": str(home / ".local" / "share")}
+        if os.geteuid() == 0:  # as tests run on some machines: the apps they serve are test apps
+            arguments = (*arguments, "--allow-root")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "marl_tui", "serve", *arguments],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

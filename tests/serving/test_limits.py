@@ -272,3 +272,56 @@ def test_describe_exit_names_a_signal_without_a_name_too():
     number = signal.SIGRTMIN + 6
     message = SessionLimits().describe_exit(-number)
     assert message is not None and str(number) in message
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching accounts needs root")
+def test_the_launcher_drops_to_the_account_after_its_limits_and_cannot_return(tmp_path):
+    """`prepare` in a forked copy of this process, as the launcher runs it before exec: limits
+    set, then the account `nobody` (its groups too), for good; death with the parent still asked."""
+    import ctypes
+    import json
+    import pwd
+
+
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, never return into pytest
+        try:
+            child_launcher.prepare(SessionLimits(cpu_seconds=50, memory_mb=1024, nice=0, user="nobody"))
+            try:
+                os.setuid(0)
+                regained = True
+            except PermissionError:
+                regained = False
+            signal_number = ctypes.c_int()
+            ctypes.CDLL(None).prctl(2, ctypes.byref(signal_number))  # PR_GET_PDEATHSIG
+            report = dict(uid=os.getuid(), euid=os.geteuid(), gid=os.getgid(), groups=os.getgroups(),
+                          regained=regained, cpu=resource.getrlimit(resource.RLIMIT_CPU)[0],
+                          home=os.environ["HOME"], pdeathsig=signal_number.value)
+            os.write(write_end, json.dumps(report).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    report = json.loads(os.read(read_end, 65536))
+    os.close(read_end)
+    nobody = pwd.getpwnam("nobody")
+    assert (report["uid"], report["euid"], report["gid"]) == (nobody.pw_uid, nobody.pw_uid, nobody.pw_gid)
+    assert set(report["groups"]) == set(os.getgrouplist("nobody", nobody.pw_gid))
+    assert not report["regained"] and report["cpu"] == 50 and report["home"] == nobody.pw_dir
+    assert report["pdeathsig"] == signal.SIGHUP
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder away needs root")
+def test_a_students_folder_belongs_to_the_owner_of_the_files_root(tmp_path):
+    import pwd
+
+    from marl_tui.serving.child import student_folder
+
+    nobody = pwd.getpwnam("nobody")
+    root = tmp_path / "files"
+    root.mkdir()
+    os.chown(root, nobody.pw_uid, nobody.pw_gid)
+    folder = student_folder(root, "alice")
+    assert (folder.stat().st_uid, folder.stat().st_gid) == (nobody.pw_uid, nobody.pw_gid)

@@ -10,6 +10,8 @@ import asyncio
 import gc
 import json
 import os
+import re
+import shutil
 import textwrap
 import weakref
 from pathlib import Path
@@ -34,7 +36,9 @@ PROGRAM = textwrap.dedent(
           f" TTY={os.isatty(0)} PID={os.getpid()} CWD={os.getcwd()} ARGS={json.dumps(sys.argv[1:]).replace(' ', '')}"
           f" CPU={cpu} MEM={memory} NICE={os.getpriority(os.PRIO_PROCESS, 0)}"
           f" AGENT={os.environ.get('SSH_AUTH_SOCK')} DISPLAY={os.environ.get('DISPLAY')}"
-          f" EVIL={os.environ.get('EVIL')} PRELOAD={os.environ.get('LD_PRELOAD')} END", flush=True)
+          f" EVIL={os.environ.get('EVIL')} PRELOAD={os.environ.get('LD_PRELOAD')}"
+          f" FSIZE={resource.getrlimit(resource.RLIMIT_FSIZE)[0]}"
+          f" QUOTA={os.environ.get('MARL_TUI_SANDBOX_QUOTA_MB')} END", flush=True)
     line = sys.stdin.readline().strip()
     if line == "spin":
         while True:
@@ -431,9 +435,10 @@ def test_host_key_is_generated_once_and_private(tmp_path):
     first = ensure_host_key(path)
     assert path.stat().st_mode & 0o777 == 0o600
     assert ensure_host_key(path).export_public_key() == first.export_public_key()
-    path.chmod(0o644)
-    ensure_host_key(path)
-    assert path.stat().st_mode & 0o777 == 0o600
+    path.chmod(0o640)  # others could have read it: compromised, not quietly made private again
+    with pytest.raises(ValueError, match="compromised"):
+        ensure_host_key(path)
+    assert path.stat().st_mode & 0o777 == 0o640
     folder = tmp_path / "conf"
     folder.chmod(0o755)
     with pytest.raises(ValueError, match="not a regular file"):
@@ -464,3 +469,274 @@ async def test_real_app_is_served_and_drawn(serve, tmp_path):
         assert process.exit_status == 0
     await until_no_sessions(served)
     assert list((tmp_path / "files").iterdir()) == []  # the session's empty folder is removed
+
+
+async def stalled_after_greeting(served: Served, count: int) -> list:
+    """`count` clients that send their SSH version, then nothing: the server's key exchange waits."""
+    clients = []
+    for _ in range(count):
+        reader, writer = await asyncio.open_connection("127.0.0.1", served.port)
+        writer.write(b"SSH-2.0-Stalled_1.0\r\n")
+        await writer.drain()
+        assert (await asyncio.wait_for(reader.readline(), 5)).startswith(b"SSH-2.0-")
+        clients.append((reader, writer))
+    await eventually(lambda: served.listener.classroom.pending_total() == count, "every stall counted")
+    return clients
+
+
+async def openssh_login(served: Served) -> tuple[int, str]:
+    """The real OpenSSH client logs in (open access) and asks for no terminal: the server answers
+    that the app needs one, which it can only do after a successful login."""
+    process = await asyncio.create_subprocess_exec(
+        "ssh", "-T", "-F", "/dev/null", "-p", str(served.port), "-o", "UserKnownHostsFile=/dev/null",
+        "-o", "StrictHostKeyChecking=no", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
+        "-o", "IdentityAgent=none", "-o", "ConnectTimeout=10", "student@127.0.0.1",
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    return process.returncode, stderr.decode(errors="replace")
+
+
+@pytest.mark.skipif(shutil.which("ssh") is None, reason="needs the OpenSSH client")
+@pytest.mark.parametrize("cap", ["MAX_PENDING_PER_ADDRESS", "MAX_PENDING"])
+async def test_stalled_clients_filling_the_pending_cap_do_not_lock_out_a_student(serve, monkeypatch, cap):
+    monkeypatch.setattr(ssh, cap, 6)
+    monkeypatch.setattr(ssh, "STALLED_AFTER", 0.3, raising=False)
+    served = await serve()
+    stalled = await stalled_after_greeting(served, 6)
+    await asyncio.sleep(0.4)  # they have stalled for longer than STALLED_AFTER
+    status, stderr = await openssh_login(served)
+    assert (status, "the app needs a terminal" in stderr) == (1, True), stderr
+    assert sum(1 for reader, _ in stalled if reader.at_eof() or reader.exception()) <= 1
+    for _, writer in stalled:
+        writer.close()
+
+
+async def test_a_client_that_stalls_after_the_version_exchange_is_dropped(serve, monkeypatch):
+    monkeypatch.setattr(ssh, "AUTH_START_TIMEOUT", 0.5, raising=False)
+    served = await serve()
+    ((reader, writer),) = await stalled_after_greeting(served, 1)
+
+    async def until_closed() -> None:
+        while await reader.read(4096):
+            pass
+
+    await asyncio.wait_for(until_closed(), 5)  # not the 120 s login time
+    writer.close()
+    await eventually(lambda: served.listener.classroom.pending_total() == 0, "the stall's release")
+    await assert_still_serving(served)
+
+
+async def test_the_rate_limit_applies_as_connections_arrive(serve, monkeypatch):
+    """Connections over the per-address rate are refused on arrival: they never take a place
+    among those waiting to log in, however many come."""
+    monkeypatch.setattr(ssh, "MAX_PENDING_PER_ADDRESS", 3)
+    served = await serve(connections_per_minute=1)
+    first = await stalled_after_greeting(served, 1)
+    extra = [await asyncio.open_connection("127.0.0.1", served.port) for _ in range(12)]
+    await asyncio.sleep(0.2)
+    assert served.listener.classroom.pending_total() == 1
+    assert sum(served.listener.classroom.refusing.values()) <= ssh.MAX_REFUSING_PER_ADDRESS
+    for _, writer in first + extra:
+        writer.close()
+
+
+@pytest.mark.parametrize(("request_kind", "logged"), [
+    ("exec", "refused a remote command for 'student' from 127.0.0.1:\\d+: 'cat /etc/passwd'"),
+    ("scp", "refused an scp file transfer for 'student' from .*: 'scp -t /tmp/x'"),
+    ("subsystem", "refused the 'netconf' subsystem for 'student' from "),
+    ("sftp", "refused the 'sftp' subsystem \\(file transfer\\) for 'student' from "),
+    ("no terminal", "refused a session without a terminal for 'student' from "),
+    ("x11", "refused X11 forwarding for 'student' from "),
+    ("agent", "refused agent forwarding for 'student' from "),
+    ("local forward", "refused port forwarding to '127.0.0.1':\\d+ for 'student' from "),
+])
+async def test_every_refusal_is_logged_with_who_asked(serve, caplog, tmp_path, request_kind, logged):
+
+    caplog.set_level("INFO", logger="marl_tui.serve")
+    served = await serve()
+    options = {"x11": dict(x11_forwarding=True, x11_display="127.0.0.1:0"),
+               "agent": dict(agent_forwarding=True, agent_path=str(tmp_path / "agent.sock"))}
+    async with served.connect(**options.get(request_kind, {})) as conn:
+        if request_kind in ("exec", "scp"):
+            await conn.run("cat /etc/passwd" if request_kind == "exec" else "scp -t /tmp/x")
+        elif request_kind == "subsystem":
+            await conn.run(subsystem="netconf")
+        elif request_kind == "sftp":
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.start_sftp_client()
+        elif request_kind == "no terminal":
+            await conn.run()
+        elif request_kind == "x11":
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await open_session(served, conn)
+        elif request_kind == "agent":
+            process, _ = await open_session(served, conn)
+            process.stdin.write(b"\r")
+            await process.wait_closed()
+        else:
+            with pytest.raises(asyncssh.ChannelOpenError):
+                await conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 9)
+    await until_no_sessions(served)
+    await eventually(lambda: any(re.search(logged, r.getMessage()) for r in caplog.records),
+                     f"a log line matching {logged!r}", timeout=5)
+
+
+async def test_an_authorized_keys_file_made_writable_by_others_lets_nobody_in(serve, tmp_path, caplog):
+    """Re-read at each login: once others may write it, its keys are no longer trusted."""
+    caplog.set_level("INFO", logger="marl_tui.serve")
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    keys = tmp_path / "authorized_keys"
+    keys.write_bytes(key.export_public_key())
+    keys.chmod(0o644)
+    served = await serve(open_access=False, authorized_keys=keys)
+    async with served.connect(client_keys=[key]):
+        pass
+    keys.chmod(0o666)
+    with pytest.raises(asyncssh.PermissionDenied):
+        async with served.connect(client_keys=[key]):
+            pass
+    assert any("writable by others (mode 666)" in r.getMessage() for r in caplog.records)
+
+
+CRASHING_APP = textwrap.dedent(
+    """
+    import sys
+    from marl_tui.cli import main
+    from marl_tui.screens.game import GameScreen
+
+    def explode(self):
+        raise MemoryError("simulated: the session ran out of memory")
+
+    GameScreen.action_flip_analysis = explode  # the "v" key
+    sys.exit(main())
+    """
+)
+
+
+async def test_an_uncaught_error_shows_one_line_ends_the_session_and_is_logged(serve, tmp_path, caplog):
+    """The real app, made to raise MemoryError on a key: the student sees one line (no traceback,
+    no path), the session ends and its seat is freed at once; the traceback is in the server log."""
+    import pyte
+
+    caplog.set_level("INFO", logger="marl_tui.serve")
+    (tmp_path / "crashing_app.py").write_text(CRASHING_APP)
+    served = await serve(app_module="crashing_app", app_arguments=["prisoners-dilemma"])
+    screen = pyte.Screen(100, 30)
+    stream = pyte.ByteStream(screen)
+    raw = b""
+    async with served.connect() as conn:
+        process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30))
+
+        async def read_until(condition) -> None:
+            nonlocal raw
+            while not condition():
+                chunk = await process.stdout.read(65536)
+                if not chunk:
+                    return
+                raw += chunk
+                stream.feed(chunk)
+
+        await asyncio.wait_for(read_until(lambda: "Nash equilibria (1)" in "\n".join(screen.display)), 60)
+        raw = b""
+        process.stdin.write(b"v")
+        await asyncio.wait_for(read_until(lambda: False), 15)  # to the end of the session
+        await asyncio.wait_for(process.wait_closed(), 5)
+    text = raw.decode(errors="replace")
+    assert "marl-tui: the app stopped on an internal error (the details are in the server's log)." in text
+    for leak in ("Traceback", "MemoryError", "File \"", "site-packages", str(Path(ssh.__file__).parent)):
+        assert leak not in text, leak
+    assert process.exit_status == 70
+    await until_no_sessions(served)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "stopped on an error:\nTraceback" in logged
+    assert "MemoryError: simulated: the session ran out of memory" in logged
+
+
+class FakeChannel:
+    """The parts of an SSH server process the bridge uses: stdin yields `inputs` (bytes, or an
+    exception to raise), stdout collects what the app wrote."""
+
+    def __init__(self, inputs: list) -> None:
+        self.inputs, self.written = list(inputs), b""
+        self.stdin, self.stdout = self, self
+
+    async def read(self, size: int) -> bytes:
+        if not self.inputs:
+            await asyncio.sleep(3600)
+        item = self.inputs.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def write(self, data: bytes) -> None:
+        self.written += data
+
+    async def drain(self) -> None:
+        pass
+
+    async def wait_closed(self) -> None:
+        await asyncio.sleep(3600)
+
+
+async def test_the_bridge_steps_copy_keys_and_sizes_in_and_output_out():
+    import pty
+    import struct
+    import termios
+    from fcntl import ioctl
+
+    master, slave = pty.openpty()
+    try:
+        channel = FakeChannel([asyncssh.TerminalSizeChanged(90, 33, 0, 0), b"keys\n", b""])
+        bridge = ssh._Bridge(channel, master, idle_timeout=5)
+        os.set_blocking(master, False)
+        assert await bridge.client_to_app() == "client closed"
+        assert os.read(slave, 100) == b"keys\n"
+        rows, columns = struct.unpack("HHHH", ioctl(slave, termios.TIOCGWINSZ, b"\0" * 8))[:2]
+        assert (columns, rows) == (90, 33)
+        assert await ssh._Bridge(FakeChannel([]), master, idle_timeout=0.2).client_to_app() == "idle"
+        os.write(slave, b"drawn")
+        output = asyncio.ensure_future(bridge.app_to_client())
+        await eventually(lambda: b"drawn" in channel.written, "the app's output reaching the client")
+        os.close(slave)  # the app's side of the terminal goes: the copy ends
+        slave = None
+        await asyncio.wait_for(output, 5)
+    finally:
+        os.close(master)
+        if slave is not None:
+            os.close(slave)
+
+
+async def test_a_students_folder_and_files_are_bounded(serve):
+    """The disk limit reaches the app: as the folder quota it checks before saving, and as the
+    largest file it may write (RLIMIT_FSIZE), so one session cannot fill the disk."""
+    served = await serve(limits=SessionLimits(cpu_seconds=600, memory_mb=1024, nice=5, disk_mb=5))
+    async with served.connect() as conn:
+        process, output = await open_session(served, conn)
+        assert (field(output, "FSIZE"), field(output, "QUOTA")) == (str(5 * 2**20), "5")
+        process.stdin.write(b"\r")
+        await process.wait_closed()
+
+
+async def test_one_address_holds_at_most_its_share_of_seats(serve):
+    """With a shared class password nothing tells students apart but their address: bounded,
+    one student cannot open every seat (the others still can)."""
+    served = await serve(open_access=False, password_hash=hash_password("s3cret"), max_sessions=5,
+                         sessions_per_address=2)
+    async with served.connect(password="s3cret") as one, served.connect(password="s3cret") as two, \
+            served.connect(password="s3cret") as three:
+        first, _ = await open_session(served, one)
+        second, _ = await open_session(served, two)
+        refused = await three.create_process(term_type="xterm", term_size=(80, 24))
+        assert "your address already has 2 session(s) open" in await read_until(
+            refused, "first", stream="stderr")
+        assert served.slots.active == 2
+        for process in (first, second):
+            process.stdin.write(b"\r")
+            await process.wait_closed()
+    await until_no_sessions(served)
+    assert served.listener.classroom.sessions_by_address == {}
+    async with served.connect(password="s3cret") as again:  # the seats were given back
+        process, output = await open_session(served, again)
+        assert "TTY=True" in output
+        process.stdin.write(b"\r")
+        await process.wait_closed()
