@@ -9,6 +9,7 @@ screen covers this one, and by itself after a long time without a key press.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 
@@ -47,6 +48,22 @@ FRAME_S = 0.1  # one UI update per frame: about 10 a second
 MAX_PLAYER_ROWS = 4  # players whose reward rows the dashboard shows (more: one mean-reward row)
 MAX_PROB_ROWS = 8  # probability sparklines; more actions in all: the policy table alone shows them
 LEFT_NOTICE = "paused: training stops while another screen is open; press space to go on"
+IDLE_ENV = "MARL_TUI_WATCH_IDLE_MINUTES"  # minutes without a key press before a run pauses; 0: never
+
+
+def idle_limit_from(value: str | None) -> tuple[float | None, str | None]:
+    """The idle limit in seconds that ``$MARL_TUI_WATCH_IDLE_MINUTES`` asks for (``None``: never
+    pause), and a message when the value is not a number of minutes (the default is used then)."""
+    if value is None or not value.strip():
+        return IDLE_LIMIT_S, None
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = float("nan")
+    if not minutes >= 0 or minutes == float("inf"):
+        return IDLE_LIMIT_S, (f"{IDLE_ENV}={value!r} is not a number of minutes (0 for never); "
+                              f"pausing after {IDLE_LIMIT_S / 60:g} minutes without a key press")
+    return (None if minutes == 0 else minutes * 60.0), None
 
 
 class TrainingProgress(Message):
@@ -120,7 +137,8 @@ is what converges in fictitious play); the current policies' is shown beside it.
 gives both policies per action.
 
 Training pauses when another screen opens over this one, and after ten minutes without a key
-press (a forgotten run must not train for hours).
+press (a forgotten run must not train for hours; set `MARL_TUI_WATCH_IDLE_MINUTES` to change
+that, 0 for never).
 
 | Key | Action |
 |-----|--------|
@@ -150,12 +168,15 @@ press (a forgotten run must not train for hours).
 
     def __init__(self, game: Game, env: str = GAME_ENV, agents: Sequence[str] = ("iql",),
                  seed: int | None = 0, speed: int = DEFAULT_SPEED,
-                 idle_limit_s: float | None = IDLE_LIMIT_S) -> None:
+                 idle_limit_s: float | None | str = "env") -> None:
         super().__init__()
         self.game = game
         self.setup = WatchSetup(env, tuple(agents))
         self.seed = seed
         self.speed = speed if speed in SPEEDS else DEFAULT_SPEED
+        self.config_problem: str | None = None
+        if idle_limit_s == "env":  # the default: as the environment variable says, else 10 min
+            idle_limit_s, self.config_problem = idle_limit_from(os.environ.get(IDLE_ENV))
         self.idle_limit_s = idle_limit_s
         self.session: TrainingSession | None = None
         self.message: str | None = None
@@ -198,6 +219,8 @@ press (a forgotten run must not train for hours).
 
     def on_mount(self) -> None:
         self._rebuild()
+        if self.config_problem:
+            self._report(self.config_problem, error=True)
 
     # ----- building (thread worker: deep agents import torch) ---------------------------------
     def _rebuild(self) -> None:

@@ -156,3 +156,21 @@ def test_levers_builds_five_players() -> None:
     session = TrainingSession.build(get_game("prisoners-dilemma"), "levers", ["iql"], seed=0)
     assert session.env.spec.n_players == 5 and len(session.agents) == 5
     assert session.step().joint_counts.shape == (5,) * 5
+
+
+def test_the_session_runs_without_textual_or_torch_for_tabular_agents() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from agents.training_session import TrainingSession\n"
+        "from games.catalogue import get_game\n"
+        "s = TrainingSession.build(get_game('stag-hunt'), 'game', ['iql'], seed=0)\n"
+        "s.resume(); s.advance(3, 1.0)\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    loaded = set(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                                check=True).stdout.split())
+    assert "agents.training_session" in loaded
+    assert not {"textual", "marl_tui", "torch"} & loaded

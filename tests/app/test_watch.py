@@ -440,3 +440,24 @@ async def test_the_setup_dialog_starts_on_the_environment() -> None:
         assert modal.focused is modal.query_one("#setup-env", Select)
         await pilot.press("tab")
         assert modal.focused is modal.query_one("#setup-agent-0", Select)
+
+
+def test_the_idle_limit_comes_from_the_environment_in_minutes() -> None:
+    from marl_tui.screens.watch import idle_limit_from
+
+    assert idle_limit_from(None) == (600.0, None)
+    assert idle_limit_from("2.5") == (150.0, None)
+    assert idle_limit_from("0") == (None, None)  # never pause
+    for bad in ("ten", "-1", "nan", "inf"):
+        limit, problem = idle_limit_from(bad)
+        assert limit == 600.0 and f"MARL_TUI_WATCH_IDLE_MINUTES={bad!r} is not a number" in problem
+
+
+async def test_a_bad_idle_setting_is_reported_and_the_default_kept(monkeypatch) -> None:
+    monkeypatch.setenv("MARL_TUI_WATCH_IDLE_MINUTES", "soon")
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma")))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        assert screen.session.idle_limit_s == 600.0
+        assert "'soon' is not a number of minutes" in str(
+            screen.query_one("#watch-status", Static).render())
