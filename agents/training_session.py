@@ -202,6 +202,11 @@ class TrainingSession:
         """Note that somebody is there (a key press): it restarts the idle clock."""
         self._last_activity = self.clock()
 
+    @property
+    def last_activity(self) -> float:
+        """When (on :attr:`clock`) somebody last touched or resumed the session."""
+        return self._last_activity
+
     def idle_for(self) -> float:
         """Seconds since the last :meth:`touch` (or :meth:`resume`)."""
         return self.clock() - self._last_activity
