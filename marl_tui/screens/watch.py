@@ -382,11 +382,14 @@ that, 0 for never).
     def action_plot(self) -> None:
         history = list(self.session.history) if self.session is not None else []
         episodes = [s.episode for s in history]
-        series = {f"reward P{p + 1}": [s.mean_rewards[p] for s in history]
-                  for p in range(min(len(history[0].mean_rewards), MAX_PLAYER_ROWS))} if history else {}
+        players = min(len(history[0].mean_rewards), MAX_PLAYER_ROWS) if history else 0
+        series = {f"reward P{p + 1}": [s.mean_rewards[p] for s in history] for p in range(players)}
         if any(s.exploitability is not None for s in history):
             series["exploitability (avg policy)"] = [
                 np.nan if s.exploitability is None else s.exploitability for s in history]
+            series["exploitability (current)"] = [
+                np.nan if s.current_exploitability is None else s.current_exploitability
+                for s in history]
         self.app.push_screen(PlotScreen("Training curves", episodes, series))
 
     def action_export_csv(self) -> None:

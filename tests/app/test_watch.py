@@ -387,6 +387,12 @@ async def test_exploitability_is_labelled_and_fictitious_play_shows_its_empirica
             assert now == f"{last.policies[p][a]:.0%}" and avg == f"{last.average_policies[p][a]:.0%}"
         assert {lines[1].split()[2], lines[2].split()[2]} == {"0%", "100%"}  # best response: pure
         assert "P2 Tails" in screen_text(app)  # the table is on screen at 80x24
+        await pilot.press("g")
+        await pilot.pause()
+        series = app.screen.series
+        assert series["exploitability (avg policy)"][-1] == pytest.approx(last.exploitability)
+        assert series["exploitability (current)"][-1] == pytest.approx(
+            last.current_exploitability)
 
 
 async def test_levers_show_a_readable_summary_at_80x24() -> None:
