@@ -148,7 +148,8 @@ class TrainingSession:
         self.lock = threading.RLock()
         self.idle_limit_s = idle_limit_s
         self.clock = clock
-        self.history: deque[Snapshot] = deque(maxlen=max(int(history), 1))
+        self._history: deque[Snapshot] = deque(maxlen=max(int(history), 1))
+        self._history_lock = threading.Lock()  # short: a UI copies while training appends
         self.pause_reason: str | None = None
         self.rounds_per_s: float | None = None
         self._running = False
@@ -270,14 +271,22 @@ class TrainingSession:
         return snapshot
 
     def _record(self) -> Snapshot:
-        self.last = snapshot_of(self.runner)
-        self.history.append(self.last)
-        return self.last
+        snapshot = snapshot_of(self.runner)
+        with self._history_lock:
+            self._history.append(snapshot)
+            self.last = snapshot
+        return snapshot
 
     # ----- reading --------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """The latest recorded snapshot (the initial one before any training)."""
         return self.last
+
+    def snapshots(self) -> list[Snapshot]:
+        """The recorded snapshots, oldest first (at most ``history``): a copy, safe to read while
+        another thread trains."""
+        with self._history_lock:
+            return list(self._history)
 
     def policies(self) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
         """(current, time-averaged) policy of every player, at the latest snapshot."""
@@ -286,7 +295,7 @@ class TrainingSession:
 
     def trajectory(self) -> Trajectory:
         """Every recorded snapshot's policies, oldest first (at most ``history`` of them)."""
-        recorded = list(self.history)
+        recorded = self.snapshots()
         sizes = self.env.spec.n_actions
 
         def stack(pick) -> tuple[np.ndarray, ...]:

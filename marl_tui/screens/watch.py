@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from rich.text import Text
@@ -107,19 +107,20 @@ def dashboard_rows(n_actions: Sequence[int], labels: Sequence[Sequence[str]],
     return rows
 
 
-def dashboard_series(history: Sequence[Snapshot]) -> dict[str, list[float]]:
-    """Every possible row's data from the recorded snapshots (rows not shown are ignored)."""
+def dashboard_series(history: Sequence[Snapshot], keys: Iterable[str]) -> dict[str, list[float]]:
+    """The data of the dashboard rows ``keys`` (see :func:`dashboard_rows`) from the snapshots."""
     series: dict[str, list[float]] = {}
-    if not history:
-        return series
-    n = len(history[0].mean_rewards)
-    for p in range(n):
-        series[f"reward-{p}"] = [s.mean_rewards[p] for s in history]
-    series["reward-mean"] = [float(np.mean(s.mean_rewards)) for s in history]
-    series["exploitability"] = [s.exploitability for s in history if s.exploitability is not None]
-    for p, policy in enumerate(history[0].policies):
-        for a in range(len(policy)):
-            series[f"prob-{p}-{a}"] = [float(s.policies[p][a]) for s in history]
+    for key in keys:
+        if key == "reward-mean":
+            series[key] = [sum(s.mean_rewards) / len(s.mean_rewards) for s in history]
+        elif key == "exploitability":
+            series[key] = [s.exploitability for s in history if s.exploitability is not None]
+        elif key.startswith("reward-"):
+            p = int(key.removeprefix("reward-"))
+            series[key] = [s.mean_rewards[p] for s in history]
+        elif key.startswith("prob-"):
+            p, a = (int(part) for part in key.removeprefix("prob-").split("-"))
+            series[key] = [float(s.policies[p][a]) for s in history]
     return series
 
 
@@ -380,7 +381,7 @@ that, 0 for never).
         self.app.push_screen(WatchSetupModal(self.setup, envs, names), chosen)
 
     def action_plot(self) -> None:
-        history = list(self.session.history) if self.session is not None else []
+        history = self.session.snapshots() if self.session is not None else []
         episodes = [s.episode for s in history]
         players = min(len(history[0].mean_rewards), MAX_PLAYER_ROWS) if history else 0
         series = {f"reward P{p + 1}": [s.mean_rewards[p] for s in history] for p in range(players)}
@@ -442,7 +443,8 @@ that, 0 for never).
         snapshot = session.last
         if snapshot.stopped:
             self.message = snapshot.stopped
-        self.query_one(TrainingDashboard).set_series(dashboard_series(session.history))
+        dashboard = self.query_one(TrainingDashboard)
+        dashboard.set_series(dashboard_series(session.snapshots(), dashboard.rows))
         self.query_one(PolicyTable).show(self.labels, snapshot.policies, snapshot.average_policies)
         self.query_one(JointHeatmap).show(snapshot.joint_counts, self.labels)
         self._draw()

@@ -68,7 +68,8 @@ def test_pause_resume_and_step() -> None:
     assert not session.running and not session.trained
     assert session.advance(5, 1.0) is None and session.runner.rounds == 0  # paused: nothing
     snapshot = session.step()
-    assert snapshot.rounds == 1 and session.trained and list(session.history) == [snapshot]
+    recorded = session.snapshots()
+    assert snapshot.rounds == 1 and session.trained and len(recorded) == 1 and recorded[0] is snapshot
     session.resume()
     with pytest.raises(SessionError):
         session.step()  # stepping is for a paused run
@@ -137,7 +138,7 @@ def test_trajectory_holds_current_and_average_policies_per_snapshot() -> None:
     for _ in range(8):
         session.step()
     trajectory = session.trajectory()
-    assert len(session.history) == 5  # bounded
+    assert len(session.snapshots()) == 5  # bounded
     assert trajectory.rounds.tolist() == [4, 5, 6, 7, 8]
     assert [a.shape for a in trajectory.average] == [(5, 3), (5, 3)]
     assert [c.shape for c in trajectory.current] == [(5, 3), (5, 3)]
