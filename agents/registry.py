@@ -35,6 +35,9 @@ AGENTS: dict[str, str] = {
 }
 
 DEEP_AGENTS = frozenset({"vdn", "qmix", "maddpg", "commnet", "tarmac", "self-play"})
+# Team agents that must control every player of the environment (their critics, communication or
+# seat-swapping need them all): they cannot take one seat beside a human or another agent.
+EVERY_PLAYER_AGENTS = frozenset({"maddpg", "commnet", "tarmac", "self-play"})
 
 
 def agent_names() -> list[str]:

@@ -12,6 +12,7 @@ Building an agent can import torch (deep agents), so it happens in a thread work
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,6 +69,8 @@ class PlaySession:
     humans: dict[int, Agent]  # player -> the Human agent that plays it
     history: list[RoundRecord] = field(default_factory=list)
     last_done: bool = False  # the last round ended an episode (the next starts afresh)
+    played: list[Belief] = field(default_factory=list)  # what the agents acted on last round
+    played_state: str = ""  # the state those beliefs belong to (see :meth:`state_label`)
 
     @property
     def scores(self) -> np.ndarray:
@@ -80,7 +83,10 @@ class PlaySession:
         """Play one round with the humans' ``choices`` (player -> action); the agents learn."""
         for player, human in self.humans.items():
             human.choose(choices[player])
+        state = self.state_label()
         result = self.runner.step()
+        self.played = _beliefs_of(self.agents, result.decisions, self.runner.env.spec.n_actions)
+        self.played_state = state
         record = RoundRecord(
             len(self.history) + 1,
             tuple(int(a) for a in result.actions),
@@ -101,18 +107,40 @@ class PlaySession:
         fresh = not self.history or self.last_done
         state = np.zeros(env.spec.state_dim, np.float32) if fresh else np.asarray(env.state())
         obs = tuple(state.copy() for _ in range(env.spec.n_players))
-        found: list[Belief] = []
-        for agent in self.agents:
-            if agent.name == HUMAN:
-                continue
-            decision: Decision = copy.deepcopy(agent).act(obs, state, explore=False)
-            for k, player in enumerate(agent.players):
-                q = None if decision.q_values is None else np.asarray(decision.q_values[k], float)
-                probs = None if decision.probs is None else np.asarray(decision.probs[k], float)
-                if q is None and probs is None:  # a pure rule: it plays its action for sure
-                    probs = np.eye(env.spec.n_actions[player])[decision.actions[k]]
-                found.append(Belief(player, q, probs))
-        return found
+        opponents = [agent for agent in self.agents if agent.name != HUMAN]
+        decisions = [copy.deepcopy(agent).act(obs, state, explore=False) for agent in opponents]
+        return _beliefs_of(opponents, decisions, env.spec.n_actions)
+
+    def state_label(self) -> str:
+        """The state the agents see at the next round, in words: the last rounds they observe
+        (a repeated game shows each player the last ``history`` joint actions), or none."""
+        env = self.runner.env
+        remembered = getattr(env, "history", 0)
+        if not self.history or self.last_done:
+            return "round 1 of an episode (no history yet)"
+        if not remembered:
+            return "any round (the agents observe no history)"
+        recent = self.history[-remembered:]
+        joint = " ".join(
+            "(" + ", ".join(self.game.actions[p][a] for p, a in enumerate(r.actions)) + ")"
+            for r in recent)
+        return f"after {joint}"
+
+
+def _beliefs_of(agents: Sequence[Agent], decisions: Sequence[Decision],
+                n_actions: Sequence[int]) -> list[Belief]:
+    """What each non-human agent's ``decision`` says it believes, one :class:`Belief` per player."""
+    found: list[Belief] = []
+    for agent, decision in zip(agents, decisions, strict=True):
+        if agent.name == HUMAN:
+            continue
+        for k, player in enumerate(agent.players):
+            q = None if decision.q_values is None else np.asarray(decision.q_values[k], float)
+            probs = None if decision.probs is None else np.asarray(decision.probs[k], float)
+            if q is None and probs is None:  # a pure rule: it plays its action for sure
+                probs = np.eye(n_actions[player])[decision.actions[k]]
+            found.append(Belief(player, q, probs))
+    return found
 
 
 def build_session(game: Game, opponent: str, seed: int | None = 0) -> PlaySession:
@@ -122,9 +150,13 @@ def build_session(game: Game, opponent: str, seed: int | None = 0) -> PlaySessio
     controls all other players jointly and an independent learner gets one copy per player.
     """
     from agents.envs.repeated import RepeatedGameEnv
-    from agents.registry import DEEP_AGENTS
+    from agents.registry import DEEP_AGENTS, EVERY_PLAYER_AGENTS
     from agents.runner import Runner, make_agents
 
+    if opponent in EVERY_PLAYER_AGENTS:
+        raise ValueError(
+            f"{opponent} is a team agent that controls every player at once, so it cannot take "
+            "one seat against a human; press o to choose another opponent")
     if opponent in DEEP_AGENTS:
         import torch
 
@@ -139,10 +171,11 @@ def build_session(game: Game, opponent: str, seed: int | None = 0) -> PlaySessio
 
 
 def playable_opponents() -> list[str]:
-    """Registry names a human can play against (everything but the human itself)."""
-    from agents.registry import agent_names
+    """Registry names a human can play against: agents that can take one seat (not the human
+    itself, nor a team agent that must control every player)."""
+    from agents.registry import EVERY_PLAYER_AGENTS, agent_names
 
-    return [name for name in agent_names() if name != HUMAN]
+    return [name for name in agent_names() if name != HUMAN and name not in EVERY_PLAYER_AGENTS]
 
 
 class PlayScreen(Screen):
@@ -161,6 +194,7 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
 | `o` | choose the opponent agent |
 | `h` | hot-seat: two humans on one keyboard (choices hidden until both picked) |
 | `n` | new match (scores and history cleared, a fresh agent) |
+| `v` | hide / show the agent's policy for the next round (hidden: its beliefs when it chose the round just played) |
 | `escape` | back to the game |
 """
     BINDINGS = [
@@ -169,14 +203,17 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
         Binding("o", "pick_opponent", "Opponent"),
         Binding("h", "toggle_hot_seat", "Hot-seat"),
         Binding("n", "new_match", "New match"),
+        Binding("v", "toggle_policy", "Policy"),
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, game: Game, opponent: str = DEFAULT_OPPONENT, seed: int | None = 0) -> None:
+    def __init__(self, game: Game, opponent: str = DEFAULT_OPPONENT, seed: int | None = 0,
+                 hide_policy: bool = False) -> None:
         super().__init__()
         self.game = game
         self.opponent = opponent
         self.seed = seed
+        self.hide_policy = hide_policy
         self.session: PlaySession | None = None
         self.pending: dict[int, int] = {}
         self.last_record: RoundRecord | None = None
@@ -185,6 +222,7 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static("", id="play-title")
+        yield Static("", id="play-error")
         with Horizontal(id="play-body"):
             with Vertical(id="play-left"):
                 yield Label("", id="prompt")
@@ -308,6 +346,12 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
     def action_new_match(self) -> None:
         self._start_build()
 
+    def action_toggle_policy(self) -> None:
+        """Hide the agent's next-round policy (so it cannot give its move away), or show it."""
+        self.hide_policy = not self.hide_policy
+        self._refresh_all()
+        self._refresh_beliefs()
+
     def action_back(self) -> None:
         self.app.pop_screen()
 
@@ -323,8 +367,13 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
     def _refresh_all(self) -> None:
         game = self.game
         who = "hot-seat (humans only)" if self.opponent == HOT_SEAT else f"vs {self.opponent}"
+        hidden = " · policy hidden" if self.hide_policy and self.opponent != HOT_SEAT else ""
         self.query_one("#play-title", Static).update(
-            Text.assemble((f"Play · {game.name or 'game'} ", "bold"), who))
+            Text.assemble((f"Play · {game.name or 'game'} ", "bold"), who, hidden))
+        # An error spans the whole width, wrapped, never cut to the move column.
+        error = self.query_one("#play-error", Static)
+        error.update(plain(self.error or ""))
+        error.set_class(self.error is not None, "has-error")
         self._refresh_prompt()
         self._refresh_last_round()
         self._refresh_scores()
@@ -334,11 +383,11 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
         options = self.query_one("#actions", OptionList)
         player = self.chooser
         if self.error is not None:
-            prompt.update(plain(self.error, style="bold"))
+            prompt.update(Text("Press o to choose an opponent.", style="bold"))
             options.clear_options()
             return
         if player is None:
-            prompt.update(f"Loading {self.opponent}…")
+            prompt.update(plain(f"Loading {self.opponent}…"))
             options.clear_options()
             return
         name = self.game.players[player]
@@ -364,8 +413,8 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
             return
         text = Text(f"Round {record.number}", style="bold")
         for p, (a, r) in enumerate(zip(record.actions, record.rewards, strict=True)):
-            text.append(f"\n{_short(self._role(p), 14):<14} {self.game.actions[p][a][:12]:<12} "
-                        f"{_number(r):>6}")
+            text.append(f"\n{_short(self._role(p), 12):<12} {_short(self.game.actions[p][a], 9):<9} "
+                        f"{_number(r):>5}")
         widget.update(text)
 
     def _refresh_scores(self) -> None:
@@ -382,17 +431,31 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
     def _refresh_beliefs(self) -> None:
         if self.session is None or self.opponent == HOT_SEAT:
             return
-        try:
-            beliefs = self.session.beliefs()
-        except Exception as error:  # display only: never let it break the match
-            notify_plain(self, f"Cannot read the agent's beliefs: {error}", severity="warning")
-            return
+        session = self.session
+        if self.hide_policy:
+            # Only what the agent believed when it chose the round just played: nothing ahead.
+            rounds = len(session.history)
+            beliefs = session.played
+            when = f"when it chose round {rounds}, {session.played_state}"
+            if not beliefs:
+                for bars in self.query(BeliefBars):
+                    player = int(str(bars.id).removeprefix("belief-"))
+                    bars.show(f"{self.opponent} ({self.game.players[player]}) — policy hidden "
+                              "until you choose (v shows it)", self.game.actions[player])
+                return
+        else:
+            try:
+                beliefs = session.beliefs()
+            except Exception as error:  # display only: never let it break the match
+                notify_plain(self, f"Cannot read the agent's beliefs: {error}", severity="warning")
+                return
+            when = f"next round: {session.state_label()}"
         for belief in beliefs:
             bars = self.query(f"#belief-{belief.player}")
             if bars:
                 what = ("action probabilities" if belief.q_values is None
                         else "Q-values" if belief.probs is None else "Q-values, policy")
-                caption = f"{self.opponent} ({self.game.players[belief.player]}) — {what}"
+                caption = f"{self.opponent} ({self.game.players[belief.player]}) — {what}\n{when}"
                 bars.first(BeliefBars).show(
                     caption, self.game.actions[belief.player], belief.q_values, belief.probs)
 

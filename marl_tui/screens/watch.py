@@ -1,23 +1,21 @@
 """Watch: agents of any kind learn the current game (or ``two-step`` / ``levers``), live.
 
-Training runs in a thread worker that calls ``Runner.run`` one episode at a time, under a lock, and
-posts a :class:`TrainingProgress` snapshot (plain numbers, never widgets) once per frame of 0.1 s.
-The speed is the number of episodes per frame. The UI thread only draws those snapshots, so keys
-stay prompt even while QMIX trains: the steps are small, torch uses one thread, and the worker
-sleeps briefly every few milliseconds to hand over the GIL.
+The training itself is a :class:`~agents.training_session.TrainingSession` (no UI: a server hub
+drives the same object). This screen runs its frames in a thread worker, one ``advance`` of up to
+``speed`` episodes per frame of 0.1 s, and draws the :class:`Snapshot` each frame posts (plain
+numbers, never widgets), so keys stay prompt even while QMIX trains. Training pauses when another
+screen covers this one, and by itself after a long time without a key press.
 """
 
 from __future__ import annotations
 
-import threading
+import os
 import time
-from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -26,111 +24,109 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from agents.base import Agent
+from agents.training_session import (
+    GAME_ENV,
+    IDLE_LIMIT_S,
+    SPECIAL_ENVS,
+    SessionError,
+    Snapshot,
+    TrainingSession,
+)
 from games import Game
 from marl_tui.files import check_room, resolve_user_path, sandbox_of
 from marl_tui.plain import notify_plain, plain
+from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.path_modal import PathModal
 from marl_tui.widgets.plot_screen import PlotScreen
+from marl_tui.widgets.policy_table import PolicyTable
 from marl_tui.widgets.training_dashboard import TrainingDashboard
 from marl_tui.widgets.watch_setup import WatchSetup, WatchSetupModal
 
-GAME_ENV = "game"
-SPECIAL_ENVS = {"two-step": 2, "levers": 5}  # environment -> number of players
-LEVERS_SPEC = "levers:m=5,pool=50"
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # episodes per frame
 DEFAULT_SPEED = 20
 FRAME_S = 0.1  # one UI update per frame: about 10 a second
-YIELD_S = 0.005  # the training thread sleeps briefly this often, handing the GIL to the UI
-HISTORY = 600  # points kept per curve
-MAX_PLAYER_ROWS = 4  # players whose reward/probability rows the dashboard shows
-TRAIN_ROUNDS = 10  # rounds per episode of a repeated game
+MAX_PLAYER_ROWS = 4  # players whose reward rows the dashboard shows (more: one mean-reward row)
+MAX_PROB_ROWS = 8  # probability sparklines; more actions in all: the policy table alone shows them
+LEFT_NOTICE = "paused: training stops while another screen is open; press space to go on"
+IDLE_ENV = "MARL_TUI_WATCH_IDLE_MINUTES"  # minutes without a key press before a run pauses; 0: never
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """Everything the screen draws, copied out of the runner (safe to hand across threads)."""
-
-    episode: int
-    rounds: int
-    mean_rewards: tuple[float, ...]
-    exploitability: float | None
-    policies: tuple[np.ndarray, ...]
-    joint_counts: np.ndarray | None
-    stopped: str | None
+def idle_limit_from(value: str | None) -> tuple[float | None, str | None]:
+    """The idle limit in seconds that ``$MARL_TUI_WATCH_IDLE_MINUTES`` asks for (``None``: never
+    pause), and a message when the value is not a number of minutes (the default is used then)."""
+    if value is None or not value.strip():
+        return IDLE_LIMIT_S, None
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = float("nan")
+    if not minutes >= 0 or minutes == float("inf"):
+        return IDLE_LIMIT_S, (f"{IDLE_ENV}={value!r} is not a number of minutes (0 for never); "
+                              f"pausing after {IDLE_LIMIT_S / 60:g} minutes without a key press")
+    return (None if minutes == 0 else minutes * 60.0), None
 
 
 class TrainingProgress(Message):
-    """Posted by the training thread: a fresh snapshot and the measured rounds per second."""
+    """Posted by the training thread: the session's fresh snapshot after one frame."""
 
-    def __init__(self, runner, snapshot: Snapshot, rounds_per_s: float | None,
-                 final: bool) -> None:
+    def __init__(self, session: TrainingSession, snapshot: Snapshot) -> None:
         super().__init__()
-        self.runner = runner
+        self.session = session
         self.snapshot = snapshot
-        self.rounds_per_s = rounds_per_s
-        self.final = final
 
 
-def snapshot_of(runner) -> Snapshot:
-    """Copy the runner's metrics into plain arrays (call with the runner's lock held)."""
-    m = runner.metrics()
-    counts = None if m.joint_counts is None else np.array(m.joint_counts, dtype=float)
-    return Snapshot(
-        episode=int(m.episode),
-        rounds=int(m.rounds),
-        mean_rewards=tuple(float(r) for r in m.mean_rewards),
-        exploitability=None if m.exploitability is None else float(m.exploitability),
-        policies=tuple(np.array(p, dtype=float) for p in m.policies),
-        joint_counts=counts,
-        stopped=runner.stopped,
-    )
-
-
-def build_watch(game: Game, setup: WatchSetup, seed: int | None):
-    """The environment, the agents and the runner for ``setup`` (imports torch for deep agents).
-
-    A team agent in slot 1 controls every player; otherwise each player gets its own agent.
-    """
-    from agents.envs import make_env
-    from agents.envs.repeated import RepeatedGameEnv
-    from agents.registry import DEEP_AGENTS, agent_class, make_agent
-    from agents.runner import Runner, derive_seed
-
-    if any(name in DEEP_AGENTS for name in setup.agents):
-        import torch
-
-        torch.set_num_threads(1)  # leave the other core to the UI thread
-    if setup.env == GAME_ENV:
-        env = RepeatedGameEnv(game, rounds=TRAIN_ROUNDS)
-    else:
-        env = make_env(LEVERS_SPEC if setup.env == "levers" else setup.env)
-    spec = env.spec
-    n = spec.n_players
-    names = [setup.agents[min(p, len(setup.agents) - 1)] for p in range(n)]
-    agents: list[Agent] = []
-    if agent_class(names[0]).team:
-        agents.append(make_agent(names[0], spec, list(range(n)), seed=derive_seed(seed, 0)))
-    else:
-        for p, name in enumerate(names):
-            if agent_class(name).team:
-                raise ValueError(
-                    f"{name} is a team agent: choose it for player 1 to control every player")
-            agents.append(make_agent(name, spec, [p], seed=derive_seed(seed, p)))
-    return env, agents, Runner(env, agents, seed=seed)
-
-
-def action_labels(game: Game, env) -> tuple[tuple[str, ...], ...]:
-    """Action labels per player: the game's for a repeated game, A1.. otherwise."""
+def action_labels(env) -> tuple[tuple[str, ...], ...]:
+    """Action labels per player: the stage game's for a repeated game, A1.. otherwise."""
     spec = env.spec
     if spec.game is not None:
         return tuple(tuple(a) for a in spec.game.actions)
     return tuple(tuple(f"A{k + 1}" for k in range(n)) for n in spec.n_actions)
 
 
+def dashboard_rows(n_actions: Sequence[int], labels: Sequence[Sequence[str]],
+                   has_game: bool) -> dict[str, str]:
+    """The dashboard's sparkline rows (key -> title) for players with ``n_actions`` actions.
+
+    Few players: a reward row each, then one probability row per action. Many players (levers)
+    get one mean-reward row, and many actions in all no probability rows: the policy table
+    beside shows those as numbers instead of a wall of sparklines.
+    """
+    n = len(n_actions)
+    rows: dict[str, str] = {}
+    if n <= MAX_PLAYER_ROWS:
+        for p in range(n):
+            rows[f"reward-{p}"] = f"reward P{p + 1}"
+    else:
+        rows["reward-mean"] = "mean reward"
+    if has_game:
+        rows["exploitability"] = "exploit. (avg)"
+    if n <= MAX_PLAYER_ROWS and sum(n_actions) <= MAX_PROB_ROWS:
+        for p in range(n):
+            for a, label in enumerate(labels[p]):
+                rows[f"prob-{p}-{a}"] = f"P{p + 1} {label}"
+    return rows
+
+
+def dashboard_series(history: Sequence[Snapshot], keys: Iterable[str]) -> dict[str, list[float]]:
+    """The data of the dashboard rows ``keys`` (see :func:`dashboard_rows`) from the snapshots."""
+    series: dict[str, list[float]] = {}
+    for key in keys:
+        if key == "reward-mean":
+            series[key] = [sum(s.mean_rewards) / len(s.mean_rewards) for s in history]
+        elif key == "exploitability":
+            series[key] = [s.exploitability for s in history if s.exploitability is not None]
+        elif key.startswith("reward-"):
+            p = int(key.removeprefix("reward-"))
+            series[key] = [s.mean_rewards[p] for s in history]
+        elif key.startswith("prob-"):
+            p, a = (int(part) for part in key.removeprefix("prob-").split("-"))
+            series[key] = [float(s.policies[p][a]) for s in history]
+    return series
+
+
 class WatchScreen(Screen):
-    """Agents train live; a dashboard of sparklines, a joint-action heat map and controls."""
+    """Agents train live; a dashboard of sparklines, the policies, a joint-action heat map."""
 
     CSS_PATH = "../styles/watch.tcss"
     HELP = """\
@@ -138,11 +134,19 @@ class WatchScreen(Screen):
 
 Agents learn by playing the game against each other; the dashboard updates live.
 
+Exploitability (NashConv) is that of the **time-averaged** policies (the average of play, which
+is what converges in fictitious play); the current policies' is shown beside it. The policy table
+gives both policies per action.
+
+Training pauses when another screen opens over this one, and after ten minutes without a key
+press (a forgotten run must not train for hours; set `MARL_TUI_WATCH_IDLE_MINUTES` to change
+that, 0 for never).
+
 | Key | Action |
 |-----|--------|
 | `space` | run / pause training |
 | `.` | one round (single step, while paused) |
-| `r` | reset: fresh agents, counters to zero |
+| `r` | reset: fresh agents, counters to zero (asks first once trained) |
 | `+` / `-` | faster / slower (episodes per frame; 10 frames a second) |
 | `a` | agents and environment (this game, two-step, levers) |
 | `g` | full-size reward / exploitability plot |
@@ -165,28 +169,50 @@ Agents learn by playing the game against each other; the dashboard updates live.
     ]
 
     def __init__(self, game: Game, env: str = GAME_ENV, agents: Sequence[str] = ("iql",),
-                 seed: int | None = 0, speed: int = DEFAULT_SPEED) -> None:
+                 seed: int | None = 0, speed: int = DEFAULT_SPEED,
+                 idle_limit_s: float | None | str = "env") -> None:
         super().__init__()
         self.game = game
         self.setup = WatchSetup(env, tuple(agents))
         self.seed = seed
         self.speed = speed if speed in SPEEDS else DEFAULT_SPEED
-        self.lock = threading.Lock()
-        self.runner = None
-        self.env = None
-        self.agents: list[Agent] = []
-        self.running = False
+        self.config_problem: str | None = None
+        if idle_limit_s == "env":  # the default: as the environment variable says, else 10 min
+            idle_limit_s, self.config_problem = idle_limit_from(os.environ.get(IDLE_ENV))
+        self.idle_limit_s = idle_limit_s
+        self.session: TrainingSession | None = None
         self.message: str | None = None
-        self.rounds_per_s: float | None = None
-        self.last: Snapshot | None = None
         self.labels: tuple[tuple[str, ...], ...] = ()
-        self._reset_history()
+
+    # ----- what the session holds (read-only views for drawing and tests) ---------------------
+    @property
+    def runner(self):
+        """The session's runner (None while the agents load)."""
+        return None if self.session is None else self.session.runner
+
+    @property
+    def env(self):
+        return None if self.session is None else self.session.env
+
+    @property
+    def agents(self) -> list:
+        return [] if self.session is None else self.session.agents
+
+    @property
+    def running(self) -> bool:
+        return self.session is not None and self.session.running
+
+    @property
+    def last(self) -> Snapshot | None:
+        return None if self.session is None else self.session.last
 
     # ----- layout -----------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static("", id="watch-title")
         with Horizontal(id="watch-body"):
-            yield TrainingDashboard(id="dashboard")
+            with Vertical(id="watch-main"):
+                yield TrainingDashboard(id="dashboard")
+                yield PolicyTable(id="policies")
             with Vertical(id="watch-side"):
                 yield Static("", id="counters")
                 yield JointHeatmap(id="heatmap")
@@ -195,143 +221,142 @@ Agents learn by playing the game against each other; the dashboard updates live.
 
     def on_mount(self) -> None:
         self._rebuild()
+        if self.config_problem:
+            self._report(self.config_problem, error=True)
 
     # ----- building (thread worker: deep agents import torch) ---------------------------------
     def _rebuild(self) -> None:
         self._stop()
-        self.runner = None
-        self.env = None
-        self.last = None
+        self.session = None
         self.message = None
-        self.rounds_per_s = None
-        self._reset_history()
+        self.query_one(TrainingDashboard).configure({})
+        self.query_one(PolicyTable).show((), (), ())
         self._draw()
         self._build(self.setup)
 
     @work(thread=True, exclusive=True, group="watch-build", exit_on_error=False)
     def _build(self, setup: WatchSetup):
-        env, agents, runner = build_watch(self.game, setup, self.seed)
-        with self.lock:
-            first = snapshot_of(runner)
-        return setup, env, agents, runner, first
+        session = TrainingSession.build(self.game, setup.env, setup.agents, self.seed,
+                                        idle_limit_s=self.idle_limit_s)
+        return setup, session
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker.group == "watch-build":
             if event.state == WorkerState.SUCCESS:
-                setup, env, agents, runner, first = worker.result
-                if setup != self.setup or self.runner is not None:
+                setup, session = worker.result
+                if setup != self.setup or self.session is not None:
                     return  # a build the user has since replaced
-                self.env, self.agents, self.runner = env, agents, runner
+                self.session = session
                 self._configure_dashboard()
-                self._show(first, record=False)
+                self._show()
             elif event.state == WorkerState.ERROR:
                 self.message = f"Cannot start {', '.join(self.setup.agents)}: {worker.error}"
                 self._draw()
         elif worker.group == "watch-train" and event.state == WorkerState.ERROR:
-            self.running = False
+            if self.session is not None:
+                self.session.pause()
             self.message = f"Training failed: {worker.error}"
             self._draw()
 
     def _configure_dashboard(self) -> None:
-        labels = action_labels(self.game, self.env)
-        self.labels = labels
-        rows: dict[str, str] = {}
-        shown = min(self.env.spec.n_players, MAX_PLAYER_ROWS)
-        for p in range(shown):
-            rows[f"reward-{p}"] = f"reward P{p + 1}"
-        if self.env.spec.game is not None:
-            rows["exploitability"] = "exploitability"
-        for p in range(shown):
-            for a, label in enumerate(labels[p]):
-                rows[f"prob-{p}-{a}"] = f"P{p + 1} {label}"
-        self.query_one(TrainingDashboard).configure(rows)
+        spec = self.env.spec
+        self.labels = action_labels(self.env)
+        self.query_one(TrainingDashboard).configure(
+            dashboard_rows(spec.n_actions, self.labels, spec.game is not None))
 
     # ----- training (thread worker) -----------------------------------------------------------
     @work(thread=True, exclusive=True, group="watch-train", exit_on_error=False)
-    def _train(self) -> None:
-        """Each frame: up to ``speed`` episodes, one at a time, then one snapshot for the UI.
+    def _train(self, session: TrainingSession) -> None:
+        """Each frame: up to ``speed`` episodes, then one snapshot for the UI.
 
         A frame lasts at least FRAME_S (slow speeds let you watch each episode) and at most about
-        FRAME_S plus one episode (fast ones stay responsive); the thread yields the GIL every
-        YIELD_S so the UI thread gets to run while numpy and torch work.
+        FRAME_S plus one episode (fast ones stay responsive).
         """
         worker = get_current_worker()
-        runner = self.runner
-        mark_time, mark_rounds = time.perf_counter(), runner.rounds
-        last_yield = mark_time
-        while not worker.is_cancelled:
+        while not worker.is_cancelled and session.running:
             frame_start = time.perf_counter()
-            stopped = None
-            done = 0
-            while done < self.speed and time.perf_counter() - frame_start < FRAME_S:
-                if worker.is_cancelled:
-                    return
-                with self.lock:
-                    runner.run(1)
-                    stopped = runner.stopped
-                done += 1
-                if stopped is not None:
-                    break
-                if time.perf_counter() - last_yield > YIELD_S:
-                    time.sleep(0.001)
-                    last_yield = time.perf_counter()
-            with self.lock:
-                snapshot = snapshot_of(runner)
-            now = time.perf_counter()
-            rate = (snapshot.rounds - mark_rounds) / (now - mark_time)
-            mark_time, mark_rounds = now, snapshot.rounds
-            if worker.is_cancelled:
-                return
-            self.post_message(TrainingProgress(runner, snapshot, rate, final=stopped is not None))
-            if stopped is not None:
+            snapshot = session.advance(self.speed, FRAME_S, lambda: worker.is_cancelled)
+            # Posted even after a pause: the last frame's snapshot is the one to show then.
+            if snapshot is not None or session.pause_reason:
+                self.post_message(TrainingProgress(session, snapshot or session.last))
+            if worker.is_cancelled or not session.running:
                 return
             time.sleep(max(FRAME_S - (time.perf_counter() - frame_start), 0.001))
-            last_yield = time.perf_counter()
 
     def on_training_progress(self, message: TrainingProgress) -> None:
-        if message.runner is not self.runner or not (self.running or message.final):
-            return  # from a run that was reset or paused meanwhile
-        self.rounds_per_s = message.rounds_per_s
-        if message.final:
-            self.running = False
-        self._show(message.snapshot)
+        if message.session is not self.session:
+            return  # from a session that was reset meanwhile
+        reason = self.session.pause_reason
+        if reason and self.message != reason:
+            self.message = reason
+            notify_plain(self, reason, severity="warning", timeout=8)
+        self._show()
 
-    def _stop(self) -> None:
-        self.running = False
+    def _stop(self, reason: str | None = None) -> None:
+        if self.session is not None:
+            self.session.pause(reason)
         self.workers.cancel_group(self, "watch-train")
+
+    # ----- presence: pause when nobody is looking ---------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        if self.session is not None:
+            self.session.touch()
+
+    def on_screen_suspend(self) -> None:
+        if self.running:
+            self._stop(LEFT_NOTICE)
+            self.message = LEFT_NOTICE
+            self._draw()
 
     # ----- actions ----------------------------------------------------------------------------
     def action_toggle_run(self) -> None:
-        if self.runner is None:
+        session = self.session
+        if session is None:
             self.notify("Agents are still loading…", severity="warning", timeout=2)
             return
-        if self.running:
+        if session.running:
             self._stop()
-        elif self.runner.stopped:
+        elif session.stopped:
             self.notify("This run stopped; press r to reset.", severity="warning")
             return
         else:
-            self.running = True
-            self._train()
+            session.resume()
+            if self.message and self.message.startswith("paused"):
+                self.message = None
+            self._train(session)
         self._draw()
 
     def action_single_step(self) -> None:
-        if self.runner is None or self.running:
-            self.notify("Pause first (space), then step." if self.running
+        session = self.session
+        if session is None or session.running:
+            self.notify("Pause first (space), then step." if session is not None
                         else "Agents are still loading…", severity="warning", timeout=2)
             return
-        if self.runner.stopped:
+        try:
+            session.step()
+        except SessionError:
             self.notify("This run stopped; press r to reset.", severity="warning")
             return
-        with self.lock:
-            self.runner.step()
-            snapshot = snapshot_of(self.runner)
-        self._show(snapshot)
+        self._show()
 
     def action_reset(self) -> None:
-        self._rebuild()
+        if self.session is None or not self.session.trained:
+            self._rebuild()
+            return
+        self._stop()
+        self._draw()
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self._rebuild()
+
+        what = ", ".join(agent.name for agent in self.agents)
+        self.app.push_screen(
+            ConfirmScreen(f"Discard the trained agents ({what}, {self.runner.rounds:,} rounds) "
+                          "and start over?", confirm="Discard", cancel="Keep"),
+            answered)
 
     def action_faster(self) -> None:
         index = SPEEDS.index(self.speed)
@@ -357,24 +382,30 @@ Agents learn by playing the game against each other; the dashboard updates live.
         self.app.push_screen(WatchSetupModal(self.setup, envs, names), chosen)
 
     def action_plot(self) -> None:
-        series = {f"reward P{p + 1}": list(values) for p, values in self.rewards.items()}
-        if any(v is not None for v in self.exploitability):
-            series["exploitability"] = [np.nan if v is None else v for v in self.exploitability]
-        self.app.push_screen(PlotScreen("Training curves", list(self.episodes), series))
+        history = self.session.snapshots() if self.session is not None else []
+        episodes = [s.episode for s in history]
+        players = min(len(history[0].mean_rewards), MAX_PLAYER_ROWS) if history else 0
+        series = {f"reward P{p + 1}": [s.mean_rewards[p] for s in history] for p in range(players)}
+        if any(s.exploitability is not None for s in history):
+            series["exploitability (avg policy)"] = [
+                np.nan if s.exploitability is None else s.exploitability for s in history]
+            series["exploitability (current)"] = [
+                np.nan if s.current_exploitability is None else s.current_exploitability
+                for s in history]
+        self.app.push_screen(PlotScreen("Training curves", episodes, series))
 
     def action_export_csv(self) -> None:
-        if self.runner is None:
+        if self.session is None:
             return
         self.app.push_screen(PathModal("Export the training log to CSV file:", "training.csv"),
                              self.export_csv)
 
     def export_csv(self, path: str | None) -> None:
         """Write the runner's log to ``path``; failures are reported, never raised."""
-        if not path or self.runner is None:
+        if not path or self.session is None:
             return
         try:
-            with self.lock:
-                log = self.runner.log.copy()
+            log = self.session.log()
             target = resolve_user_path(path, sandbox_of(self.app))
             check_room(self.app)
             log.to_csv(target, index=False)
@@ -384,25 +415,23 @@ Agents learn by playing the game against each other; the dashboard updates live.
             self._report(f"Exported {len(log)} rows to {target}")
 
     def action_save_agents(self) -> None:
-        if self.runner is None:
+        if self.session is None:
             return
         self.app.push_screen(PathModal("Save the agents into folder:", "trained-agents"),
                              self.save_agents)
 
     def save_agents(self, path: str | None) -> None:
         """Save each agent into ``path/<k>-<name>``; failures are reported, never raised."""
-        if not path or self.runner is None:
+        if not path or self.session is None:
             return
         try:
             folder = resolve_user_path(path, sandbox_of(self.app))
             check_room(self.app)
-            with self.lock:
-                for k, agent in enumerate(self.agents):
-                    agent.save(folder / f"{k + 1}-{agent.name}")
+            saved = self.session.save_agents(folder)
         except Exception as error:  # agents' own save code: report anything, never crash the UI
             self._report(f"Saving failed: {error}", error=True)
         else:
-            self._report(f"Saved {len(self.agents)} agent(s) to {folder}")
+            self._report(f"Saved {saved} agent(s) to {folder}")
 
     def action_back(self) -> None:
         self._stop()
@@ -412,62 +441,50 @@ Agents learn by playing the game against each other; the dashboard updates live.
         self._stop()
 
     # ----- drawing ----------------------------------------------------------------------------
-    def _reset_history(self) -> None:
-        self.episodes: deque[int] = deque(maxlen=HISTORY)
-        self.rewards: dict[int, deque[float]] = {}
-        self.exploitability: deque[float | None] = deque(maxlen=HISTORY)
-        self.probs: dict[tuple[int, int], deque[float]] = {}
-
-    def _show(self, snapshot: Snapshot, record: bool = True) -> None:
-        self.last = snapshot
+    def _show(self) -> None:
+        session = self.session
+        snapshot = session.last
         if snapshot.stopped:
             self.message = snapshot.stopped
-            self.running = False
-        if record:
-            self.episodes.append(snapshot.episode)
-            for p, reward in enumerate(snapshot.mean_rewards[:MAX_PLAYER_ROWS]):
-                self.rewards.setdefault(p, deque(maxlen=HISTORY)).append(reward)
-            self.exploitability.append(snapshot.exploitability)
-            for p, policy in enumerate(snapshot.policies[:MAX_PLAYER_ROWS]):
-                for a, prob in enumerate(policy):
-                    self.probs.setdefault((p, a), deque(maxlen=HISTORY)).append(float(prob))
-        series: dict[str, list[float]] = {
-            f"reward-{p}": list(values) for p, values in self.rewards.items()}
-        series["exploitability"] = [v for v in self.exploitability if v is not None]
-        for (p, a), values in self.probs.items():
-            series[f"prob-{p}-{a}"] = list(values)
-        self.query_one(TrainingDashboard).set_series(series)
-        if self.env is not None:
-            self.query_one(JointHeatmap).show(snapshot.joint_counts, self.labels)
+        dashboard = self.query_one(TrainingDashboard)
+        dashboard.set_series(dashboard_series(session.snapshots(), dashboard.rows))
+        self.query_one(PolicyTable).show(self.labels, snapshot.policies, snapshot.average_policies)
+        self.query_one(JointHeatmap).show(snapshot.joint_counts, self.labels)
         self._draw()
 
     def _draw(self) -> None:
         # Once built, the agents that really play: a team agent in slot 1 plays for everyone.
-        built = [agent.name for agent in self.agents] if self.runner is not None else []
+        built = [agent.name for agent in self.agents]
         names = ", ".join(built or self.setup.agents)
         env = self.game.name if self.setup.env == GAME_ENV else self.setup.env
         self.query_one("#watch-title", Static).update(
             Text.assemble(("Watch · ", "bold"), (names, "bold"), f" on {env}"))
-        counters = Text()
-        if self.runner is None:
-            counters.append("loading agents…" if self.message is None else "not running")
-        else:
-            stopped = self.last is not None and self.last.stopped
-            state = "running" if self.running else ("stopped" if stopped else "paused")
-            snapshot = self.last
-            counters.append(f"{state}\n", style="bold")
-            counters.append(f"episode {snapshot.episode if snapshot else 0}\n")
-            counters.append(f"rounds  {snapshot.rounds if snapshot else 0}\n")
-            rate = "—" if self.rounds_per_s is None or not self.running else (
-                f"{self.rounds_per_s:,.0f}")
-            counters.append(f"rounds/s {rate}\n")
-            counters.append(f"speed   {self.speed} ep/frame")
-            if snapshot and snapshot.exploitability is not None:
-                counters.append(f"\nexploit {snapshot.exploitability:.3f}")
-        self.query_one("#counters", Static).update(counters)
+        self.query_one("#counters", Static).update(self._counters())
         status = self.query_one("#watch-status", Static)
         status.update(plain(self.message or "", style="bold"))
         status.set_class(bool(self.message), "has-message")
+
+    def _counters(self) -> Text:
+        counters = Text()
+        session = self.session
+        if session is None:
+            counters.append("loading agents…" if self.message is None else "not running")
+            return counters
+        snapshot = session.last
+        state = "running" if session.running else ("stopped" if snapshot.stopped else "paused")
+        counters.append(f"{state}\n", style="bold")
+        counters.append(f"episode {snapshot.episode}\n")
+        counters.append(f"rounds  {snapshot.rounds}\n")
+        rate = session.rounds_per_s
+        shown = "—" if rate is None or not session.running else f"{rate:,.0f}"
+        counters.append(f"rounds/s {shown}\n")
+        counters.append(f"speed   {self.speed} ep/frame")
+        if snapshot.exploitability is not None:
+            counters.append("\nexploitability (NashConv)", style="bold")
+            counters.append(f"\n avg policy {snapshot.exploitability:.3f}")
+            if snapshot.current_exploitability is not None:
+                counters.append(f"\n current    {snapshot.current_exploitability:.3f}")
+        return counters
 
     def _report(self, text: str, error: bool = False) -> None:
         self.message = text

@@ -84,7 +84,7 @@ class BeliefBars(Static):
             return text
         both = bool(self.q_values and self.probs)
         name_width = min(max(len(label) for label in self.labels), 12)
-        width = max(6, (self.size.width or 40) - name_width - 10 - (6 if both else 0))
+        width = max(2, (self.size.width or 40) - name_width - 10 - (6 if both else 0))
         if both:
             text.append(f"\n{'':<{name_width}} {'':<{width}} {'Q':>7} {'play':>5}", style="dim")
         best = int(np.argmax(values))

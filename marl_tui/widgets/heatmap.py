@@ -2,7 +2,9 @@
 
 Two players: a matrix (rows = player 1's actions, columns = player 2's) whose cells show the share
 of recent rounds as a percentage, shaded by a glyph ramp and a background tint — the glyph keeps it
-readable under NO_COLOR. More players: the most frequent joint actions as a ranked list.
+readable under NO_COLOR. Three players: the most frequent joint actions as a ranked list. More
+(levers: five players, 3125 joint actions): each player's action frequencies, one row per player,
+since a list of 5-tuples tells a watcher little.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from marl_tui.widgets.belief_bars import bar
 
 _RAMP = " ░▒▓█"
 _MAX_LISTED = 8
+MAX_RANKED_PLAYERS = 3  # more players: per-player frequencies instead of ranked joint actions
 _MIN_CELL = 5  # "100%" and a space
 _MAX_CELL = 9
 
@@ -58,7 +61,8 @@ class JointHeatmap(Static):
         self.update(self._render_text())
 
     def _render_text(self) -> Text:
-        text = Text("Joint actions (recent)", style="bold")
+        many = self.counts is not None and self.counts.ndim > MAX_RANKED_PLAYERS
+        text = Text("Actions played % (recent)" if many else "Joint actions (recent)", style="bold")
         if self.counts is None or self.counts.size == 0:
             text.append("\nnot available for this environment", style="dim")
             return text
@@ -66,8 +70,10 @@ class JointHeatmap(Static):
         width = self.size.width or 32
         if share.ndim == 2 and len(self.action_labels) == 2 and self._fits(share, width):
             self._matrix(text, share, width)
-        else:
+        elif share.ndim <= MAX_RANKED_PLAYERS:
             self._ranked(text, share, width)
+        else:
+            self._marginals(text, share, width)
         return text
 
     def _head(self, share: np.ndarray) -> int:
@@ -108,6 +114,25 @@ class JointHeatmap(Static):
             value = float(flat[index])
             text.append(f"\n{label[:label_width]:<{label_width}} {value:4.0%} ")
             text.append(bar(value, bar_width).rstrip(), style="bold")
+
+    def _marginals(self, text: Text, share: np.ndarray, width: int) -> None:
+        """One row per player: how often (percent) it played each action in recent rounds."""
+        columns = max(share.shape)
+        cell = max(4, min(_MAX_CELL - 2, (width - 3) // columns))
+        labels = self.action_labels[0] if self.action_labels else ()
+        text.append("\n   ")
+        for a in range(columns):
+            head = labels[a] if a < len(labels) else str(a + 1)
+            text.append(f"{head[: cell - 1]:>{cell - 1}} ")
+        axes = tuple(range(share.ndim))
+        for p in range(share.ndim):
+            marginal = share.sum(axis=tuple(ax for ax in axes if ax != p))
+            text.append("\n" + f"P{p + 1}".ljust(3))
+            for value in marginal:
+                value = float(value)
+                body = f"{shade(value) if cell >= 6 else ''}{value * 100:.0f}"
+                text.append(f"{body:>{cell - 1}}", style=_tint(value))
+                text.append(" ")
 
     def on_resize(self) -> None:
         self.update(self._render_text())

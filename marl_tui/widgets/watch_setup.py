@@ -72,8 +72,8 @@ class WatchSetupModal(ModalScreen[WatchSetup | None]):
 
     def on_mount(self) -> None:
         self._show_slots(self.current.env)
-        # Changing the agents is the usual reason to come here: start on Player 1.
-        self.query_one("#setup-agent-0", Select).focus()
+        # Dialogs focus their first field: the environment (tab moves on to the players).
+        self.query_one("#setup-env", Select).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "setup-env":

@@ -31,6 +31,8 @@ async def watch_learn(pilot, agent_keys: str, name: str) -> WatchScreen:
     await pilot.press("a")
     await until(pilot, lambda: isinstance(app.screen, WatchSetupModal))
     modal = app.screen
+    assert modal.focused is modal.query_one("#setup-env", Select)  # the dialog's first field
+    await pilot.press("tab")
     assert modal.focused is modal.query_one("#setup-agent-0", Select)
     await pilot.press("enter", *agent_keys, "enter")  # open the list, type to search, pick
     assert modal.query_one("#setup-agent-0", Select).value == name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from textual.widgets import DataTable, Label, OptionList, Static
 
 from games import Game
@@ -10,6 +11,7 @@ from games.catalogue import get_game
 from marl_tui.screens.play import HOT_SEAT, PlayScreen
 from marl_tui.widgets.agent_picker import AgentPicker
 from marl_tui.widgets.belief_bars import BeliefBars
+from tests.app.conftest import screen_text, until
 from tests.app.hosting import ScreenHost
 
 SIZE = (80, 24)
@@ -229,3 +231,122 @@ def test_bars_are_drawn_in_eighths_and_clipped() -> None:
     q = bar_fractions([-1.0, 0.0, 3.0], "q")  # Q-values: scaled from the lowest to the highest
     assert q[0] < q[1] < q[2] == 1.0 and q[0] > 0
     assert bar_fractions([2.0, 2.0], "q") == [1.0, 1.0]
+
+
+def test_every_opponent_offered_can_take_one_seat_and_no_other_is_offered() -> None:
+    from agents.envs.repeated import RepeatedGameEnv
+    from agents.registry import EVERY_PLAYER_AGENTS, agent_names
+    from agents.runner import make_agents
+    from marl_tui.screens.play import playable_opponents
+
+    spec = RepeatedGameEnv(get_game("prisoners-dilemma")).spec
+    offered = playable_opponents()
+    assert "human" not in offered and {"iql", "vdn", "qmix", "tit-for-tat"} <= set(offered)
+    for name in agent_names():
+        if name == "human":
+            continue
+        if name in offered:
+            agents = make_agents(spec, "human", vs=name, seed=0)
+            assert [a.players for a in agents] == [(0,), (1,)]
+        else:
+            assert name in EVERY_PLAYER_AGENTS
+            with pytest.raises(ValueError):
+                make_agents(spec, "human", vs=name, seed=0)
+
+
+async def test_the_opponent_picker_lists_no_team_agent_that_needs_every_seat() -> None:
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="iql"))
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, AgentPicker)
+        for name in ("maddpg", "commnet", "tarmac", "self-play", "human"):
+            assert name not in picker.names
+        assert "qmix" in picker.names
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=str)
+async def test_an_opponent_that_cannot_play_says_why_in_full(size) -> None:
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="maddpg"))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await until(pilot, lambda: pilot.app.screen.error is not None, timeout=30.0)
+        await pilot.pause()
+        screen = app.screen
+        assert screen.session is None
+        shown = " ".join(screen_text(app).split())
+        assert " ".join(screen.error.split()) in shown  # every word, none cut off
+        assert "cannot take one seat against a human" in screen.error
+        await pilot.press("1")  # a move with no match is refused, not raised
+        assert screen.session is None
+
+
+async def test_the_policy_can_be_hidden_so_it_never_gives_the_next_move_away() -> None:
+    game = get_game("prisoners-dilemma")
+    app = ScreenHost(PlayScreen(game, opponent="tit-for-tat"))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        bars = screen.query_one("#belief-1", BeliefBars)
+        await pilot.press("2")  # shown: tit-for-tat's next move copies this defection
+        await pilot.pause()
+        assert bars.probs == (0.0, 1.0) and "next round: after (Defect, Cooperate)" in bars.caption
+        await pilot.press("v")
+        await pilot.pause()
+        assert "policy hidden" in _text(screen.query_one("#play-title", Static))
+        # hidden: only what it played on, for the round already played (it cooperated first)
+        assert bars.probs == (1.0, 0.0)
+        assert "when it chose round 1, round 1 of an episode (no history yet)" in bars.caption
+        await pilot.press("1")
+        await pilot.pause()
+        assert screen.session.history[-1].actions == (0, 1)  # it defected, as it had to
+        assert bars.probs == (0.0, 1.0)
+        assert "when it chose round 2, after (Defect, Cooperate)" in bars.caption
+        await pilot.press("v")
+        await pilot.pause()
+        assert bars.probs == (1.0, 0.0) and "next round: after (Cooperate, Defect)" in bars.caption
+
+
+async def test_a_hidden_policy_shows_nothing_before_the_first_round() -> None:
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="iql", hide_policy=True))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        bars = screen.query_one("#belief-1", BeliefBars)
+        assert bars.values == () and "hidden until you choose" in bars.caption
+        assert "nothing to show yet" in _text(bars)
+
+
+async def test_the_q_value_panel_names_its_state() -> None:
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="iql", seed=3))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        bars = screen.query_one("#belief-1", BeliefBars)
+        assert "next round: round 1 of an episode (no history yet)" in bars.caption
+        await pilot.press("1", "2")
+        await pilot.pause()
+        last = screen.session.history[-1].actions
+        state = f"({game_action(screen, 0, last[0])}, {game_action(screen, 1, last[1])})"
+        assert bars.kind == "q" and f"next round: after {state}" in bars.caption
+        assert f"after {state}" in screen_text(app)
+
+
+def game_action(screen: PlayScreen, player: int, action: int) -> str:
+    return screen.game.actions[player][action]
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 45)], ids=str)
+async def test_play_fits_every_size(size) -> None:
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="iql", seed=0))
+    async with app.run_test(size=size) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("1", "2")
+        await pilot.pause()
+        text = screen_text(app)
+        for line in _text(screen.query_one("#last-round", Static)).splitlines():
+            assert line.strip() in text  # uncut, unwrapped
+        for line in _text(screen.query_one("#belief-1", BeliefBars)).splitlines()[2:]:
+            assert " ".join(line.split()) in " ".join(text.split())
+        assert "palette" in text.splitlines()[-1]
+        for widget in screen.query("#play-left, #play-right, #beliefs"):
+            assert widget.region.right <= size[0]

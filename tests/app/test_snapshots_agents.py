@@ -57,3 +57,16 @@ def test_tournament_ranking(snap_compare, size) -> None:
     entrants = ("always-cooperate", "always-defect", "tit-for-tat", "grim-trigger", "random")
     app = ScreenHost(TournamentScreen(get_game("prisoners-dilemma"), entrants=entrants, rounds=30))
     assert snap_compare(app, terminal_size=size, run_before=_after("r"))
+
+
+def test_play_with_the_policy_hidden(snap_compare) -> None:
+    app = ScreenHost(PlayScreen(get_game("prisoners-dilemma"), opponent="iql", seed=0,
+                                hide_policy=True))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_after("1", "2"))
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=["60x20", "80x24"])
+def test_watch_levers_summary(snap_compare, size) -> None:
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), env="levers", agents=("iql",),
+                                 seed=0))
+    assert snap_compare(app, terminal_size=size, run_before=_after(*["full_stop"] * 8))

@@ -14,13 +14,15 @@ from textual_plotext import PlotextPlot
 
 from agents.registry import load_agent
 from games.catalogue import get_game
-from marl_tui.screens.watch import DEFAULT_SPEED, SPEEDS, WatchScreen
+from marl_tui.screens.confirm import ConfirmScreen
+from marl_tui.screens.watch import DEFAULT_SPEED, LEFT_NOTICE, SPEEDS, WatchScreen
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.path_modal import PathModal
 from marl_tui.widgets.plot_screen import PlotScreen
+from marl_tui.widgets.policy_table import PolicyTable
 from marl_tui.widgets.training_dashboard import TrainingDashboard
 from marl_tui.widgets.watch_setup import WatchSetupModal
-from tests.app.conftest import until
+from tests.app.conftest import screen_text, until
 from tests.app.hosting import ScreenHost
 
 SIZE = (80, 24)
@@ -120,6 +122,9 @@ async def test_reset_starts_over_with_fresh_agents() -> None:
             await pilot.press("full_stop")
         assert screen.runner.episode == 1
         await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # trained agents: it asks first
+        await pilot.press("y")
         screen = await _ready(pilot)
         assert screen.runner is not old_runner
         assert screen.runner.rounds == 0 and screen.last.rounds == 0
@@ -249,14 +254,15 @@ def test_heatmap_shares_and_shades() -> None:
 
 
 async def test_a_big_joint_action_space_is_listed_most_frequent_first() -> None:
-    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), env="levers", agents=("iql",)))
+    game = get_game("public-goods:n_players=3")
+    app = ScreenHost(WatchScreen(game, agents=("iql",)))
     async with app.run_test(size=SIZE) as pilot:
         screen = await _ready(pilot)
         for _ in range(6):
             screen.action_single_step()
         await pilot.pause()
         heatmap = screen.query_one(JointHeatmap)
-        assert heatmap.counts.shape == (5,) * 5 and heatmap.counts.sum() == 6
+        assert heatmap.counts.shape == (2,) * 3 and heatmap.counts.sum() == 6
         lines = str(heatmap.render()).splitlines()[1:]
         percents = [int(line.split("%")[0].split()[-1]) for line in lines]
         assert percents == sorted(percents, reverse=True) and percents[0] > 0
@@ -273,3 +279,194 @@ async def test_saving_onto_a_file_reports_the_error(tmp_path) -> None:
         await pilot.pause()
         assert "Saving failed" in str(screen.query_one("#watch-status", Static).render())
         assert blocker.read_text() == "not a folder"
+
+
+async def test_reset_keeps_the_trained_agents_when_the_answer_is_no() -> None:
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        session = screen.session
+        for _ in range(5):
+            await pilot.press("full_stop")
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Discard the trained agents (iql, iql, 5 rounds)" in screen_text(app)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen and screen.session is session and screen.runner.rounds == 5
+
+
+async def test_reset_before_any_training_asks_nothing() -> None:
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        session = screen.session
+        await pilot.press("r")
+        screen = await _ready(pilot)
+        assert screen.session is not session
+
+
+async def test_leaving_the_screen_pauses_training() -> None:
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",),
+                                 speed=SPEEDS[-1]))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("space")
+        await until(pilot, lambda: screen.last.episode >= 20, timeout=20.0)
+        await pilot.press("g")  # the full-size plot covers the screen
+        await pilot.pause()
+        assert isinstance(app.screen, PlotScreen)
+        await until(pilot, lambda: not any(w.is_running for w in app.workers), timeout=5.0)
+        assert not screen.running
+        episode = screen.runner.episode
+        await pilot.pause(0.3)
+        assert screen.runner.episode == episode  # nobody trains behind the plot
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and not screen.running
+        assert str(screen.query_one("#watch-status", Static).render()) == LEFT_NOTICE
+        await pilot.press("space")  # going on clears the notice
+        assert screen.running and screen.message is None
+        await pilot.press("space")
+
+
+async def test_a_run_nobody_touches_pauses_itself_with_a_notice() -> None:
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",),
+                                 idle_limit_s=0.5))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("space")
+        await until(pilot, lambda: not screen.running, timeout=10.0)
+        assert screen.runner.episode > 0  # it trained, then stopped by itself
+        await until(pilot, lambda: "no key pressed" in screen_text(app), timeout=5.0)
+        status = str(screen.query_one("#watch-status", Static).render())
+        assert status == "paused: no key pressed for 0.5 s; press space to go on"
+        assert "paused" in _counters(screen)
+        assert any("no key pressed" in str(n.message) for n in app._notifications)
+
+
+async def test_key_presses_count_as_somebody_watching() -> None:
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), agents=("iql",),
+                                 idle_limit_s=60.0))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("space")
+        await pilot.pause(0.5)
+        session = screen.session
+        assert session.idle_for() >= 0.4
+        mark = session.clock()
+        _send_key(app, "minus")
+        # the last activity moved to the key press (measured on the session's own clock)
+        await until(pilot, lambda: session.last_activity >= mark, timeout=5.0)
+        assert screen.running
+        await pilot.press("space")
+
+
+async def test_exploitability_is_labelled_and_fictitious_play_shows_its_empirical_mix() -> None:
+    game = get_game("matching-pennies")
+    app = ScreenHost(WatchScreen(game, agents=("fictitious-play",), seed=0))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        for _ in range(40):
+            screen.action_single_step()
+        await pilot.pause()
+        last = screen.last
+        counters = _counters(screen)
+        assert f"avg policy {last.exploitability:.3f}" in counters
+        assert f"current    {last.current_exploitability:.3f}" in counters
+        assert last.current_exploitability > last.exploitability
+        table = screen.query_one(PolicyTable)
+        assert np.allclose(table.average[0], last.average_policies[0])
+        lines = str(table.render()).splitlines()
+        assert lines[0].split() == ["policy", "now", "avg"]
+        heads = ["P1 Heads", "P1 Tails", "P2 Heads", "P2 Tails"]
+        for line, head, (p, a) in zip(lines[1:], heads, [(0, 0), (0, 1), (1, 0), (1, 1)],
+                                      strict=True):
+            now, avg = line.removeprefix(head).split()
+            assert now == f"{last.policies[p][a]:.0%}" and avg == f"{last.average_policies[p][a]:.0%}"
+        assert {lines[1].split()[2], lines[2].split()[2]} == {"0%", "100%"}  # best response: pure
+        assert "P2 Tails" in screen_text(app)  # the table is on screen at 80x24
+        await pilot.press("g")
+        await pilot.pause()
+        series = app.screen.series
+        assert series["exploitability (avg policy)"][-1] == pytest.approx(last.exploitability)
+        assert series["exploitability (current)"][-1] == pytest.approx(
+            last.current_exploitability)
+
+
+async def test_levers_show_a_readable_summary_at_80x24() -> None:
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma"), env="levers", agents=("iql",)))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        for _ in range(6):
+            screen.action_single_step()
+        await pilot.pause()
+        dashboard = screen.query_one(TrainingDashboard)
+        assert list(dashboard.rows) == ["reward-mean"]  # no wall of 25 sparklines
+        assert dashboard.data_of("reward-mean")[-1] == pytest.approx(
+            np.mean(screen.last.mean_rewards))
+        text = screen_text(app)
+        heatmap_lines = str(screen.query_one(JointHeatmap).render()).splitlines()
+        assert heatmap_lines[0] == "Actions played % (recent)"
+        assert [line.split()[0] for line in heatmap_lines[2:]] == ["P1", "P2", "P3", "P4", "P5"]
+        assert "," not in "".join(heatmap_lines)  # no list of 5-tuples
+        table_lines = str(screen.query_one(PolicyTable).render()).splitlines()
+        assert [line.split()[0] for line in table_lines[2:]] == ["P1", "P2", "P3", "P4", "P5"]
+        for line in table_lines[2:] + heatmap_lines[2:]:
+            assert line.strip() in text  # every row is on screen, uncut
+        assert text.count("•") == 5 + 1  # each player's current choice, and the title's key
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 45)], ids=str)
+@pytest.mark.parametrize("env", ["game", "levers"])
+async def test_watch_fits_every_size(size, env) -> None:
+    app = ScreenHost(WatchScreen(get_game("rock-paper-scissors"), env=env, agents=("iql",)))
+    async with app.run_test(size=size) as pilot:
+        screen = await _ready(pilot)
+        for _ in range(3):
+            screen.action_single_step()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "episode" in text and "Run" in text and "palette" in text  # counters and footer
+        rows = ["P2 Scissors"] if env == "game" else ["P5"]
+        for row in rows:
+            assert row in text
+        for widget in (screen.query_one(PolicyTable), screen.query_one(JointHeatmap)):
+            width = widget.content_region.width
+            assert all(len(line) <= width for line in str(widget.render()).splitlines())
+            assert widget.region.right <= size[0] and widget.region.bottom <= size[1]
+
+
+async def test_the_setup_dialog_starts_on_the_environment() -> None:
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma")))
+    async with app.run_test(size=SIZE) as pilot:
+        await _ready(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, WatchSetupModal)
+        assert modal.focused is modal.query_one("#setup-env", Select)
+        await pilot.press("tab")
+        assert modal.focused is modal.query_one("#setup-agent-0", Select)
+
+
+def test_the_idle_limit_comes_from_the_environment_in_minutes() -> None:
+    from marl_tui.screens.watch import idle_limit_from
+
+    assert idle_limit_from(None) == (600.0, None)
+    assert idle_limit_from("2.5") == (150.0, None)
+    assert idle_limit_from("0") == (None, None)  # never pause
+    for bad in ("ten", "-1", "nan", "inf"):
+        limit, problem = idle_limit_from(bad)
+        assert limit == 600.0 and f"MARL_TUI_WATCH_IDLE_MINUTES={bad!r} is not a number" in problem
+
+
+async def test_a_bad_idle_setting_is_reported_and_the_default_kept(monkeypatch) -> None:
+    monkeypatch.setenv("MARL_TUI_WATCH_IDLE_MINUTES", "soon")
+    app = ScreenHost(WatchScreen(get_game("prisoners-dilemma")))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        assert screen.session.idle_limit_s == 600.0
+        assert "'soon' is not a number of minutes" in str(
+            screen.query_one("#watch-status", Static).render())
