@@ -37,6 +37,7 @@ import hmac
 import html
 import ipaddress
 import json
+import os
 import re
 import shlex
 import socket
@@ -190,6 +191,7 @@ class _Session(AppService):
         self.ended = asyncio.Event()
         self.end_reason = "app quit"
         self.stderr_tail = b""
+        self.crash_report: int | None = None
 
     @property
     def stdin(self) -> asyncio.StreamWriter:
@@ -203,16 +205,26 @@ class _Session(AppService):
 
     async def start(self, width: int, height: int) -> None:
         """Start the app at `width` x `height` and relay its output to the browser."""
-        self.process = await asyncio.create_subprocess_exec(
-            *self.argv,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=child_environment(width, height),
-            cwd=self.cwd,
-            start_new_session=True,
-        )
+        self.crash_report, crash_write = child_launcher.crash_pipe()
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.argv,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=child_environment(width, height) | child_launcher.crash_environment(crash_write),
+                cwd=self.cwd,
+                pass_fds=(crash_write,),
+                start_new_session=True,
+            )
+        finally:
+            os.close(crash_write)  # the app holds its own copy
         self.relay = asyncio.create_task(self.run())
+
+    def take_crash_report(self) -> str:
+        """The traceback the app wrote into its crash pipe (see `marl_tui.crash_report`), if any."""
+        read_end, self.crash_report = self.crash_report, None
+        return "" if read_end is None else child_launcher.read_crash_report(read_end)
 
     async def run(self) -> None:
         """Relay the app's packets (type byte, 4-byte big-endian length, payload) until it ends."""
@@ -527,6 +539,8 @@ class WebClassroom:
                 await _say(websocket, "the server is shutting down.")
         finally:
             await session.stop()
+            if report := session.take_crash_report():
+                log.error("the app of %s stopped on an error:\n%s", peer, report.rstrip())
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await websocket.close(
                     code=WSCloseCode.GOING_AWAY if reason == "idle" else WSCloseCode.OK)

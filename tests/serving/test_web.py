@@ -299,3 +299,29 @@ def test_child_environment_keeps_only_what_the_app_needs(monkeypatch):
     assert env["TEXTUAL_DRIVER"] == "textual.drivers.web_driver:WebDriver"
     assert (env["COLUMNS"], env["ROWS"]) == ("120", "40")
     assert env["PATH"] == os.environ["PATH"]
+
+
+async def test_an_uncaught_error_in_a_web_app_is_logged_not_shown(serve, tmp_path, monkeypatch, caplog):
+    """The real app, made to raise MemoryError on a key in the browser: the student gets one line
+    (no traceback, no path), the seat is freed at once, and the traceback is in the server log."""
+    from tests.serving.test_ssh import CRASHING_APP
+
+    caplog.set_level("INFO", logger="marl_tui.serve")
+    (tmp_path / "crashing_app.py").write_text(CRASHING_APP)
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    _, slots, host = await serve(app_module="crashing_app", app_arguments=["prisoners-dilemma"])
+    async with aiohttp.ClientSession() as client:
+        ws = await client.ws_connect(f"http://{host}/ws?width=100&height=30",
+                                     headers={"Origin": f"http://{host}"})
+        await _read_until(ws, b"Nash equilibria", timeout=60)
+        await ws.send_str(json.dumps(["stdin", "v"]))
+        seen = b"".join([message.data async for message in ws
+                         if message.type == aiohttp.WSMsgType.BINARY])
+    text = seen.decode(errors="replace")
+    assert "the app stopped on an internal error (the details are in the server's log)" in text
+    for leak in ("Traceback", "MemoryError", 'File "', "site-packages"):
+        assert leak not in text, leak
+    await eventually(lambda: slots.active == 0, "the seat's release")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "stopped on an error:\nTraceback" in logged
+    assert "MemoryError: simulated: the session ran out of memory" in logged
