@@ -57,18 +57,18 @@ def caption_text(picture: Picture) -> Text:
     if sys.dynamic == "logit":
         text.append(f", T = {sys.temperature:g}")
     if picture.square:
-        text.append(f" · across: {sys.names[0]} plays {sys.labels[0][0]}; "
+        text.append(f" · across: {sys.names[0]} plays {sys.labels[0][0]}, "
                     f"up: {sys.names[1]} plays {sys.labels[1][0]}")
     elif sys.single:
-        text.append(" · one population playing itself; a corner is always playing that action")
+        text.append(" · one population playing itself")
     else:
-        text.append(" · each player's mix; lines: orbits of the joint dynamic")
+        text.append(" · each player's mix; lines: orbits")
     return text
 
 
 def rest_point_lines(picture: Picture) -> Text:
-    """The rest points that are Nash equilibria, or all when there are few, one per line."""
-    points = [r for r in picture.rest if r.nash] if len(picture.rest) > 4 else list(picture.rest)
+    """The rest points that are Nash equilibria, one per line (the others are on the picture)."""
+    points = [r for r in picture.rest if r.nash] or list(picture.rest)
     text = Text()
     for point in points:
         if text:
@@ -80,9 +80,6 @@ def rest_point_lines(picture: Picture) -> Text:
             text.append(" (closed orbits)")
         if not point.nash:
             text.append(" (not Nash)")
-    hidden = len(picture.rest) - len(points)
-    if hidden:
-        text.append(f"\n… and {hidden} rest points on the boundary that are not Nash equilibria")
     return text
 
 
@@ -93,13 +90,15 @@ class DynamicsPanel(Vertical, can_focus=True):
     DynamicsPanel { width: 60%; min-width: 36; height: 1fr; border: round $primary; padding: 0 1; }
     DynamicsPanel:focus-within { border: round $accent; }
     DynamicsPanel > #dynamics-caption { height: auto; color: $text-muted; }
-    DynamicsPanel > #dynamics-legend { height: auto; }
-    DynamicsPanel > #dynamics-rest { height: auto; max-height: 4; }
+    DynamicsPanel > #dynamics-legend { height: auto; max-height: 2; }
+    DynamicsPanel > #dynamics-rest { height: auto; max-height: 3; }
     """
     BINDINGS = [
         Binding("y", "next_dynamic", "Dynamic", id="dynamics-next"),
-        Binding("plus,equals_sign", "temperature(2)", "Hotter", key_display="+", id="dynamics-hotter"),
-        Binding("minus", "temperature(0.5)", "Cooler", key_display="-", id="dynamics-cooler"),
+        Binding("plus,equals_sign", "temperature(2)", "Logit temperature x2", key_display="+",
+                show=False, id="dynamics-hotter"),
+        Binding("minus", "temperature(0.5)", "Logit temperature /2", key_display="-", show=False,
+                id="dynamics-cooler"),
         Binding("T", "type_temperature", "Temperature", id="dynamics-temperature"),
     ]
 

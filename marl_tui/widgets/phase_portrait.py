@@ -372,7 +372,7 @@ def _labels(canvas: BrailleCanvas, picture: Picture, panels, palette: Palette) -
         row = min(bottom + 1, canvas.height - 1)
         canvas.text(left, row, "0", style)
         canvas.text(right, row, "1", style)
-        across = f"{picture.system.names[0]}: {labels[0][0]} →"
+        across = f"{labels[0][0]} →"
         canvas.text(max(left + 2, (left + right - len(across)) // 2), row, across[: max(0, right - left - 3)], style)
         canvas.text(max(0, left - 2), 0, "1", style)
         canvas.text(max(0, left - 2), bottom, "0", style)
@@ -440,11 +440,11 @@ def legend_text(picture: Picture, palette: Palette | None = None, tracks: bool =
         if any(r.stability == stability for r in picture.rest):
             text.append(glyph, palette.marker(stability))
             text.append(f" {stability}  ")
-    if any(not r.nash for r in picture.rest) or picture.system.dynamic == "logit":
+    if picture.system.dynamic == "logit":  # elsewhere every equilibrium is a marked rest point
         text.append(NASH_MARK, palette.style(palette.foreground, bold=True))
-        text.append(" Nash equilibrium  ")
+        text.append(" Nash  ")
     text.append("→", palette.speed(1.0))
-    text.append(" flow (brighter: faster)  ")
+    text.append(" flow  ")
     text.append(STILL, palette.speed(0.0))
     text.append(" slow")
     if tracks:
