@@ -32,6 +32,7 @@ from marl_tui.files import resolve_user_path, sandbox_of
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.path_modal import PathModal
 from marl_tui.widgets.plot_screen import PlotScreen
+from marl_tui.widgets.policy_portrait import PolicyPortrait
 from marl_tui.widgets.training_dashboard import TrainingDashboard
 from marl_tui.widgets.watch_setup import WatchSetup, WatchSetupModal
 
@@ -58,6 +59,7 @@ class Snapshot:
     policies: tuple[np.ndarray, ...]
     joint_counts: np.ndarray | None
     stopped: str | None
+    average_policies: tuple[np.ndarray, ...] = ()
 
 
 class TrainingProgress(Message):
@@ -84,6 +86,7 @@ def snapshot_of(runner) -> Snapshot:
         policies=tuple(np.array(p, dtype=float) for p in m.policies),
         joint_counts=counts,
         stopped=runner.stopped,
+        average_policies=tuple(np.array(p, dtype=float) for p in m.average_policies),
     )
 
 
@@ -144,6 +147,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
 | `r` | reset: fresh agents, counters to zero |
 | `+` / `-` | faster / slower (episodes per frame; 10 frames a second) |
 | `a` | agents and environment (this game, two-step, levers) |
+| `f` | flow: the agents' current and time-averaged policies over the game's phase portrait (2x2, 3x3), in place of the curves |
 | `g` | full-size reward / exploitability plot |
 | `x` | export the training log to CSV |
 | `s` | save the trained agents to a folder |
@@ -157,6 +161,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
         Binding("plus,equals_sign", "faster", "Speed", key_display="+/-"),
         Binding("minus", "slower", "Slower", show=False),
         Binding("a", "setup", "Agents"),
+        Binding("f", "toggle_flow", "Flow"),
         Binding("g", "plot", "Plot", show=False),
         Binding("x", "export_csv", "Export CSV", show=False),
         Binding("s", "save_agents", "Save agents", show=False),
@@ -186,6 +191,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
         yield Static("", id="watch-title")
         with Horizontal(id="watch-body"):
             yield TrainingDashboard(id="dashboard")
+            yield PolicyPortrait(id="policy-portrait")
             with Vertical(id="watch-side"):
                 yield Static("", id="counters")
                 yield JointHeatmap(id="heatmap")
@@ -193,6 +199,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one(PolicyPortrait).display = False
         self._rebuild()
 
     # ----- building (thread worker: deep agents import torch) ---------------------------------
@@ -204,6 +211,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
         self.message = None
         self.rounds_per_s = None
         self._reset_history()
+        self.query_one(PolicyPortrait).reset(self.game if self.setup.env == GAME_ENV else None)
         self._draw()
         self._build(self.setup)
 
@@ -355,6 +363,12 @@ Agents learn by playing the game against each other; the dashboard updates live.
 
         self.app.push_screen(WatchSetupModal(self.setup, envs, names), chosen)
 
+    def action_toggle_flow(self) -> None:
+        """Swap the curves for the policies drawn over the game's phase portrait, and back."""
+        portrait = self.query_one(PolicyPortrait)
+        portrait.display = not portrait.display
+        self.query_one(TrainingDashboard).display = not portrait.display
+
     def action_plot(self) -> None:
         series = {f"reward P{p + 1}": list(values) for p, values in self.rewards.items()}
         if any(v is not None for v in self.exploitability):
@@ -434,6 +448,7 @@ Agents learn by playing the game against each other; the dashboard updates live.
         for (p, a), values in self.probs.items():
             series[f"prob-{p}-{a}"] = list(values)
         self.query_one(TrainingDashboard).set_series(series)
+        self.query_one(PolicyPortrait).record(snapshot.policies, snapshot.average_policies)
         if self.env is not None:
             self.query_one(JointHeatmap).show(snapshot.joint_counts, self.labels)
         self._draw()

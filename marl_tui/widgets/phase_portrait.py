@@ -436,8 +436,10 @@ def legend_text(picture: Picture, palette: Palette | None = None, tracks: bool =
     """One or two lines saying what each mark means."""
     palette = palette or Palette()
     text = Text()
+    shown = [r for r in picture.rest
+             if picture.square or picture.system.single or _rest_shown_on(picture, r, 0)]
     for stability, glyph in MARKERS.items():
-        if any(r.stability == stability for r in picture.rest):
+        if any(r.stability == stability for r in shown):
             text.append(glyph, palette.marker(stability))
             text.append(f" {stability}  ")
     if picture.system.dynamic == "logit":  # elsewhere every equilibrium is a marked rest point
