@@ -30,7 +30,7 @@ from marl_tui.widgets.braille import BrailleCanvas
 
 ARROWS = "→↗↑↖←↙↓↘"
 STILL = "·"
-MARKERS = {"sink": "●", "source": "○", "saddle": "×", "centre": "◎", "non-hyperbolic": "◇"}
+MARKERS = {"sink": "●", "source": "○", "saddle": "×", "centre": "◎", "non-hyperbolic": "◌"}
 NASH_MARK = "+"
 HEAD_CURRENT = "◆"
 HEAD_AVERAGE = "◇"
@@ -331,9 +331,12 @@ def _field(canvas, picture, panels, palette, references) -> None:
         if level < 0.03:
             canvas.glyph(column, row, STILL, palette.speed(0.0))
             continue
-        angle = math.atan2(-dy, dx)
-        arrow = ARROWS[round(angle / (math.pi / 4)) % 8]
-        canvas.glyph(column, row, arrow, palette.speed(math.sqrt(level)))
+        canvas.glyph(column, row, arrow(dx, dy), palette.speed(math.sqrt(level)))
+
+
+def arrow(dx: float, dy: float) -> str:
+    """The arrow nearest in direction to a screen displacement (dy grows downwards)."""
+    return ARROWS[round(math.atan2(-dy, dx) / (math.pi / 4)) % 8]
 
 
 def _full_state(picture: Picture, panel: int, point: np.ndarray, references) -> np.ndarray:
