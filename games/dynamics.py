@@ -554,7 +554,7 @@ def trajectory(
     return result.t, result.y.T
 
 
-def _best_response_path(sys: System, start: np.ndarray, times: np.ndarray, step: float = 0.005):
+def _best_response_path(sys: System, start: np.ndarray, times: np.ndarray, step: float = 0.02):
     """The best-response orbit by exact exponential steps: while the best replies b stay fixed,
     ``x(t+h) = b + (x(t) - b) e^{-h}`` solves ẋ = b - x exactly (an adaptive integrator would stall
     on the jumps of the field where the best reply changes)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from games.catalogue import get_game
 from marl_tui.screens.watch import WatchScreen
@@ -75,3 +76,22 @@ async def test_environments_that_are_not_matrix_games_are_explained():
         await pilot.press("f")
         await pilot.pause()
         assert "needs a matrix game" in screen_text(app)
+
+
+@pytest.mark.parametrize(
+    "agent", ["iql", "fictitious-play", "wolf-phc", "regret-matching", "replicator", "hedge"])
+async def test_every_matrix_learner_leaves_a_trail_of_mixed_strategies(agent):
+    app = ScreenHost(WatchScreen(get_game("hawk-dove"), agents=(agent,), seed=0))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("f")
+        for _ in range(3):
+            await pilot.press("full_stop")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        tracks = screen.query_one(PhasePortrait).tracks
+        assert sorted(t.role for t in tracks) == ["average", "current"]
+        for track in tracks:
+            assert track.points.shape == (4, 4)
+            assert np.allclose(track.points[:, :2].sum(axis=1), 1)
+            assert np.allclose(track.points[:, 2:].sum(axis=1), 1)
