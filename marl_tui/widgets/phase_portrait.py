@@ -37,20 +37,21 @@ HEAD_AVERAGE = "◇"
 #: Cells between field arrows, across and down.
 ARROW_SPACING = (4, 2)
 _SIMPLEX_STARTS = ((0.7, 0.2, 0.1), (0.1, 0.7, 0.2), (0.2, 0.1, 0.7), (0.45, 0.3, 0.25))
+_SEGMENT_STARTS = ((0.8, 0.2), (0.2, 0.8), (0.35, 0.65), (0.6, 0.4))
 _SQUARE_STARTS = ((0.15, 0.4), (0.85, 0.6), (0.4, 0.85), (0.6, 0.15), (0.3, 0.3), (0.7, 0.7))
 
 
 def drawable(game: Game) -> bool:
-    """Whether the view can draw this game: two players with two actions each, or three each."""
-    return game.n_players == 2 and tuple(game.num_actions) in ((2, 2), (3, 3))
+    """Whether the view can draw this game: two players with two or three actions each."""
+    return game.n_players == 2 and all(k in (2, 3) for k in game.num_actions)
 
 
 def drawing_refusal(game: Game) -> str:
     """Why a game cannot be drawn, in one sentence."""
     shape = "×".join(str(k) for k in game.num_actions)
     return (
-        f"The dynamics view draws two-player 2×2 games (the unit square) and 3×3 games (the "
-        f"simplex); this game is {game.n_players}-player {shape}."
+        f"The dynamics view draws two-player games with two or three actions each (2×2 on the "
+        f"unit square, three actions on a simplex); this game is {game.n_players}-player {shape}."
     )
 
 
@@ -112,7 +113,8 @@ def _starts(sys: System) -> list[np.ndarray]:
         return [np.array([p, 1 - p, q, 1 - q]) for p, q in _SQUARE_STARTS]
     if sys.single:
         return [np.array(s) for s in _SIMPLEX_STARTS]
-    return [np.array([*a, *b]) for a, b in zip(_SIMPLEX_STARTS, _SIMPLEX_STARTS[1:] + _SIMPLEX_STARTS[:1], strict=True)]
+    first, second = (_SIMPLEX_STARTS if k == 3 else _SEGMENT_STARTS for k in sys.sizes)
+    return [np.array([*a, *b]) for a, b in zip(first, second[1:] + second[:1], strict=True)]
 
 
 # ----- colours -------------------------------------------------------------------------------
@@ -219,6 +221,28 @@ class _Simplex(_Panel):
         return float(dx), float(dy)
 
 
+@dataclass
+class _Segment(_Panel):
+    """A two-action population: its probability of the first action, left (0) to right (1);
+    the line lies on the bottom dots of a cell row, its arrows in the row above."""
+
+    left: float
+    line: float
+    length: float
+
+    def to_dots(self, point):
+        return self.left + point[0] * self.length, self.line
+
+    def from_dots(self, x, y):
+        p = (x - self.left) / self.length
+        if not (0 <= p <= 1 and self.line - 6 <= y <= self.line - 2):
+            return None
+        return np.array([p, 1 - p])
+
+    def screen_velocity(self, velocity):
+        return velocity[0] * self.length, 0.0
+
+
 def _layout(picture: Picture, canvas: BrailleCanvas) -> list[_Panel]:
     """Panels fitted to the canvas: one row kept below (and above a triangle) for labels."""
     width, height = canvas.dot_width, canvas.dot_height
@@ -230,6 +254,11 @@ def _layout(picture: Picture, canvas: BrailleCanvas) -> list[_Panel]:
     panel_width = width // count
     panels: list[_Panel] = []
     for k in range(count):
+        if picture.system.sizes[k] == 2:
+            length = max(6, panel_width - 12)
+            row = ARROW_SPACING[1] * (canvas.height // (2 * ARROW_SPACING[1])) + 1  # arrows above
+            panels.append(_Segment(k * panel_width + 6, 4 * row + 3, length))
+            continue
         base = min(panel_width - 6, (height - 9) / 0.866)
         base = max(6, base)
         tall = base * 0.866
@@ -302,6 +331,8 @@ def _frame(canvas: BrailleCanvas, panel: _Panel, style: Style) -> None:
         for a, b in (((x, y), (x + s, y)), ((x + s, y), (x + s, y + s)),
                      ((x + s, y + s), (x, y + s)), ((x, y + s), (x, y))):
             canvas.line(*a, *b, style)
+    elif isinstance(panel, _Segment):
+        canvas.line(panel.left, panel.line, panel.left + panel.length, panel.line, style)
     else:
         v = panel.vertices
         for i in range(3):
@@ -380,21 +411,28 @@ def _labels(canvas: BrailleCanvas, picture: Picture, panels, palette: Palette) -
         canvas.text(max(0, left - 2), 0, "1", style)
         canvas.text(max(0, left - 2), bottom, "0", style)
         return
+    half = canvas.width // len(panels)
     for k, panel in enumerate(panels):
         names = labels[k]
+        if not picture.system.single:
+            canvas.text(k * half, 0, picture.system.names[k][: max(1, half - 1)],
+                        palette.style(palette.primary, bold=True))
+        if isinstance(panel, _Segment):
+            row = int(panel.line // 4) + 1
+            span = max(1, half // 2 - 1)
+            canvas.text(int(panel.left // 2), row, names[1][:span], style)
+            right = names[0][:span]
+            canvas.text(int((panel.left + panel.length) // 2) - len(right) + 1, row, right, style)
+            continue
         top = panel.vertices[0]
         row_top = max(0, int(top[1] // 4) - 1)
         column = int(top[0] // 2) - len(names[0]) // 2
         canvas.text(max(0, column), row_top, names[0], style)
         bottom = min(canvas.height - 1, int(panel.vertices[1][1] // 4) + 1)
-        half = canvas.width // len(panels)
         span = max(1, half // 2 - 1)
         canvas.text(k * half, bottom, names[1][:span], style)
         right_label = names[2][:span]
         canvas.text((k + 1) * half - len(right_label) - 1, bottom, right_label, style)
-        if not picture.system.single:
-            canvas.text(k * half, 0, picture.system.names[k][: max(1, column - k * half - 1)],
-                        palette.style(palette.primary, bold=True))
 
 
 # ----- the widget ----------------------------------------------------------------------------

@@ -56,3 +56,19 @@ def test_tracks_end_in_their_head_glyphs():
     text = draw(picture, 80, 20, Palette(), tracks, references=uniform).plain
     assert "◆" in text and "◇" in text
     assert text.count("Rock") == 2  # one triangle per player
+
+
+def test_a_two_by_three_game_draws_a_segment_and_a_triangle():
+    from games import Game
+
+    game = Game.from_bimatrix([[3, 0, 1], [0, 2, 1]], [[1, 0, 2], [0, 3, 1]],
+                              actions=[("Up", "Down"), ("L", "C", "R")])
+    picture = compute_picture(game)
+    assert picture.system.sizes == (2, 3)
+    current = (np.array([0.7, 0.3]), np.array([0.2, 0.5, 0.3]))
+    tracks = [Track(0, np.array([[0.5, 0.5], current[0]])), Track(1, np.array([[1 / 3] * 3, current[1]]))]
+    text = draw(picture, 70, 16, Palette(mono=True), tracks, references=current).plain
+    for label in ("Up", "Down", "L", "C", "R", "Player 1", "Player 2"):
+        assert label in text
+    assert text.count("◆") == 2
+    assert set(text) & set("←→")  # the segment's flow against player 2's current policy
