@@ -89,6 +89,7 @@ class DynamicsPanel(Vertical, can_focus=True):
     DEFAULT_CSS = """
     DynamicsPanel { width: 60%; min-width: 36; height: 1fr; border: round $primary; padding: 0 1; }
     DynamicsPanel:focus-within { border: round $accent; }
+    DynamicsPanel.computing { border: round $warning; }
     DynamicsPanel > #dynamics-caption { height: auto; color: $text-muted; }
     DynamicsPanel > #dynamics-legend { height: auto; max-height: 2; }
     DynamicsPanel > #dynamics-rest { height: auto; max-height: 3; }
@@ -122,12 +123,16 @@ class DynamicsPanel(Vertical, can_focus=True):
         """Draw ``game``'s dynamic (computed in a worker; the old picture stays until then)."""
         self.game = game
         if not drawable(game):
+            self.workers.cancel_group(self, "dynamics")  # a picture of the previous game
+            self.remove_class("computing")
+            self.border_subtitle = ""
             self.picture = None
             self.query_one(PhasePortrait).show(None, drawing_refusal(game))
             for part in ("#dynamics-caption", "#dynamics-legend", "#dynamics-rest"):
                 self.query_one(part, Static).update("")
             return
         self.add_class("computing")
+        self.border_subtitle = "computing…"
         self.run_worker(
             partial(compute_picture, game, self.dynamic, self.temperature),
             thread=True, exclusive=True, group="dynamics", name=f"dynamics of {game.name}",
@@ -139,11 +144,13 @@ class DynamicsPanel(Vertical, can_focus=True):
         if worker.group != "dynamics":
             return
         event.stop()
+        if event.state not in (WorkerState.ERROR, WorkerState.SUCCESS):
+            return
+        self.remove_class("computing")
+        self.border_subtitle = ""
         if event.state == WorkerState.ERROR:
-            self.remove_class("computing")
             self.query_one(PhasePortrait).show(None, f"Could not draw the dynamics: {worker.error}")
-        elif event.state == WorkerState.SUCCESS:
-            self.remove_class("computing")
+        else:
             self._draw(worker.result)
 
     def _draw(self, picture: Picture) -> None:
