@@ -118,6 +118,12 @@ class DynamicsPanel(Vertical, can_focus=True):
 
     def on_mount(self) -> None:
         self.border_title = "Dynamics"
+        self.watch(self.app, "theme", self._retheme, init=False)
+
+    def _retheme(self, _theme: str) -> None:
+        """The legend takes the new theme's colours (the portrait reads them as it renders)."""
+        if self.picture is not None:  # after the refresh that installs the theme's variables
+            self.call_after_refresh(self._draw, self.picture)
 
     def show(self, game: Game) -> None:
         """Draw ``game``'s dynamic (computed in a worker; the old picture stays until then)."""

@@ -95,6 +95,13 @@ class PolicyPortrait(Vertical):
         yield PhasePortrait(id="policy-phase")
         yield Static(id="policy-legend", markup=False)
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._retheme, init=False)
+
+    def _retheme(self, _theme: str) -> None:
+        if self.picture is not None:  # after the refresh that installs the theme's variables
+            self.call_after_refresh(self._caption)
+
     def reset(self, game: Game | None) -> None:
         """Start over for ``game`` (None: not a matrix game, nothing to draw)."""
         self.trail.clear()

@@ -109,3 +109,14 @@ async def test_no_color_still_tells_stable_from_unstable(monkeypatch):
         await open_dynamics(pilot)
         text = screen_text(app)
         assert MARKERS["sink"] in text and MARKERS["saddle"] in text and MARKERS["source"] in text
+
+
+async def test_the_legend_follows_the_theme():
+    app = MarlTuiApp(get_game("stag-hunt"))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_dynamics(pilot)
+        legend = app.screen.query_one("#dynamics-legend")
+        before = [span.style for span in legend.content.spans]
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert [span.style for span in legend.content.spans] != before
