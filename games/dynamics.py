@@ -44,6 +44,8 @@ STABILITIES = ("sink", "source", "saddle", "centre", "non-hyperbolic")
 #: Largest number of actions a player may have (rest points enumerate supports: 2^k each).
 MAX_ACTIONS = 6
 DEFAULT_TEMPERATURE = 0.1
+#: Root-finding starts for logit rest points of populations with four or more actions.
+LOGIT_STARTS = 200
 
 _MEANING = {
     "sink": "attracting: nearby play converges to it",
@@ -484,7 +486,8 @@ def _classified_best_response(sys: System, position: tuple[tuple[Fraction, ...],
 def _logit_rest_states(sys: System) -> list[np.ndarray]:
     """Fixed points x = softmax(π(x)/T). In log-odds u against the last action the condition is
     ``u = D π / T`` (D: differences to the last action), smooth and bounded, solved from a grid
-    of starts (complete by bracketing when the first population has two actions)."""
+    of starts (a sample of them beyond three actions, so rest points may be missed there;
+    complete by bracketing when the first population has two actions)."""
     from scipy.optimize import brentq, root
 
     k = sys.sizes[0]
@@ -506,8 +509,12 @@ def _logit_rest_states(sys: System) -> list[np.ndarray]:
             u = brentq(lambda v: residual(np.array([v]))[0], grid[i, 0], grid[i + 1, 0], xtol=1e-13)
             roots.append(np.array([u]))
     else:
-        axis = np.linspace(-bound, bound, 9)
-        for start in product(*[axis] * (k - 1)):
+        if k <= 3:
+            axis = np.linspace(-bound, bound, 9)
+            starts = [np.array(start) for start in product(*[axis] * (k - 1))]
+        else:  # a grid would grow as 9^(k-1): a fixed sample of starts instead
+            starts = list(np.random.default_rng(0).uniform(-bound, bound, (LOGIT_STARTS, k - 1)))
+        for start in starts:
             solution = root(residual, np.array(start), method="hybr", tol=1e-12)
             if solution.success and np.abs(residual(solution.x)).max() < 1e-8:
                 roots.append(solution.x)
