@@ -19,7 +19,6 @@ from agents.base import Agent, Decision, EnvSpec, Transition
 from agents.tabular import (
     action_values,
     load_json_state,
-    one_hot,
     per_player,
     require_game,
     sample,
@@ -56,13 +55,17 @@ class FictitiousPlay(Agent):
         if self.temperature > 0:  # logit response: softmax(u / τ)
             z = np.exp((values - values.max()) / self.temperature)
             return z / z.sum()
-        return one_hot(int(np.argmax(values)), len(values))  # BR(empirical mix)
+        # BR(empirical mix), ties split evenly: a tie is then broken at random when acting, so two
+        # players starting alike need not stay alike (on the diagonal of Shapley's game, play
+        # would converge; from generic starts it cycles, Shapley 1964)
+        best = values >= values.max() - 1e-12 * max(1.0, float(np.abs(values).max()))
+        return best / best.sum()
 
     def act(self, obs: Sequence[np.ndarray], state: np.ndarray, explore: bool = True) -> Decision:
         profile = self._profile()
         values = [action_values(self.game, p, profile) for p in self.players]
         probs = [self._strategy(v) for v in values]
-        actions = [sample(self.rng, s) if self.temperature > 0 else int(np.argmax(s)) for s in probs]
+        actions = [sample(self.rng, s) for s in probs]
         return Decision(tuple(actions), tuple(probs), tuple(values))
 
     def learn(self, transition: Transition) -> dict[str, float]:

@@ -17,6 +17,7 @@ from marl_tui import __version__
 COMMANDS = {
     "games": ("games_list", "list the catalogue of classic games"),
     "solve": ("solve", "print a game's equilibria and analysis"),
+    "dynamics": ("dynamics", "print the rest points of a learning dynamic and their stability"),
     "train": ("train", "train learning agents on a game or environment"),
     "tournament": ("tournament", "run an Axelrod-style round-robin tournament"),
     "serve": ("serve", "serve the app to a class over SSH or in a browser"),

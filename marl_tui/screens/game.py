@@ -30,6 +30,7 @@ from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.names import NamesScreen
 from marl_tui.screens.prompt import PromptScreen
 from marl_tui.widgets.analysis_panel import AnalysisPanel, compute_analysis, marks_from_analysis
+from marl_tui.widgets.dynamics_panel import DynamicsPanel
 from marl_tui.widgets.formatting import format_entry
 from marl_tui.widgets.legend import Legend
 from marl_tui.widgets.payoff_grid import GridMarks, PayoffGrid
@@ -52,6 +53,7 @@ class GameScreen(Screen):
         Binding("ctrl+y,ctrl+r", "redo", "Redo", show=False, id="redo"),
         Binding("ctrl+s", "save", "Save", id="save"),
         Binding("S", "save_as", "Save as", show=False, id="save-as"),
+        Binding("d", "toggle_dynamics", "Dynamics", id="dynamics"),
         Binding("r", "add_action(0)", "Add row", show=False, id="add-row"),
         Binding("c", "add_action(1)", "Add column", show=False, id="add-column"),
         Binding("R", "remove_action(0)", "Remove row", show=False, id="remove-row"),
@@ -111,11 +113,13 @@ class GameScreen(Screen):
                     yield Static(id="cell-error", classes="error", markup=False)
                 yield Static(id="status", markup=False)
             yield AnalysisPanel(id="analysis")
+            yield DynamicsPanel(id="dynamics")
         yield Legend(id="legend")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#editor").display = False
+        self.query_one(DynamicsPanel).display = False
         # Draw the grid first and solve after the first frame: the solver's imports (scipy)
         # would otherwise compete with the first paint for the interpreter.
         self.refresh_view(analyse=False)
@@ -154,8 +158,22 @@ class GameScreen(Screen):
         self._update_slice_bar()
         self.marks = None  # until the analysis of this game arrives
         self.query_one(PayoffGrid).show(game, self.fixed, None)
+        dynamics = self.query_one(DynamicsPanel)
+        if dynamics.display:
+            dynamics.show(game)
         if analyse:
             self._analyse()
+
+    def action_toggle_dynamics(self) -> None:
+        """Show the phase portrait of the game's learning dynamics in place of the analysis."""
+        dynamics = self.query_one(DynamicsPanel)
+        dynamics.display = not dynamics.display
+        self.query_one(AnalysisPanel).display = not dynamics.display
+        if dynamics.display:
+            dynamics.show(self.game)
+            dynamics.focus()
+        else:
+            self.query_one(PayoffGrid).focus()
 
     def _subtitle(self) -> str:
         path = self.path

@@ -69,6 +69,7 @@ def help_sections(app, current: type[Screen] | None = None) -> list[tuple[type |
     """(screen class or None, renderables) per section, the ``current`` screen's first."""
     from marl_tui.screens.game import GameScreen
     from marl_tui.screens.picker import PickerScreen
+    from marl_tui.widgets.dynamics_panel import DynamicsPanel
 
     everywhere = [b for b in app.BINDINGS if b.id != "help"]
     sections: list[tuple[type | None, list]] = [
@@ -79,7 +80,9 @@ def help_sections(app, current: type[Screen] | None = None) -> list[tuple[type |
                       two_columns("Editing a cell", CELL_EDITING), Text(""),
                       two_columns("Marks in the grid", [(m, meaning) for m, _, meaning in MARKS]),
                       Text(""),
-                      two_columns("Analysis panel", ANALYSIS_TERMS)]),
+                      two_columns("Analysis panel", ANALYSIS_TERMS), Text(""),
+                      bindings_table("Dynamics view (d; keys while it has focus, tab to the grid "
+                                     "to edit: it redraws at once)", DynamicsPanel.BINDINGS, app)]),
     ]
     for module, name in HELP_SCREENS:
         screen_class = getattr(importlib.import_module(module), name)

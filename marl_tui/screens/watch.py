@@ -39,6 +39,7 @@ from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.path_modal import PathModal
 from marl_tui.widgets.plot_screen import PlotScreen
+from marl_tui.widgets.policy_portrait import PolicyPortrait
 from marl_tui.widgets.policy_table import PolicyTable
 from marl_tui.widgets.training_dashboard import TrainingDashboard
 from marl_tui.widgets.watch_setup import WatchSetup, WatchSetupModal
@@ -149,6 +150,7 @@ that, 0 for never).
 | `r` | reset: fresh agents, counters to zero (asks first once trained) |
 | `+` / `-` | faster / slower (episodes per frame; 10 frames a second) |
 | `a` | agents and environment (this game, two-step, levers) |
+| `f` | flow: the agents' current and time-averaged policies over the game's phase portrait (2x2, 3x3), in place of the curves |
 | `g` | full-size reward / exploitability plot |
 | `x` | export the training log to CSV |
 | `s` | save the trained agents to a folder |
@@ -162,6 +164,7 @@ that, 0 for never).
         Binding("plus,equals_sign", "faster", "Speed", key_display="+/-"),
         Binding("minus", "slower", "Slower", show=False),
         Binding("a", "setup", "Agents"),
+        Binding("f", "toggle_flow", "Flow"),
         Binding("g", "plot", "Plot", show=False),
         Binding("x", "export_csv", "Export CSV", show=False),
         Binding("s", "save_agents", "Save agents", show=False),
@@ -213,6 +216,7 @@ that, 0 for never).
             with Vertical(id="watch-main"):
                 yield TrainingDashboard(id="dashboard")
                 yield PolicyTable(id="policies")
+                yield PolicyPortrait(id="policy-portrait")
             with Vertical(id="watch-side"):
                 yield Static("", id="counters")
                 yield JointHeatmap(id="heatmap")
@@ -220,6 +224,7 @@ that, 0 for never).
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one(PolicyPortrait).display = False
         self._rebuild()
         if self.config_problem:
             self._report(self.config_problem, error=True)
@@ -231,6 +236,7 @@ that, 0 for never).
         self.message = None
         self.query_one(TrainingDashboard).configure({})
         self.query_one(PolicyTable).show((), (), ())
+        self.query_one(PolicyPortrait).reset(self.game if self.setup.env == GAME_ENV else None)
         self._draw()
         self._build(self.setup)
 
@@ -381,6 +387,12 @@ that, 0 for never).
 
         self.app.push_screen(WatchSetupModal(self.setup, envs, names), chosen)
 
+    def action_toggle_flow(self) -> None:
+        """Swap the curves for the policies drawn over the game's phase portrait, and back."""
+        portrait = self.query_one(PolicyPortrait)
+        portrait.display = not portrait.display
+        self.query_one(TrainingDashboard).display = not portrait.display
+
     def action_plot(self) -> None:
         history = self.session.snapshots() if self.session is not None else []
         episodes = [s.episode for s in history]
@@ -449,6 +461,7 @@ that, 0 for never).
         dashboard = self.query_one(TrainingDashboard)
         dashboard.set_series(dashboard_series(session.snapshots(), dashboard.rows))
         self.query_one(PolicyTable).show(self.labels, snapshot.policies, snapshot.average_policies)
+        self.query_one(PolicyPortrait).record(snapshot.policies, snapshot.average_policies)
         self.query_one(JointHeatmap).show(snapshot.joint_counts, self.labels)
         self._draw()
 

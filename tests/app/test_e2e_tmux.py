@@ -47,3 +47,29 @@ def test_editing_a_payoff_changes_the_equilibrium_on_screen():
             time.sleep(0.1)
     finally:
         tmux.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_dynamics_view_of_rock_paper_scissors_in_a_real_terminal():
+    """d opens the Dynamics view: the simplex with its corners, the centre and its closed orbits;
+    y switches to best response, where the centre attracts."""
+    tmux = Tmux([str(marl_tui_command()), "rock-paper-scissors"])
+    try:
+        tmux.wait_for("Nash equilibria (1)")
+        tmux.keys("d")
+        screen = tmux.wait_for("(closed orbits)")
+        assert "Rock 1/3, Paper 1/3, Scissors 1/3: centre" in screen
+        assert "Paper" in screen and "Scissors" in screen and "◎" in screen
+        assert any(ch in screen for ch in "⠁⠂⠄⡀⠈⠐⠠⢀")  # braille dots: the frame and the orbits
+        tmux.keys("y")
+        screen = tmux.wait_for("Rock 1/3, Paper 1/3, Scissors 1/3: sink")
+        assert "best response" in screen
+        tmux.keys("d")
+        tmux.wait_for("Nash equilibria (1)")  # back to the analysis
+        tmux.keys("C-q")
+        deadline = time.monotonic() + TIMEOUT
+        while "marl-tui" in tmux.screen() and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        tmux.close()
