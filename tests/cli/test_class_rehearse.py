@@ -59,7 +59,7 @@ def test_partners_and_table(capsys):
 
 def test_bad_input_is_one_line(capsys):
     assert main(["class", "rehearse", "no-such-game"]) == 2
-    assert "unknown game" in capsys.readouterr().err
+    assert "neither a file nor a known game" in capsys.readouterr().err
     assert main(["class", "rehearse", "guess-average", "--students", "0"]) == 2
     assert "--students must be" in capsys.readouterr().err
     assert main(["class", "rehearse", "guess-average", "--agent", "fictitious-play"]) == 2
