@@ -152,6 +152,7 @@ class Hub:
         self.agents: dict[str, AgentPlayer] = {}
         self.proxies: dict[str, AgentPlayer] = {}  # a timed-out student's stand-in ("agent" default)
         self.round: Round | None = None
+        self.last_closed: Round | None = None
         self.rows: list[Decision] = []
         self.history: list[RoundSummary] = []
         self.roles: dict[str, int] = {}
@@ -474,6 +475,7 @@ class Hub:
                 ))
                 self._learn(seat, i, profile, payoffs)
         current.closed_at = now
+        self.last_closed = current
         self.rows.extend(rows)
         if self.recorder is not None:
             self.recorder.round_closed(rows)

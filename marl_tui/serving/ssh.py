@@ -341,6 +341,7 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
     options, who, started = classroom.options, connection.who, time.monotonic()
     master, slave = pty.openpty()
     child, cwd, keep_folder = None, None, True
+    channel = options.class_server.channel(connection.key_fingerprint) if options.class_server else None
     reason = "client closed"
     try:
         columns, rows = child_launcher.terminal_size(*process.term_size[:2])
@@ -356,7 +357,8 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
                 *child_launcher.command(options.limits, arguments, options.app_module),
                 stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
                 start_new_session=True, preexec_fn=_become_terminal_owner,
-                env=child_launcher.environment(**settings),
+                env=child_launcher.environment(**settings, **(channel.env if channel else {})),
+                pass_fds=channel.pass_fds if channel else (),
             )
         except (OSError, subprocess.SubprocessError) as error:
             reason = f"could not start the app: {error}"
@@ -365,6 +367,8 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
             return
         finally:
             os.close(slave)
+        if channel is not None:
+            channel.started()
         classroom.slots.attach(seat, child)
         log.info("session %d/%d for %s (pid %d, %s %dx%d)", classroom.slots.active, classroom.slots.limit,
                  who, child.pid, settings["TERM"], columns, rows)
@@ -384,6 +388,8 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
     finally:
         if child is not None:
             await stop_child(child)
+        if channel is not None:
+            await channel.close()
         os.close(master)
         if cwd is not None and not keep_folder:
             with contextlib.suppress(OSError):
