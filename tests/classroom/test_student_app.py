@@ -84,5 +84,11 @@ async def test_guessing_a_number():
         await wait_for(pilot, lambda: "from 0 to 100" in str(app.notice))
         await pilot.press(*"33", "enter")
         await wait_for(pilot, lambda: app.state["phase"] == "results")
-        assert "you won!" in text_of(app, "#result")  # alone, the only guess is the nearest
+        # alone in the class, an agent takes the second seat
+        last = app.state["last"]
+        assert last["action"] == "33" and last["partners"][0]["who"] == "an agent"
+        assert abs(last["target"] - 2 / 3 * last["mean"]) < 1e-9
+        assert f"The mean was {last['mean']:.2f}, the target {last['target']:.2f}" in text_of(
+            app, "#result")
+        assert "The class's numbers last round:" in text_of(app, "#distribution")
     await server.close()
