@@ -106,6 +106,7 @@ class ClassServer:
         self.students: dict[asyncio.StreamWriter, _Client] = {}
         self.teachers: dict[asyncio.StreamWriter, bool] = {}  # writer -> projector view
         self._tasks: set[asyncio.Task] = set()
+        self._teacher_tasks: set[asyncio.Task] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._flush_pending = False
         self._teacher_server: asyncio.AbstractServer | None = None
@@ -134,6 +135,10 @@ class ClassServer:
             self._teacher_server.close()
             with contextlib.suppress(OSError):
                 self.teacher_socket.unlink()
+        for writer in list(self.teachers):  # their handlers end on their own (no cancel: 3.11
+            writer.close()                  # logs a cancelled handler as an error)
+        if self._teacher_tasks:
+            await asyncio.wait(list(self._teacher_tasks), timeout=2)
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -223,7 +228,7 @@ class ClassServer:
             return
         task = asyncio.current_task()
         if task is not None:
-            self._tasks.add(task)
+            self._teacher_tasks.add(task)
         self.teachers[writer] = False
         log.info("class: teacher connected")
         try:
@@ -240,7 +245,7 @@ class ClassServer:
         finally:
             self.teachers.pop(writer, None)
             if task is not None:
-                self._tasks.discard(task)
+                self._teacher_tasks.discard(task)
             writer.close()
 
     def _command(self, writer: asyncio.StreamWriter, message: dict[str, Any]) -> dict[str, Any]:

@@ -115,3 +115,108 @@ def histogram(values: Sequence[int], low: int, high: int, bins: int = 10,
         bar = "█" * int(round(c / top * width))
         lines.append(f"{lo:>3}-{hi:<3} {bar} {c}")
     return lines
+
+
+# ----- the teacher's dashboard, from a "dashboard" message --------------------------------------
+def dashboard_header(view: dict) -> Text:
+    """Game, phase, round, countdown, and the class's presence."""
+    c = view["counts"]
+    text = Text(view["game"], style="bold")
+    phase = {"lobby": "lobby: press s to start", "round": f"round {view['round']}",
+             "results": f"round {view['round']} closed: n for the next", "ended": "ended"}
+    text.append(f"  {phase[view['phase']]}")
+    if view["remaining"] is not None:
+        text.append(f"  {view['remaining']:.0f} s left" + (" (paused)" if view["paused"] else ""))
+    text.append(f"\n{c['online']} online, {c['idle']} idle, {c['dropped']} dropped")
+    if c["kicked"]:
+        text.append(f", {c['kicked']} removed")
+    settings = view["settings"]
+    text.append(f"   deadline {settings['deadline']:g} s, {settings['matching']}, agents "
+                + (f"on ({settings['agent']})" if settings["agents"] else "off"))
+    if view["projector"]:
+        text.append("   [projector view]")
+    return text
+
+
+def shares_table(view: dict) -> Table:
+    """Per action: last round's shares (students, agents apart), each equilibrium's prediction,
+    the optimum, and a sparkline of the students' share over the rounds."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("action")
+    table.add_column("students", justify="right")
+    table.add_column("agents", justify="right")
+    for k in range(len(view["predictions"])):
+        table.add_column(f"Nash {k + 1}", justify="right")
+    table.add_column("optimum", justify="right")
+    table.add_column("over the rounds")
+    history = view["history"]
+    last = history[-1] if history else None
+    multi = len(view["labels"]) > 1
+    for r, labels in enumerate(view["labels"]):
+        for a, label in enumerate(labels):
+            name = Text(f"P{r + 1} {label}" if multi else label)
+            students = percent(last["human_shares"][r][a]) if last and last["humans"] else "-"
+            agents = percent(last["agent_shares"][r][a]) if last and last["agents"] else "-"
+            spark = sparkline([h["human_shares"][r][a] if h["humans"] else None
+                               for h in history[-40:]])
+            table.add_row(name, students, agents,
+                          *(percent(p["shares"][r][a]) for p in view["predictions"]),
+                          percent(view["optimum"]["shares"][r][a]), spark)
+    return table
+
+
+def payoff_line(view: dict) -> Text:
+    """Mean payoff last round (students, agents) against equilibrium and optimum payoffs."""
+    history = view["history"]
+    last = history[-1] if history else None
+    text = Text("mean payoff: students ")
+    text.append(number(last["human_mean_payoff"]) if last else "-")
+    text.append(", agents " + (number(last["agent_mean_payoff"]) if last else "-"))
+    eq = sorted({round(p["payoff"], 4) for p in view["predictions"]})
+    text.append("; at equilibrium " + " or ".join(f"{x:g}" for x in eq))
+    text.append(f"; optimum {view['optimum']['payoff']:g}")
+    if history:
+        means = [h["human_mean_payoff"] for h in history[-40:]]
+        known = [m for m in means if m is not None]
+        if known:
+            text.append(f"\nstudents' mean payoff over the rounds {sparkline(means, min(known), max(known))}")
+    return text
+
+
+def legend_lines(view: dict) -> Text:
+    return Text("\n".join(f"Nash {k + 1}: {p['label'].split(': ', 1)[-1]}"
+                          for k, p in enumerate(view["predictions"])))
+
+
+def guesses_panel(view: dict) -> Text:
+    """Guess p of the average (and other class games): histogram, mean, target, winners, levels."""
+    info = view["aggregate"]
+    values = [v for v, _ in info["values"]]
+    text = Text()
+    if values:
+        human = [v for v, agent in info["values"] if not agent]
+        text.append("\n".join(histogram(values, info["low"], info["high"], bins=10, width=30)))
+        text.append(f"\nmean {np.mean(values):.2f}")
+        if human:
+            text.append(f" (students {np.mean(human):.2f})")
+        if info["targets"]:
+            text.append(f", target {info['targets'][0]:.2f}")
+        if info["winners"]:
+            text.append(", winner " + ", ".join(info["winners"][:5]))
+            if len(info["winners"]) > 5:
+                text.append(f" and {len(info['winners']) - 5} more")
+    else:
+        text.append("no round played yet")
+    text.append("\nlevels of reasoning: " + ", ".join(f"{v:.1f}".rstrip("0").rstrip(".")
+                                                       for v in info["levels"]))
+    return text
+
+
+def roster_rows(view: dict) -> list[tuple[str, Text, str, str, str]]:
+    """(id, name, status, total, submitted) for the roster table (none in the projector view)."""
+    rows = []
+    for s in view["roster"]:
+        status = s["status"] + (" (idle)" if s["status"] == "online" and s["timed_out_last"] else "")
+        submitted = "" if view["phase"] != "round" else ("chosen" if s["submitted"] else "waiting")
+        rows.append((s["id"], Text(s["name"]), status, f"{s['total']:g}", submitted))
+    return rows
