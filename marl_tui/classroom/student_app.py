@@ -196,6 +196,13 @@ def status_text(state: dict[str, Any], remaining: float | None) -> Text:
     if seat is None:
         return Text(f"Round {state['round']} is being played; you join at the next round.")
     left = "" if remaining is None else f" {remaining:.0f} s left."
+    partners = seat["partners"]
+    if partners and len(partners) <= 3:
+        left += " You play with " + " and ".join(partners) + "."
+    elif partners:
+        agents = partners.count("an agent")
+        left += f" Your group: {len(partners) + 1} players" + (
+            f", {agents} of them agents." if agents else ".")
     if seat["chosen"]:
         return Text(f"Round {state['round']}: you chose {seat['chosen']}; waiting for the others.{left}")
     return Text(f"Round {state['round']}: make your choice.{left}", style="bold")
