@@ -158,6 +158,7 @@ class _Session(AppService):
         )
         self.argv = argv
         self.cwd = cwd
+        self.channel = None  # the class hub's socket pair, when serving a class
         self.ended = asyncio.Event()
         self.end_reason = "app quit"
         self.stderr_tail = b""
@@ -177,10 +178,13 @@ class _Session(AppService):
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
-            env=child_environment(width, height),
+            env={**child_environment(width, height), **(self.channel.env if self.channel else {})},
             cwd=self.cwd,
             start_new_session=True,
+            pass_fds=self.channel.pass_fds if self.channel else (),
         )
+        if self.channel is not None:
+            self.channel.started()
         self._stdin = process.stdin
         return process
 
@@ -450,6 +454,8 @@ class WebClassroom(Server):
             arguments = ["--sandbox", str(folder), *arguments]
         session = _Session(child_launcher.command(options.limits, arguments, options.app_module), cwd=folder,
                            websocket=websocket, classroom=self)
+        if options.class_server is not None:
+            session.channel = options.class_server.channel()
         live = _Live(session, asyncio.current_task())
         started = time.monotonic()
         reason = "client closed"
@@ -484,6 +490,8 @@ class WebClassroom(Server):
                 await _say(websocket, "the server is shutting down.")
         finally:
             await session.stop()
+            if session.channel is not None:
+                await session.channel.close()
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await websocket.close(
                     code=WSCloseCode.GOING_AWAY if reason == "idle" else WSCloseCode.OK)

@@ -5,6 +5,8 @@ exactly the decisions made."""
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -125,3 +127,17 @@ def test_three_students_three_rounds_timeout_and_reconnect(tmp_path):
 
 def rows_action(rows, round_number: str, player: str) -> str:
     return next(r["action"] for r in rows if r["round"] == round_number and r["player"] == player)
+
+
+def test_serve_class_refuses_a_bad_game_or_agent_in_one_line(tmp_path):
+    for extra, message in ((["--class", "no-such-game"], "--class: 'no-such-game' is neither"),
+                           (["--class", "guess-average", "--agent", "fictitious-play"],
+                            "cannot play"),
+                           (["--class", "prisoners-dilemma", "--deadline", "0"], "deadline")):
+        done = subprocess.run(
+            [sys.executable, "-m", "marl_tui", "serve", "--ssh", "127.0.0.1:0", "--open",
+             "--csv", str(tmp_path / "c.csv"), *extra],
+            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+            env={**os.environ, "HOME": str(tmp_path)})
+        assert done.returncode == 2, done.stderr
+        assert message in done.stderr and done.stderr.count("\n") == 1
