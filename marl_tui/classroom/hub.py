@@ -131,6 +131,9 @@ class RoundSummary:
     values: tuple[tuple[int, bool], ...]  # aggregate games: (number chosen, by an agent)
     targets: tuple[float, ...] = ()  # guess p of the average: each group's target
     winners: tuple[str, ...] = ()
+    started: float = 0.0
+    due: float = 0.0  # when it should close: its last decision, or its deadline if one was missed
+    closed: float = 0.0
 
 
 @dataclass
@@ -525,7 +528,15 @@ class Hub:
                 tuple(float(x) for x in (c / c.sum() if c.sum() else c)) for c in counts[flag]
             )
 
+        human_seats = [s for g in current.groups for s in g.seats if not s.agent]
+        if any(s.timed_out for s in human_seats):
+            due = current.deadline
+        else:
+            due = current.started + max((s.seconds for s in human_seats), default=0.0)
         return RoundSummary(
+            started=current.started,
+            due=min(due, current.closed_at or due),
+            closed=current.closed_at or 0.0,
             number=current.number,
             human_shares=shares(False),
             agent_shares=shares(True),

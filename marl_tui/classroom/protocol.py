@@ -9,7 +9,8 @@ Student -> hub (at most ``STUDENT_LINE`` bytes a line, ``RATE`` messages a secon
 ``BURST`` at once; anything else disconnects that client alone)::
 
     {"type": "hello", "name": "Ada"}        join (or come back) with a nickname
-    {"type": "choose", "action": 1}         this round's choice (an action index)
+    {"type": "choose", "round": 2, "action": 1}   round 2's choice (an action index); a choice
+                                            for a round that is over is refused
     {"type": "ping"}
 
 Hub -> student::

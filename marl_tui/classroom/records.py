@@ -1,6 +1,9 @@
 """A class's data: one CSV row per decision, appended and flushed as each round closes, a journal
 of the open round's decisions as they are made, and a JSON summary at the end.
 
+Flushed, not synced, as it goes: what is flushed survives the server being killed (the kernel
+holds it), and a round never waits for the disk; the CSV is synced when the class closes.
+
 The CSV is long-format (one row per player per round), the shape oTree and empirica users ask
 for. A server killed mid-round leaves every closed round in the CSV and the open round's decisions
 so far in the journal (``FILE.open-round.jsonl``, one JSON object a line), so nothing made is lost.
@@ -79,32 +82,39 @@ class Recorder:
                 )
         self._file = self.path.open("a", encoding="utf-8", newline="")
         self._writer = csv.writer(self._file, lineterminator="\n")
+        self._journal = None
         if new:
             self._writer.writerow(COLUMNS)
-            self._sync(self._file)
+            self._file.flush()
 
     def decision(self, session: str, round_number: int, player: str, action: str,
                  seconds: float) -> None:
         """Journal one decision the moment it is made (the round is still open)."""
-        with self.journal.open("a", encoding="utf-8") as journal:
-            journal.write(json.dumps({"session": session, "round": round_number, "player": player,
-                                      "action": action, "seconds": round(seconds, 3)}) + "\n")
-            self._sync(journal)
+        if self._journal is None:
+            self._journal = self.journal.open("a", encoding="utf-8")
+        self._journal.write(json.dumps({"session": session, "round": round_number,
+                                        "player": player, "action": action,
+                                        "seconds": round(seconds, 3)}) + "\n")
+        self._journal.flush()
 
     def round_closed(self, rows: Sequence[Decision]) -> None:
-        """Append a closed round's rows, flushed to disk, then clear the journal."""
+        """Append a closed round's rows and flush them, then clear the journal."""
         for row in rows:
             self._writer.writerow(row.cells())
-        self._sync(self._file)
+        self._file.flush()
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
         self.journal.unlink(missing_ok=True)
 
     def close(self) -> None:
+        """Close the files, syncing the CSV to the disk."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
         self._file.close()
-
-    @staticmethod
-    def _sync(handle) -> None:
-        handle.flush()
-        os.fsync(handle.fileno())
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
 
 
 def write_summary(path: str | Path, summary: dict) -> Path:

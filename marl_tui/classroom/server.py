@@ -89,7 +89,7 @@ class _Client:
     writer: asyncio.StreamWriter
     student: Student | None = None
     sent_version: int = -1
-    last: str = ""
+    last: bytes = b""
     closing: bool = False
     bucket: TokenBucket = field(default_factory=TokenBucket)
 
@@ -214,6 +214,9 @@ class ClassServer:
             elif kind == "choose":
                 if client.student is None:
                     raise ClassError("say hello first")
+                current = self.hub.round.number if self.hub.round else 0
+                if message.get("round") != current or self.hub.phase != "round":
+                    raise ClassError("that round is over")  # a late choice never counts twice
                 self.hub.submit(client.student.id, message.get("action"), self.now())
         except ClassError as error:
             self._queue(client, {"type": "error", "message": str(error)})
@@ -325,9 +328,12 @@ class ClassServer:
     def _queue(self, client: _Client, message: dict[str, Any]) -> None:
         data = encode(message)
         if message.get("type") == "state":
-            if data == client.last:
+            # the countdown runs on the client: a state that differs only in the seconds left
+            # is not news, and 60 students' choices must not redraw every screen 60 times
+            same = encode({k: v for k, v in message.items() if k != "remaining"})
+            if same == client.last:
                 return
-            client.last = data
+            client.last = same
         transport = client.writer.transport
         if transport.is_closing():
             return

@@ -123,7 +123,8 @@ class StudentApp(App):
             if not low <= value <= high:
                 self._say(f"choose a number from {low} to {high}")
                 return
-            await self._send({"type": "choose", "action": value - low})
+            await self._send({"type": "choose", "round": self.state["round"],
+                              "action": value - low})
 
     async def on_key(self, event) -> None:
         seat = self._seat()
@@ -132,7 +133,8 @@ class StudentApp(App):
         labels = self.game["roles"][seat["role"]]["labels"]
         if event.character and event.character.isdigit() and 1 <= int(event.character) <= len(labels):
             event.stop()
-            await self._send({"type": "choose", "action": int(event.character) - 1})
+            await self._send({"type": "choose", "round": self.state["round"],
+                              "action": int(event.character) - 1})
 
     def _seat(self) -> dict[str, Any] | None:
         state = self.state

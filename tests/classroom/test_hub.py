@@ -315,3 +315,31 @@ def _by_group(rows):
     for r in rows:
         groups.setdefault((r.round, r.group), []).append(r)
     return {k: sorted(v, key=lambda r: r.role) for k, v in groups.items()}
+
+
+def test_a_server_killed_mid_round_keeps_every_decision(tmp_path):
+    """A child process plays a round and a half, then dies without closing anything."""
+    import os
+
+    path = tmp_path / "class.csv"
+    pid = os.fork()
+    if pid == 0:
+        try:
+            hub = Hub(PD, Settings(deadline=10, interval=None), session="k", recorder=Recorder(path))
+            a, b = hub.join("a", 0.0).id, hub.join("b", 0.0).id
+            hub.start(0.0)
+            hub.submit(a, 0, 1.0)
+            hub.submit(b, 1, 1.0)
+            hub.next(2.0)
+            hub.submit(a, 1, 3.0)
+        finally:
+            os._exit(0)  # killed: no close, no summary
+    os.waitpid(pid, 0)
+    rows = list(csv.DictReader(path.open()))
+    assert [(r["round"], r["player"], r["action"]) for r in rows] in (
+        [("1", "s01", "Cooperate"), ("1", "s02", "Defect")],
+        [("1", "s02", "Defect"), ("1", "s01", "Cooperate")],
+    )
+    journal = [json.loads(x) for x in (tmp_path / "class.csv.open-round.jsonl").read_text().splitlines()]
+    assert journal == [{"session": "k", "round": 2, "player": "s01", "action": "Defect",
+                        "seconds": 1.0}]

@@ -66,8 +66,8 @@ async def test_two_students_play_a_round_and_the_teacher_sees_it(server, tmp_pat
     await teacher.send({"type": "command", "command": "start"})
     assert (await until(teacher, lambda m: m["type"] == "result"))["ok"]
     await until(a, state("round"))
-    await a.send({"type": "choose", "action": 0})
-    await b.send({"type": "choose", "action": 1})
+    await a.send({"type": "choose", "round": 1, "action": 0})
+    await b.send({"type": "choose", "round": 1, "action": 1})
     result = await until(a, state("results"))
     assert result["last"]["payoff"] == 0.0
     assert result["last"]["partners"] == [{"who": "a student", "action": "Defect", "payoff": 5.0}]
@@ -91,7 +91,7 @@ async def test_deadline_closes_the_round_with_a_timed_out_default(server):
         await until(c, lambda m: m["type"] == "welcome")
     server.hub.start(server.now())
     server._changed()
-    await a.send({"type": "choose", "action": 0})
+    await a.send({"type": "choose", "round": 1, "action": 0})
     started = asyncio.get_running_loop().time()
     done = await until(b, state("results"), timeout=6)
     waited = asyncio.get_running_loop().time() - started
@@ -166,3 +166,19 @@ async def test_close_writes_the_summary(tmp_path):
     await srv.start()
     await srv.close()
     assert json.loads((tmp_path / "s.json").read_text())["game"] == "Prisoner's Dilemma"
+
+
+async def test_a_late_choice_never_counts_for_the_next_round(server):
+    a, b = await student(server), await student(server)
+    for c, name in ((a, "a"), (b, "b")):
+        await c.send({"type": "hello", "name": name})
+        await until(c, lambda m: m["type"] == "welcome")
+    server.hub.start(server.now())
+    server.hub.next(server.now())  # round 1 closes with defaults
+    server.hub.next(server.now())  # round 2 opens
+    server._changed()
+    await a.send({"type": "choose", "round": 1, "action": 0})
+    error = await until(a, lambda m: m["type"] == "error")
+    assert error["message"] == "that round is over"
+    assert server.hub.round.number == 2
+    assert sorted(server.hub.waiting_for()) == ["s01", "s02"]

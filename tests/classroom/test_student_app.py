@@ -57,7 +57,7 @@ async def test_a_student_plays_a_round_of_the_prisoners_dilemma():
         assert "make your choice" in text_of(app, "#status")
         await pilot.press("2")
         await wait_for(pilot, lambda: app.state["seat"]["chosen"] == "Defect")
-        await other.send({"type": "choose", "action": 0})
+        await other.send({"type": "choose", "round": 1, "action": 0})
         await wait_for(pilot, lambda: app.state["phase"] == "results")
         result = text_of(app, "#result")
         assert "you chose Defect; a student chose Cooperate. You got 5." in result

@@ -61,8 +61,8 @@ async def test_dashboard_runs_a_round_kicks_and_exports(tmp_path):
         await pilot.press("s")
         await wait_for(pilot, lambda: app.view["phase"] == "round")
         assert "3 still to choose" in shown(app, "#waiting")
-        await a.send({"type": "choose", "action": 1})
-        await b.send({"type": "choose", "action": 1})
+        await a.send({"type": "choose", "round": 1, "action": 1})
+        await b.send({"type": "choose", "round": 1, "action": 1})
         await wait_for(pilot, lambda: len(app.view["waiting"]) == 1)
         assert "1 still to choose: Cy" in shown(app, "#waiting")
         await pilot.press("n")  # close the round now: Cy gets the default, marked timed out
@@ -107,7 +107,7 @@ async def test_guess_average_dashboard_shows_histogram_target_and_levels(tmp_pat
         await pilot.press("s")
         await wait_for(pilot, lambda: app.view["phase"] == "round")
         for client, guess in zip(students, (10, 20, 60), strict=True):
-            await client.send({"type": "choose", "action": guess})
+            await client.send({"type": "choose", "round": 1, "action": guess})
         await wait_for(pilot, lambda: app.view["phase"] == "results")
         text = shown(app, "#guesses")
         assert "mean 30.00 (students 30.00), target 20.00, winner n1" in text
