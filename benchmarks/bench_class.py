@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+JOIN_TIMEOUT = 300.0
+
 
 @dataclass
 class LoadResult:
@@ -206,12 +208,16 @@ async def _drive(student_socks, teacher_socket: Path, students: int, ssh_student
                 for k, s in enumerate(student_socks)]
     teacher = await ClassClient.unix(teacher_socket)
     expected = students + ssh_students
-    while True:
-        board = await teacher.receive()
-        if board is None:
-            raise RuntimeError("the hub closed the teacher's connection")
-        if board["type"] == "dashboard" and board["counts"]["online"] >= expected:
-            break
+
+    async def everyone_in() -> None:
+        while True:
+            board = await teacher.receive()
+            if board is None:
+                raise RuntimeError("the hub closed the teacher's connection")
+            if board["type"] == "dashboard" and board["counts"]["online"] >= expected:
+                return
+
+    await asyncio.wait_for(everyone_in(), JOIN_TIMEOUT)  # SSH sessions start slowly when loaded
     await teacher.send({"type": "command", "command": "start"})
     await asyncio.gather(*protocol)
     await teacher.close()
