@@ -144,7 +144,8 @@ class Hub:
     settings: Settings = field(default_factory=Settings)
     session: str = "class"
     recorder: Recorder | None = None
-    on_change: Callable[[], None] | None = None
+    on_change: Callable[[str | None], None] | None = None  # called with the one student whose
+    # view alone changed (a choice), or None when everyone's may have
 
     def __post_init__(self) -> None:
         self.settings.check()
@@ -325,7 +326,7 @@ class Hub:
         seat.action = action
         seat.seconds = now - self.round.started
         self._journal(seat, seat_index)
-        self._changed()
+        self._changed(sid)
         self.tick(now)
 
     def _seat_of(self, sid: str) -> tuple[Seat | None, int]:
@@ -555,10 +556,10 @@ class Hub:
             label = self.stage.labels[self.stage.role_of_seat(index)][seat.action]
             self.recorder.decision(self.session, self.round.number, seat.player, label, seat.seconds)
 
-    def _changed(self) -> None:
+    def _changed(self, only: str | None = None) -> None:
         self.version += 1
         if self.on_change is not None:
-            self.on_change()
+            self.on_change(only)
 
     # ----- what people see -----------------------------------------------------------------
     def counts(self) -> dict[str, int]:

@@ -88,7 +88,6 @@ class ChildChannel:
 class _Client:
     writer: asyncio.StreamWriter
     student: Student | None = None
-    sent_version: int = -1
     last: bytes = b""
     closing: bool = False
     bucket: TokenBucket = field(default_factory=TokenBucket)
@@ -109,6 +108,8 @@ class ClassServer:
         self._teacher_tasks: set[asyncio.Task] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._flush_pending = False
+        self._everyone = False
+        self._dirty: set[str] = set()
         self._teacher_server: asyncio.AbstractServer | None = None
         self.started = time.monotonic()
         self.closed_rounds: list[tuple[int, float]] = []  # (round, monotonic close time)
@@ -210,7 +211,6 @@ class ClassServer:
                 self._queue(client, {"type": "welcome", "player": client.student.id,
                                      "name": client.student.name,
                                      "game": game_view(self.hub.stage)})
-                client.sent_version = -1
             elif kind == "choose":
                 if client.student is None:
                     raise ClassError("say hello first")
@@ -220,7 +220,6 @@ class ClassServer:
                 self.hub.submit(client.student.id, message.get("action"), self.now())
         except ClassError as error:
             self._queue(client, {"type": "error", "message": str(error)})
-        self._changed()
 
     # ----- teacher -----------------------------------------------------------------------------
     async def _serve_teacher(self, reader: asyncio.StreamReader,
@@ -299,7 +298,12 @@ class ClassServer:
                 client.writer.close()
 
     # ----- views -------------------------------------------------------------------------------
-    def _changed(self) -> None:
+    def _changed(self, only: str | None = None) -> None:
+        """Views to send: the one student's whose choice alone changed it, or everyone's."""
+        if only is None:
+            self._everyone = True
+        else:
+            self._dirty.add(only)
         if not self._flush_pending:
             self._flush_pending = True
             with contextlib.suppress(RuntimeError):
@@ -307,9 +311,13 @@ class ClassServer:
 
     def _flush(self) -> None:
         self._flush_pending = False
+        everyone, dirty = self._everyone, self._dirty
+        self._everyone, self._dirty = False, set()
         now = self.now()
         for client in list(self.students.values()):
             if client.student is None or client.closing:
+                continue
+            if not everyone and client.student.id not in dirty:
                 continue
             view = student_view(self.hub, client.student.id, now)
             self._queue(client, view)
