@@ -67,8 +67,8 @@ class TeacherApp(App):
         with Horizontal(id="main"):
             with VerticalScroll(id="figures"):
                 yield Static(Text(""), id="shares")
-                yield Static(Text(""), id="payoffs")
                 yield Static(Text(""), id="guesses")
+                yield Static(Text(""), id="payoffs")
                 yield Static(Text(""), id="legend")
             with Vertical(id="people"):
                 yield Static(Text(""), id="waiting")

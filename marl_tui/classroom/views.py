@@ -173,8 +173,8 @@ def payoff_line(view: dict) -> Text:
     text.append(number(last["human_mean_payoff"]) if last else "-")
     text.append(", agents " + (number(last["agent_mean_payoff"]) if last else "-"))
     eq = sorted({round(p["payoff"], 4) for p in view["predictions"]})
-    text.append("; at equilibrium " + " or ".join(f"{x:g}" for x in eq))
-    text.append(f"; optimum {view['optimum']['payoff']:g}")
+    text.append("\n  at equilibrium " + " or ".join(f"{x:.3g}" for x in eq))
+    text.append(f", at the optimum {view['optimum']['payoff']:.3g}")
     if history:
         means = [h["human_mean_payoff"] for h in history[-40:]]
         known = [m for m in means if m is not None]

@@ -69,7 +69,7 @@ async def test_dashboard_runs_a_round_kicks_and_exports(tmp_path):
         await wait_for(pilot, lambda: app.view["phase"] == "results")
         shares = shown(app, "#shares")
         assert "Defect" in shares and "Nash 1" in shares and "optimum" in shares
-        assert "at equilibrium 1; optimum 3" in shown(app, "#payoffs")
+        assert "at equilibrium 1, at the optimum 3" in shown(app, "#payoffs")
         # kick the highlighted student (the first row: Ada)
         await pilot.press("k")
         await wait_for(pilot, lambda: app.view["counts"]["kicked"] == 1)
