@@ -9,13 +9,14 @@ deadlines, defaults and agent fill-in all take part exactly as in a live class.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from games import Game
 from games.aggregate import AggregateGame
 from marl_tui.classroom.hub import Hub, RoundSummary, Settings
-from marl_tui.classroom.records import Recorder
+from marl_tui.classroom.records import Recorder, write_summary
 from marl_tui.classroom.seats import AgentPlayer, check_seat_agent
 from marl_tui.classroom.stage import Stage, stage_for
 
@@ -97,6 +98,8 @@ def rehearse(
     finally:
         if recorder is not None:
             recorder.close()
+    if csv_path:
+        write_summary(Path(csv_path).with_suffix(".summary.json"), hub.summary())
     return Rehearsal(hub, stage)
 
 

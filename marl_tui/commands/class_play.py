@@ -8,6 +8,9 @@ import json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("With no ACTION: the teacher's dashboard of the class that "
+                          "`marl-tui serve --class GAME` runs from this account. "
+                          "`rehearse`: a class of simulated students.")
     parser.add_argument(
         "--socket", metavar="PATH", default=None,
         help="the class's teacher socket (default: the one `marl-tui serve --class` announces)",

@@ -30,6 +30,8 @@ def test_prisoners_dilemma_rounds_shares_and_prediction(capsys, tmp_path):
     assert sum(r["agent"] == "true" for r in rows) == 4
     assert sum(r["timed_out"] == "true" for r in rows) == sum(r["timed_out"] for r in out["rounds"])
     assert sum(r["timed_out"] == "true" for r in rows) > 0  # --late 0.3 makes some miss it
+    summary = json.loads(path.with_suffix(".summary.json").read_text())
+    assert summary["rounds"] == 4 and len(summary["students"]) == 5
 
 
 def test_regret_matching_students_learn_to_defect(capsys):
