@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import socket
 import struct
@@ -375,8 +376,19 @@ async def _listen_private(path: Path, handler) -> asyncio.AbstractServer:
     """A Unix socket only this account can open: its folder mode 700, the socket mode 600."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
-    if path.is_socket() or path.exists():
-        path.unlink()
+    if path.is_socket():
+        probe = socket.socket(socket.AF_UNIX)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            path.unlink()  # left by a server that is gone
+        else:
+            raise OSError(errno.EADDRINUSE, f"a class is already served from this account "
+                          f"({path}); give this one another --teacher-socket")
+        finally:
+            probe.close()
+    elif path.exists():
+        raise OSError(errno.EEXIST, f"{path} exists and is not a socket")
     old = os.umask(0o177)
     try:
         server = await asyncio.start_unix_server(handler, path=str(path), limit=TEACHER_LINE)

@@ -182,3 +182,20 @@ async def test_a_late_choice_never_counts_for_the_next_round(server):
     assert error["message"] == "that round is over"
     assert server.hub.round.number == 2
     assert sorted(server.hub.waiting_for()) == ["s01", "s02"]
+
+
+async def test_a_second_class_never_takes_the_first_ones_socket(server, tmp_path):
+    other = ClassServer(Hub(PD, Settings()), teacher_socket=server.teacher_socket)
+    with pytest.raises(OSError, match="already served"):
+        await other.start()
+    teacher = await ClassClient.unix(server.teacher_socket)  # the first is still reachable
+    assert (await until(teacher, lambda m: m["type"] == "dashboard"))["game"]
+    await teacher.close()
+    stale = tmp_path / "stale" / "class.sock"
+    stale.parent.mkdir()
+    leftover = socket.socket(socket.AF_UNIX)
+    leftover.bind(str(stale))
+    leftover.close()  # a socket file nobody listens on: replaced
+    fresh = ClassServer(Hub(PD, Settings()), teacher_socket=stale)
+    await fresh.start()
+    await fresh.close()
