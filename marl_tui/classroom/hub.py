@@ -160,7 +160,6 @@ class Hub:
         self.rows: list[Decision] = []
         self.history: list[RoundSummary] = []
         self.roles: dict[str, int] = {}
-        self.version = 0
         self._previous: tuple[Seats, ...] = ()
         self._agent_at: dict[tuple[frozenset[str], int], str] = {}
         self._banned_keys: set[str] = set()
@@ -557,7 +556,6 @@ class Hub:
             self.recorder.decision(self.session, self.round.number, seat.player, label, seat.seconds)
 
     def _changed(self, only: str | None = None) -> None:
-        self.version += 1
         if self.on_change is not None:
             self.on_change(only)
 

@@ -16,7 +16,6 @@ import errno
 import os
 import socket
 import struct
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,8 +111,6 @@ class ClassServer:
         self._everyone = False
         self._dirty: set[str] = set()
         self._teacher_server: asyncio.AbstractServer | None = None
-        self.started = time.monotonic()
-        self.closed_rounds: list[tuple[int, float]] = []  # (round, monotonic close time)
 
     # ----- life --------------------------------------------------------------------------------
     async def start(self) -> None:

@@ -103,7 +103,7 @@ def _mix(summary, role: int) -> np.ndarray:
     return np.round((h + a) / total, 4) if total else h
 
 
-def _partner(hub: Hub, player: str, agent: bool) -> str:
+def _partner(hub: Hub, agent: bool) -> str:
     return "an agent" if agent and hub.settings.reveal_agents else "a student"
 
 
@@ -117,7 +117,7 @@ def _seat(hub: Hub, current: Round, sid: str) -> dict[str, Any] | None:
                     "group": group.index,
                     "seats": len(group.seats),
                     "chosen": None if seat.action is None else hub.stage.labels[role][seat.action],
-                    "partners": [_partner(hub, s.player, s.agent)
+                    "partners": [_partner(hub, s.agent)
                                  for j, s in enumerate(group.seats) if j != i],
                 }
     return None
@@ -137,7 +137,7 @@ def _result(hub: Hub, closed: Round, sid: str) -> dict[str, Any] | None:
                 "payoff": seat.payoff,
                 "timed_out": seat.timed_out,
                 "partners": [
-                    {"who": _partner(hub, s.player, s.agent),
+                    {"who": _partner(hub, s.agent),
                      "action": stage.labels[stage.role_of_seat(j)][s.action], "payoff": s.payoff}
                     for j, s in others
                 ] if len(others) <= 12 else [],
