@@ -117,7 +117,10 @@ class ClassServer:
         """Open the teacher's socket (if asked) and start the clock."""
         if self.teacher_socket is not None:
             self._teacher_server = await _listen_private(self.teacher_socket, self._serve_teacher)
-            log.info("class: teacher socket %s (only this account can open it)", self.teacher_socket)
+            default = self.teacher_socket == teacher_socket_path()
+            log.info("class: teacher socket %s (only this account can open it); the dashboard: "
+                     "marl-tui class%s", self.teacher_socket,
+                     "" if default else f" --socket {self.teacher_socket}")
         self._reschedule()
 
     async def close(self) -> None:
