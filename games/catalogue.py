@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from games.aggregate import AggregateGame, guess_average, linear_public_goods
 from games.json_format import exact_number
 from games.model import MAX_CELLS, MAX_PLAYERS, Game, GameError, to_fraction
 
@@ -148,12 +149,19 @@ def _index() -> dict[str, CatalogueEntry]:
 def _lookup(key: str) -> tuple[CatalogueEntry, dict[str, str]]:
     if not isinstance(key, str) or not key.strip():
         raise GameError("expected a game name such as 'prisoners-dilemma'")
-    name_part, _, param_part = key.partition(":")
+    name_part = key.partition(":")[0]
     entry = find_entry(name_part)
     if entry is None:
-        raise GameError(
-            f"unknown game {name_part.strip()!r}." + describe_matches(close_matches(key))
-        )
+        hint = describe_matches(close_matches(key))
+        if find_class_entry(name_part) is not None:
+            hint = " It is a class game, played with `marl-tui class` (see `marl-tui solve`)."
+        raise GameError(f"unknown game {name_part.strip()!r}." + hint)
+    return entry, _inline_parameters(key, entry)
+
+
+def _inline_parameters(key: str, entry: CatalogueEntry | ClassGameEntry) -> dict[str, str]:
+    """The ``name=value`` parameters after the colon of ``key``."""
+    param_part = key.partition(":")[2]
     inline: dict[str, str] = {}
     for item in param_part.split(","):
         if not item.strip():
@@ -170,7 +178,7 @@ def _lookup(key: str) -> tuple[CatalogueEntry, dict[str, str]]:
         inline[name] = value.strip()
     if param_part.strip() and not inline:
         raise GameError(f"{key!r}: nothing after ':' (expected name=value parameters)")
-    return entry, inline
+    return inline
 
 
 def _example_parameters(entry: CatalogueEntry) -> str:
@@ -839,3 +847,83 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
         ),
     ),
 )
+
+
+# ----- class games: aggregate-payoff games played by a whole class (games.aggregate) -----------
+@dataclass(frozen=True)
+class ClassGameEntry:
+    """A class game: a payoff rule for many players (no matrix), built with its parameters."""
+
+    slug: str
+    name: str
+    description: str
+    source: str
+    parameters: dict[str, int | float | str]  # a str default is an exact number ("2/3")
+    builder: Callable[..., AggregateGame] = field(repr=False, compare=False)
+    aliases: tuple[str, ...] = ()
+
+    def build(self, **params: Any) -> AggregateGame:
+        """The game with the given parameters (defaults for the rest); bad ones raise GameError."""
+        values = {k: _exact_default(v) for k, v in self.parameters.items()}
+        for raw_name, raw_value in params.items():
+            name = _parameter_name(raw_name)
+            if name not in self.parameters:
+                raise GameError(_unknown_parameter_message(self, raw_name))
+            values[name] = _coerce_parameter(self, name, raw_value)
+        return self.builder(**values)
+
+
+_CLASS_GAMES: tuple[ClassGameEntry, ...] = (
+    ClassGameEntry(
+        slug="guess-average",
+        name="Guess p of the average",
+        description=guess_average().description,
+        source=guess_average().source,
+        parameters={"p": "2/3", "high": 100},
+        aliases=("guess 2/3", "guess two thirds", "beauty contest", "keynes beauty contest",
+                 "p-beauty contest"),
+        builder=guess_average,
+    ),
+    ClassGameEntry(
+        slug="linear-public-goods",
+        name="Linear public goods",
+        description=linear_public_goods().description,
+        source=linear_public_goods().source,
+        parameters={"group_size": 4, "multiplier": 1.6, "endowment": 10},
+        aliases=("public goods class", "voluntary contribution"),
+        builder=linear_public_goods,
+    ),
+)
+
+
+def class_games() -> list[ClassGameEntry]:
+    """The class games (aggregate-payoff games for a whole class)."""
+    return list(_CLASS_GAMES)
+
+
+@cache
+def _class_index() -> dict[str, ClassGameEntry]:
+    index: dict[str, ClassGameEntry] = {}
+    for entry in _CLASS_GAMES:
+        for key in (entry.slug, entry.name, *entry.aliases):
+            if _normalise(key) in _index():
+                raise RuntimeError(f"class game key {key!r} is also a catalogue key")
+            index[_normalise(key)] = entry
+    return index
+
+
+def find_class_entry(key: str) -> ClassGameEntry | None:
+    """The class game a key (without inline parameters) names, or None."""
+    return _class_index().get(_normalise(key.split(":", 1)[0]))
+
+
+def get_class_game(key: str) -> AggregateGame:
+    """Build a class game from its slug, name or alias, with inline parameters
+    (``"guess-average:p=1/2"``, ``"linear-public-goods:group_size=5,multiplier=2"``)."""
+    if not isinstance(key, str) or not key.strip():
+        raise GameError("expected a class game name such as 'guess-average'")
+    entry = find_class_entry(key)
+    if entry is None:
+        names = ", ".join(e.slug for e in _CLASS_GAMES)
+        raise GameError(f"unknown class game {key.split(':', 1)[0].strip()!r}; class games: {names}")
+    return entry.build(**_inline_parameters(key, entry))

@@ -21,6 +21,7 @@ COMMANDS = {
     "train": ("train", "train learning agents on a game or environment"),
     "tournament": ("tournament", "run an Axelrod-style round-robin tournament"),
     "serve": ("serve", "serve the app to a class over SSH or in a browser"),
+    "class": ("class_play", "play as a class: the teacher's dashboard, or a rehearsal"),
 }
 
 # The solvers batch many tiny linear systems, which multi-threaded BLAS only slows down

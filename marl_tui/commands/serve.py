@@ -82,6 +82,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(default %(default)s)")
     parser.add_argument("game", nargs="?", default=None, metavar="GAME_OR_FILE",
                         help="open every session on this game or file")
+    from marl_tui.classroom.serve_options import add_class_arguments
+
+    add_class_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -116,7 +119,7 @@ def _options(args: argparse.Namespace):
     ssh, web = _addresses(args)
     keys, password_hash = _logins(args, ssh)
     account = _account(args)
-    return ServeOptions(
+    options = ServeOptions(
         ssh=ssh, web=web, host_key=args.host_key, authorized_keys=keys,
         password_hash=password_hash, open_access=args.open, token=_token(args, web),
         max_sessions=args.max_sessions, connections_per_minute=args.rate,
@@ -125,6 +128,18 @@ def _options(args: argparse.Namespace):
         app_arguments=_app_arguments(args.game), files_root=_files(args.files, account),
         public_url=args.public_url,
     )
+    return dataclasses.replace(options, **_class_options(args))
+
+
+def _class_options(args: argparse.Namespace) -> dict:
+    """With --class, the hub's server and the student client as every session's app."""
+    from marl_tui.classroom.serve_options import class_server
+
+    server = class_server(args)
+    if server is None:
+        return {}
+    return {"class_server": server, "app_module": "marl_tui.classroom.student",
+            "app_arguments": []}
 
 
 def running_as_root() -> bool:

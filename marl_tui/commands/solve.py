@@ -33,8 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from games import GameError
     from games.analysis import analyse
+    from games.catalogue import find_class_entry
     from marl_tui.cli import CommandError
 
+    if find_class_entry(args.game) is not None and not Path(args.game).exists():
+        return _describe_class_game(args)
     try:
         game = _load(args.game, args.param)
         analysis = analyse(game).compute()
@@ -47,6 +50,52 @@ def run(args: argparse.Namespace) -> int:
         from marl_tui.render import solve_report
 
         plain_console().print(solve_report(analysis))
+    return 0
+
+
+def _describe_class_game(args: argparse.Namespace) -> int:
+    """A class game (a payoff rule, no matrix): its equilibria, optimum and levels of reasoning,
+    for a group of its size (the whole-class games: for ``--param players=N``, default 30)."""
+    from games import GameError
+    from games.catalogue import get_class_game
+    from marl_tui.cli import CommandError
+
+    spec, players = args.game, 30
+    extra = []
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise CommandError(f"--param expects NAME=VALUE, got {item!r}")
+        if name.strip() == "players":
+            try:
+                players = int(value)
+            except ValueError:
+                raise CommandError(f"--param players expects a whole number, got {value!r}") from None
+        else:
+            extra.append(f"{name.strip()}={value.strip()}")
+    if extra:
+        spec += ("," if ":" in spec else ":") + ",".join(extra)
+    try:
+        game = get_class_game(spec)
+        n = game.group_size or players
+        lines = game.describe(n)
+        equilibria = game.symmetric_equilibria(n)
+        optimum, optimum_payoff = game.social_optimum(n)
+    except GameError as error:
+        raise CommandError(str(error)) from None
+    if args.json:
+        print(json.dumps({
+            "class_game": game.name,
+            "description": game.description,
+            "actions": [game.low, game.high],
+            "group_size": n,
+            "symmetric_equilibria": [game.value(x) for x in equilibria],
+            "equilibrium_payoff": number_json(game.equilibrium_payoff(n)),
+            "social_optimum": {"action": game.value(optimum), "payoff": number_json(optimum_payoff)},
+            "levels": [number_json(v) for v in game.levels()],
+        }))
+    else:
+        print("\n".join([*lines, "", game.description]))
     return 0
 
 

@@ -6,6 +6,7 @@ import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from marl_tui.serving.limits import SessionLimits
 
@@ -77,3 +78,4 @@ class ServeOptions:
     app_module: str = "marl_tui"
     files_root: Path | None = None
     public_url: str | None = None
+    class_server: Any = None  # a marl_tui.classroom.server.ClassServer when serving a class

@@ -25,6 +25,9 @@ async def serve(options: ServeOptions, on_ready: Callable[[dict[str, int]], None
     closers = []
     ports: dict[str, int] = {}
     try:
+        if options.class_server is not None:
+            await options.class_server.start()
+            closers.append(options.class_server.close)
         if options.ssh is not None:
             from marl_tui.serving.ssh import start_ssh
 

@@ -473,6 +473,7 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
     master, slave = pty.openpty()
     crash_read, crash_write = child_launcher.crash_pipe()
     child, cwd, keep_folder = None, None, True
+    channel = options.class_server.channel(connection.key_fingerprint) if options.class_server else None
     reason = "client closed"
     try:
         columns, rows = child_launcher.terminal_size(*process.term_size[:2])
@@ -484,7 +485,7 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
             arguments = ["--sandbox", str(cwd), *arguments]
         settings = client_settings(process)
         try:
-            child = await _start_app(options, arguments, cwd, slave, crash_write, settings)
+            child = await _start_app(options, arguments, cwd, slave, crash_write, settings, channel)
         except (OSError, subprocess.SubprocessError) as error:
             reason = f"could not start the app: {error}"
             log.error("could not start the app for %s: %s", who, error)
@@ -493,6 +494,8 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
         finally:
             os.close(slave)
             os.close(crash_write)  # the app holds its own copy
+        if channel is not None:
+            channel.started()
         classroom.slots.attach(seat, child)
         log.info("session %d/%d for %s (pid %d, %s %dx%d)", classroom.slots.active, classroom.slots.limit,
                  who, child.pid, settings["TERM"], columns, rows)
@@ -507,6 +510,8 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
             await stop_child(child)
         if report := child_launcher.read_crash_report(crash_read):
             log.error("the app of %s stopped on an error:\n%s", who, report.rstrip())
+        if channel is not None:
+            await channel.close()
         os.close(master)
         if cwd is not None and not keep_folder:
             with contextlib.suppress(OSError):
@@ -515,14 +520,19 @@ async def _run_app(process: asyncssh.SSHServerProcess, classroom: Classroom, con
 
 
 async def _start_app(options: ServeOptions, arguments: list[str], cwd: Path | None, terminal: int,
-                     crash_write: int, settings: dict[str, str]) -> asyncio.subprocess.Process:
+                     crash_write: int, settings: dict[str, str],
+                     channel=None) -> asyncio.subprocess.Process:
     """The app's process, through the child launcher: its terminal on stdio, leading its own
-    session with that terminal as its controlling one, and the crash pipe's write end."""
+    session with that terminal as its controlling one, the crash pipe's write end, and (in a
+    class) its end of the hub's socket pair."""
+    class_env, class_fds = (channel.env, tuple(channel.pass_fds)) if channel else ({}, ())
     return await asyncio.create_subprocess_exec(
         *child_launcher.command(options.limits, arguments, options.app_module),
-        stdin=terminal, stdout=terminal, stderr=terminal, cwd=cwd, pass_fds=(crash_write,),
-        start_new_session=True, preexec_fn=_become_terminal_owner,
-        env=child_launcher.environment(**settings, **child_launcher.crash_environment(crash_write)),
+        stdin=terminal, stdout=terminal, stderr=terminal, cwd=cwd,
+        pass_fds=(crash_write, *class_fds), start_new_session=True,
+        preexec_fn=_become_terminal_owner,
+        env=child_launcher.environment(**settings, **child_launcher.crash_environment(crash_write),
+                                       **class_env),
     )
 
 

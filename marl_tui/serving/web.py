@@ -188,6 +188,7 @@ class _Session(AppService):
         self.downloads = downloads
         self.process: asyncio.subprocess.Process | None = None
         self.relay: asyncio.Task[None] | None = None
+        self.channel = None  # the class hub's socket pair, when serving a class
         self.ended = asyncio.Event()
         self.end_reason = "app quit"
         self.stderr_tail = b""
@@ -212,13 +213,16 @@ class _Session(AppService):
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
-                env=child_environment(width, height) | child_launcher.crash_environment(crash_write),
+                env=(child_environment(width, height) | child_launcher.crash_environment(crash_write)
+                     | (self.channel.env if self.channel else {})),
                 cwd=self.cwd,
-                pass_fds=(crash_write,),
+                pass_fds=(crash_write, *(self.channel.pass_fds if self.channel else ())),
                 start_new_session=True,
             )
         finally:
             os.close(crash_write)  # the app holds its own copy
+        if self.channel is not None:
+            self.channel.started()
         self.relay = asyncio.create_task(self.run())
 
     def take_crash_report(self) -> str:
@@ -505,6 +509,8 @@ class WebClassroom:
             arguments = ["--sandbox", str(folder), *arguments]
         session = _Session(child_launcher.command(options.limits, arguments, options.app_module), cwd=folder,
                            websocket=websocket, downloads=self.download_manager)
+        if options.class_server is not None:
+            session.channel = options.class_server.channel()
         live = _Live(session, asyncio.current_task())
         started = time.monotonic()
         reason = "client closed"
@@ -541,6 +547,8 @@ class WebClassroom:
             await session.stop()
             if report := session.take_crash_report():
                 log.error("the app of %s stopped on an error:\n%s", peer, report.rstrip())
+            if session.channel is not None:
+                await session.channel.close()
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await websocket.close(
                     code=WSCloseCode.GOING_AWAY if reason == "idle" else WSCloseCode.OK)

@@ -1,0 +1,94 @@
+"""The student's app driven by a pilot against a real hub server over a socket pair."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from textual.widgets import Static
+
+from games.catalogue import get_class_game, get_game
+from marl_tui.classroom.client import ClassClient
+from marl_tui.classroom.hub import Hub, Settings
+from marl_tui.classroom.server import ClassServer
+from marl_tui.classroom.stage import stage_for
+from marl_tui.classroom.student_app import StudentApp
+
+
+def connector(server: ClassServer):
+    async def connect() -> ClassClient:
+        ours, theirs = socket.socketpair()
+        server.serve_socket(theirs, None)
+        reader, writer = await asyncio.open_connection(sock=ours, limit=1 << 22)
+        return ClassClient(reader, writer)
+    return connect
+
+
+def text_of(app: StudentApp, selector: str) -> str:
+    return str(app.query_one(selector, Static).render())
+
+
+async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "timed out"
+        await pilot.pause(0.05)
+
+
+async def test_a_student_plays_a_round_of_the_prisoners_dilemma():
+    hub = Hub(stage_for(get_game("prisoners-dilemma")), Settings(deadline=30, interval=None))
+    server = ClassServer(hub)
+    await server.start()
+    app = StudentApp(connect=connector(server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.click("#nickname")
+        await pilot.press(*"[b]Ada[/b]", "enter")
+        await wait_for(pilot, lambda: app.state is not None)
+        assert "[b]Ada[/b]" in text_of(app, "#title")  # plain text, never markup
+        assert "Waiting for the teacher to start: 1 in the class" in text_of(app, "#status")
+        other = await connector(server)()
+        await other.send({"type": "hello", "name": "Bob"})
+        await pilot.pause(0.2)
+        hub.start(server.now())
+        server._changed()
+        await wait_for(pilot, lambda: app.state["phase"] == "round")
+        assert "make your choice" in text_of(app, "#status")
+        await pilot.press("2")
+        await wait_for(pilot, lambda: app.state["seat"]["chosen"] == "Defect")
+        await other.send({"type": "choose", "round": 1, "action": 0})
+        await wait_for(pilot, lambda: app.state["phase"] == "results")
+        result = text_of(app, "#result")
+        assert "you chose Defect; a student chose Cooperate. You got 5." in result
+        assert "total 5" in text_of(app, "#title")
+        assert "Cooperate: ██████████ 50%" in text_of(app, "#distribution")
+        await other.close()
+    await server.close()
+
+
+async def test_guessing_a_number():
+    hub = Hub(stage_for(get_class_game("guess-average")), Settings(deadline=30, interval=None))
+    server = ClassServer(hub)
+    await server.start()
+    app = StudentApp(connect=connector(server))
+    async with app.run_test(size=(80, 30)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.click("#nickname")
+        await pilot.press(*"Ada", "enter")
+        await wait_for(pilot, lambda: app.state is not None)
+        hub.start(server.now())
+        server._changed()
+        await wait_for(pilot, lambda: app.state["phase"] == "round")
+        await pilot.press(*"150", "enter")
+        await wait_for(pilot, lambda: "from 0 to 100" in str(app.notice))
+        await pilot.press(*"33", "enter")
+        await wait_for(pilot, lambda: app.state["phase"] == "results")
+        # alone in the class, an agent takes the second seat
+        last = app.state["last"]
+        assert last["action"] == "33" and last["partners"][0]["who"] == "an agent"
+        assert abs(last["target"] - 2 / 3 * last["mean"]) < 1e-9
+        assert f"The mean was {last['mean']:.2f}, the target {last['target']:.2f}" in text_of(
+            app, "#result")
+        assert "The class's numbers last round:" in text_of(app, "#distribution")
+    await server.close()

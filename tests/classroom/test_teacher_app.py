@@ -1,0 +1,120 @@
+"""The teacher's dashboard driven by a pilot against a real hub server on its private socket."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+
+from textual.widgets import DataTable, Input, Static
+
+from games.catalogue import get_class_game, get_game
+from marl_tui.classroom.client import ClassClient
+from marl_tui.classroom.hub import Hub, Settings
+from marl_tui.classroom.server import ClassServer
+from marl_tui.classroom.stage import stage_for
+from marl_tui.classroom.teacher import TeacherApp
+from marl_tui.cli import main
+
+
+async def wait_for(pilot, condition, timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while not condition():
+        assert loop.time() < end, "timed out"
+        await pilot.pause(0.05)
+
+
+def shown(app, selector: str) -> str:
+    """What a Static shows, as plain text (tables rendered at 120 columns)."""
+    from rich.console import Console
+
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(app.query_one(selector, Static).content)
+    return console.export_text()
+
+
+
+
+async def student(server: ClassServer, name: str):
+    import socket
+
+    ours, theirs = socket.socketpair()
+    server.serve_socket(theirs, None)
+    reader, writer = await asyncio.open_connection(sock=ours)
+    client = ClassClient(reader, writer)
+    await client.send({"type": "hello", "name": name})
+    return client
+
+
+async def test_dashboard_runs_a_round_kicks_and_exports(tmp_path):
+    hub = Hub(stage_for(get_game("prisoners-dilemma")), Settings(deadline=30, interval=None))
+    server = ClassServer(hub, teacher_socket=tmp_path / "run" / "class.sock")
+    await server.start()
+    a, b, c = [await student(server, n) for n in ("Ada", "[red]Bob", "Cy")]
+    app = TeacherApp(lambda: ClassClient.unix(server.teacher_socket), export_folder=tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.view is not None and len(app.view["roster"]) == 3)
+        assert "3 online, 0 idle, 0 dropped" in shown(app, "#header")
+        table = app.query_one("#roster", DataTable)
+        assert [str(table.get_row_at(i)[1]) for i in range(3)] == ["Ada", "[red]Bob", "Cy"]
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.view["phase"] == "round")
+        assert "3 still to choose" in shown(app, "#waiting")
+        await a.send({"type": "choose", "round": 1, "action": 1})
+        await b.send({"type": "choose", "round": 1, "action": 1})
+        await wait_for(pilot, lambda: len(app.view["waiting"]) == 1)
+        assert "1 still to choose: Cy" in shown(app, "#waiting")
+        await pilot.press("n")  # close the round now: Cy gets the default, marked timed out
+        await wait_for(pilot, lambda: app.view["phase"] == "results")
+        shares = shown(app, "#shares")
+        assert "Defect" in shares and "Nash 1" in shares and "optimum" in shares
+        assert "at equilibrium 1, at the optimum 3" in shown(app, "#payoffs")
+        # kick the highlighted student (the first row: Ada)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: app.view["counts"]["kicked"] == 1)
+        assert hub.students["s01"].status == "kicked"
+        await pilot.press("p")
+        await wait_for(pilot, lambda: app.view["projector"])
+        assert not app.query_one("#people").display
+        await pilot.press("x")
+        await wait_for(pilot, lambda: list(tmp_path.glob("class-rounds-*.csv")))
+        rows = list(csv.DictReader(io.StringIO(next(tmp_path.glob("class-rounds-*.csv")).read_text())))
+        assert len(rows) == 4 and sum(r["timed_out"] == "true" for r in rows) == 1
+        await pilot.press("d")
+        await pilot.pause(0.1)
+        prompt = app.screen.query_one(Input)
+        prompt.value = "ten"
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert "not a number of seconds" in str(app.screen.query_one("#prompt-error", Static).content)
+        prompt.value = "12"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.view["settings"]["deadline"] == 12)
+    for client in (a, b, c):
+        await client.close()
+    await server.close()
+
+
+async def test_guess_average_dashboard_shows_histogram_target_and_levels(tmp_path):
+    hub = Hub(stage_for(get_class_game("guess-average")), Settings(deadline=30, interval=None))
+    server = ClassServer(hub, teacher_socket=tmp_path / "class.sock")
+    await server.start()
+    students = [await student(server, f"n{k}") for k in range(3)]
+    app = TeacherApp(lambda: ClassClient.unix(server.teacher_socket), export_folder=tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: app.view is not None and len(app.view["roster"]) == 3)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.view["phase"] == "round")
+        for client, guess in zip(students, (10, 20, 60), strict=True):
+            await client.send({"type": "choose", "round": 1, "action": guess})
+        await wait_for(pilot, lambda: app.view["phase"] == "results")
+        text = shown(app, "#guesses")
+        assert "mean 30.00 (students 30.00), target 20.00, winner n1" in text
+        assert "levels of reasoning: 50, 33.3, 22.2, 14.8, 9.9, 6.6" in text
+    await server.close()
+
+
+def test_no_class_served_is_a_clear_error(tmp_path, capsys):
+    assert main(["class", "--socket", str(tmp_path / "none.sock")]) == 2
+    assert "no class is being served" in capsys.readouterr().err
