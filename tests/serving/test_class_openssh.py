@@ -136,7 +136,7 @@ def test_serve_class_refuses_a_bad_game_or_agent_in_one_line(tmp_path):
                            (["--class", "prisoners-dilemma", "--deadline", "0"], "deadline")):
         done = subprocess.run(
             [sys.executable, "-m", "marl_tui", "serve", "--ssh", "127.0.0.1:0", "--open",
-             "--csv", str(tmp_path / "c.csv"), *extra],
+             "--csv", str(tmp_path / "c.csv"), "--allow-root", *extra],
             capture_output=True, text=True, timeout=60, cwd=tmp_path,
             env={**os.environ, "HOME": str(tmp_path)})
         assert done.returncode == 2, done.stderr
