@@ -3,7 +3,7 @@
 The reference is written the way the course notebook writes QMIX: one network per agent and a
 Python loop over agents in every forward pass, four separate hypernetwork layers, Adam with
 default settings, a soft target update looping over parameters, batches built per agent from
-numpy. Ours (agents.qmix.QMIX.update) shares one agent network across agents (agent-id input,
+numpy. Ours (agents.deep.qmix.QMIX.update) shares one agent network across agents (agent-id input,
 one call for all agents, ids stored with the observations in replay), runs the hypernetworks as one
 layer, backpropagates by hand instead of through autograd (checked against autograd in
 tests/agents/test_vdn_qmix.py), runs Adam as torch's fused kernel on one flat parameter tensor,
@@ -29,8 +29,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from agents.base import EnvSpec, Transition
+from agents.deep.qmix import QMIX
 from agents.envs.two_step import TwoStepEnv
-from agents.qmix import QMIX
 
 BATCH, HIDDEN, EMBED, LR, GAMMA, TAU = 32, 64, 32, 5e-4, 0.99, 0.005
 

@@ -94,13 +94,10 @@ def build_watch(game: Game, setup: WatchSetup, seed: int | None):
     """
     from agents.envs import make_env
     from agents.envs.repeated import RepeatedGameEnv
-    from agents.registry import DEEP_AGENTS, agent_class, make_agent
+    from agents.registry import agent_class, limit_torch_threads, make_agent
     from agents.runner import Runner, derive_seed
 
-    if any(name in DEEP_AGENTS for name in setup.agents):
-        import torch
-
-        torch.set_num_threads(1)  # leave the other core to the UI thread
+    limit_torch_threads(setup.agents)  # leave the other core to the UI thread
     if setup.env == GAME_ENV:
         env = RepeatedGameEnv(game, rounds=TRAIN_ROUNDS)
     else:

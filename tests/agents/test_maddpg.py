@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from agents.base import Transition
+from agents.deep.maddpg import MADDPG
 from agents.envs.repeated import RepeatedGameEnv
-from agents.maddpg import MADDPG
 from agents.registry import load_agent
 from agents.runner import Runner, make_agents
 from games import Game
@@ -94,8 +94,9 @@ def test_replay_grows_then_keeps_only_the_newest_transitions() -> None:
     obs, state = env.reset_tuple(seed=0)
     for k in range(2000):
         agent.learn(Transition(obs, state, (0, 1), (float(k), 0.0), obs, state, True))
-    assert len(agent._done) == 1500 and agent._size == 1500
-    assert sorted(agent._rewards[:, 0].astype(int)) == list(range(500, 2000))
+    assert len(agent.buffer.table) == 1500 and len(agent.buffer) == 1500
+    rewards = agent.buffer.stored("rewards")[:, 0].numpy().astype(int)
+    assert sorted(rewards) == list(range(500, 2000))
 
 
 def test_critics_learn_each_players_own_payoffs() -> None:

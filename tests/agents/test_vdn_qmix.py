@@ -16,13 +16,13 @@ import pytest
 import torch
 
 from agents.base import Transition
+from agents.deep.qmix import QMIX
+from agents.deep.value_decomposition import FlatAdam
+from agents.deep.vdn import VDN
 from agents.envs.repeated import RepeatedGameEnv
 from agents.envs.two_step import TwoStepEnv, state_vector
-from agents.qmix import QMIX
 from agents.registry import load_agent, make_agent
 from agents.runner import Runner
-from agents.value_decomposition import FlatAdam
-from agents.vdn import VDN
 from games import Game
 
 UNIFORM = {"epsilon_start": 1.0, "epsilon_end": 1.0}

@@ -27,9 +27,9 @@ import torch
 from torch import nn
 
 from agents.base import Agent, Decision, EnvSpec, Transition
-from agents.torch_support import resolve_device
-
-NEG_INF = -1e9  # logit of an action a player does not have (heterogeneous action counts)
+from agents.deep.per_player import NEG_INF, invalid_actions, sample_actions, stack_observations
+from agents.deep.replay import ReplayBuffer
+from agents.deep.torch_support import resolve_device
 
 
 class GroupedMLP(nn.Module):
@@ -119,45 +119,29 @@ class MADDPG(Agent):
         self.critic_optimizer = torch.optim.Adam(
             self.critics.parameters(), lr=float(self.hp["lr_critic"])
         )
-        invalid = np.arange(self.max_actions)[None, :] >= self.n_actions[:, None]
+        invalid = invalid_actions(self.n_actions, self.max_actions)
         self.action_mask = torch.as_tensor(invalid, device=self.device).unsqueeze(1)  # [n, 1, A]
         self.updates = 0
         self.steps = 0
-        self.capacity = int(self.hp["buffer_size"])
-        if self.capacity < 1:
-            raise ValueError(f"maddpg: buffer_size must be >= 1, got {self.capacity}")
-        self._size = 0
-        self._cursor = 0
-        self._allocate(min(self.capacity, 1024))
-
-    def _allocate(self, rows: int) -> None:
-        """(Re)size the replay arrays to ``rows``, keeping what they hold.
-
-        The buffer grows by doubling up to ``buffer_size``, so short runs (and the runner's
-        snapshots, which deep-copy the agent) do not pay for the full capacity.
-        """
-        old = getattr(self, "_done", None)
-        shapes = {
-            "_obs": ((rows, self.n, self.obs_dim), np.float32),
-            "_next_obs": ((rows, self.n, self.obs_dim), np.float32),
-            "_actions": ((rows, self.n), np.int64),
-            "_rewards": ((rows, self.n), np.float32),
-            "_done": ((rows,), np.float32),
-        }
-        for key, (shape, dtype) in shapes.items():
-            array = np.zeros(shape, dtype=dtype)
-            if old is not None:
-                array[: self._size] = getattr(self, key)[: self._size]
-            setattr(self, key, array)
+        if int(self.hp["buffer_size"]) < 1:
+            raise ValueError(f"maddpg: buffer_size must be >= 1, got {self.hp['buffer_size']}")
+        n, d = self.n, self.obs_dim
+        self.buffer = ReplayBuffer(
+            int(self.hp["buffer_size"]),
+            {
+                "obs": ((n, d), torch.float32),
+                "next_obs": ((n, d), torch.float32),
+                "actions": ((n,), torch.int64),
+                "rewards": ((n,), torch.float32),
+                "done": ((), torch.float32),
+            },
+            device=self.device,
+        )
 
     # ----- networks ----------------------------------------------------------------------------
     def _stack(self, obs: Sequence[np.ndarray]) -> np.ndarray:
         """Every player's observation, zero-padded to one width: ``[n, obs_dim]``."""
-        stacked = np.zeros((self.n, self.obs_dim), dtype=np.float32)
-        for row, p in enumerate(self.players):
-            values = np.asarray(obs[p], dtype=np.float32).reshape(-1)
-            stacked[row, : values.size] = values
-        return stacked
+        return stack_observations(obs, self.players, np.zeros((self.n, self.obs_dim), np.float32))
 
     def _logits(self, actors: GroupedMLP, obs: torch.Tensor) -> torch.Tensor:
         """Actor logits ``[n, B, A]`` for observations ``[B, n, D]``, invalid actions masked."""
@@ -187,9 +171,7 @@ class MADDPG(Agent):
             probs = torch.softmax(self._logits(self.actors, x)[:, 0], dim=-1)
             probs = probs.cpu().numpy().astype(np.float64)
         if explore:  # a Gumbel-softmax sample is a sample of the softmax policy
-            cumulative = np.cumsum(probs, axis=1)
-            draws = self.rng.random((self.n, 1)) * cumulative[:, -1:]
-            actions = np.minimum((draws >= cumulative).sum(axis=1), self.n_actions - 1)
+            actions = sample_actions(probs, self.rng, self.n_actions)
         else:
             actions = probs.argmax(axis=1)
         return Decision(
@@ -199,30 +181,24 @@ class MADDPG(Agent):
 
     # ----- learning (Lowe et al. 2017, Algorithm 1) --------------------------------------------
     def learn(self, transition: Transition) -> dict[str, float]:
-        if self._cursor == len(self._done) and len(self._done) < self.capacity:
-            self._allocate(min(2 * len(self._done), self.capacity))
-        row = self._cursor
-        self._obs[row] = self._stack(transition.obs)
-        self._next_obs[row] = self._stack(transition.next_obs)
-        self._actions[row] = [transition.actions[p] for p in self.players]
-        self._rewards[row] = [transition.rewards[p] for p in self.players]
-        self._done[row] = float(transition.done)
-        self._cursor = (row + 1) % self.capacity
-        self._size = min(self._size + 1, self.capacity)
+        self.buffer.add(
+            obs=self._stack(transition.obs),
+            next_obs=self._stack(transition.next_obs),
+            actions=np.array([transition.actions[p] for p in self.players]),
+            rewards=np.array([transition.rewards[p] for p in self.players], dtype=np.float32),
+            done=float(transition.done),
+        )
         self.steps += 1
-        ready = self._size >= max(int(self.hp["warmup"]), 1)
+        ready = len(self.buffer) >= max(int(self.hp["warmup"]), 1)
         if not ready or self.steps % int(self.hp["update_every"]):
             return {}
         return self._update()
 
     def _update(self) -> dict[str, float]:
-        index = self.rng.integers(0, self._size, size=int(self.hp["batch_size"]))
+        sample = self.buffer.sample(int(self.hp["batch_size"]), self.rng)
         device = self.device
-        obs = torch.as_tensor(self._obs[index], device=device)
-        next_obs = torch.as_tensor(self._next_obs[index], device=device)
-        actions = torch.as_tensor(self._actions[index], device=device)
-        rewards = torch.as_tensor(self._rewards[index], device=device).T  # [n, B]
-        done = torch.as_tensor(self._done[index], device=device)
+        obs, next_obs, actions = sample["obs"], sample["next_obs"], sample["actions"]
+        rewards, done = sample["rewards"].T, sample["done"]  # rewards: [n, B]
         batch = obs.shape[0]
         taken = nn.functional.one_hot(actions, self.max_actions).float()  # [B, n, A]
         taken_per_critic = taken.unsqueeze(0).expand(self.n, batch, self.n, self.max_actions)

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from agents.value_decomposition import VALUE_DECOMPOSITION_DEFAULTS, ValueDecompositionAgent
+from agents.deep.value_decomposition import VALUE_DECOMPOSITION_DEFAULTS, ValueDecompositionAgent
 
 
 class QMixer(nn.Module):

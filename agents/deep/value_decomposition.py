@@ -33,8 +33,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from agents.base import Agent, Decision, EnvSpec, Transition
-from agents.replay import ReplayBuffer
-from agents.torch_support import mlp, resolve_device
+from agents.deep.per_player import invalid_actions, stack_observations
+from agents.deep.replay import ReplayBuffer
+from agents.deep.torch_support import mlp, resolve_device
 
 MODEL_FILE = "model.pt"
 
@@ -137,9 +138,9 @@ class ValueDecompositionAgent(Agent):
         self.max_actions = int(self.n_actions.max())
         self.obs_dim = max(spec.obs_dims[p] for p in self.players)
         self.state_dim = max(spec.state_dim, 1)  # a stateless game gets a constant state input
-        valid = np.arange(self.max_actions)[None, :] < self.n_actions[:, None]
-        self._invalid = torch.as_tensor(~valid, device=self.device)
-        self._masked = bool((~valid).any())
+        invalid = invalid_actions(self.n_actions, self.max_actions)
+        self._invalid = torch.as_tensor(invalid, device=self.device)
+        self._masked = bool(invalid.any())
         # agent-network inputs before the observations are filled in: zeros, then one-hot ids
         self._obs_template = np.zeros((self.n_agents, self.obs_dim + self.n_agents), np.float32)
         self._obs_template[:, self.obs_dim :] = np.eye(self.n_agents, dtype=np.float32)
@@ -206,11 +207,7 @@ class ValueDecompositionAgent(Agent):
     def _obs_array(self, obs: Sequence[np.ndarray]) -> np.ndarray:
         """The agent network's inputs: the controlled players' observations, zero-padded to a
         common width, each followed by its player's one-hot id: (n, obs_dim + n)."""
-        out = self._obs_template.copy()
-        for i, p in enumerate(self.players):
-            o = np.asarray(obs[p], dtype=np.float32).reshape(-1)
-            out[i, : o.size] = o
-        return out
+        return stack_observations(obs, self.players, self._obs_template.copy())
 
     def _state_array(self, state: np.ndarray | None) -> np.ndarray:
         if self.spec.state_dim == 0:
