@@ -4,8 +4,9 @@ Cooperative-Competitive Environments").
 Decentralised actors, centralised critics: player ``i``'s actor ``mu_i(o_i)`` sees only its own
 observation, while its critic ``Q_i(x, a_1, ..., a_n)`` sees every observation ``x = (o_1..o_n)``
 and every action, so that from each critic's point of view the environment is stationary even
-though the other players learn. Discrete actions are made differentiable with the straight-through
-Gumbel-softmax: the critic is fed a one-hot sample, the gradient flows through its soft relaxation.
+though the other players learn. Discrete actions: the critics' targets use one-hot Gumbel-softmax
+samples of the target actors, and each actor ascends the exact expectation of its critic over its
+own actions (see ``MADDPG._own_action_values`` for why not the straight-through gradient).
 
 Design: one :class:`MADDPG` agent is a *team* agent that controls every player, holding one actor
 and one critic per player (each critic maximises its own player's reward, so the players remain
@@ -61,6 +62,22 @@ class GroupedMLP(nn.Module):
         return x
 
 
+def clip_per_player(network: GroupedMLP, max_norm: float) -> torch.Tensor:
+    """Scale each player's gradient to norm at most ``max_norm``, independently of the others.
+
+    As in the reference implementation, where every agent has its own optimiser and clip: one
+    player's large gradient must not shrink another's update. Player ``i``'s gradient is slice
+    ``[i]`` of every grouped parameter. Returns the per-player norms before clipping.
+    """
+    grads = [p.grad for p in network.parameters()]
+    groups = grads[0].shape[0]
+    norms = torch.stack([g.reshape(groups, -1).pow(2).sum(1) for g in grads]).sum(0).sqrt()
+    scale = (max_norm / (norms + 1e-6)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(scale.view(groups, *([1] * (g.dim() - 1))))
+    return norms
+
+
 class MADDPG(Agent):
     """MADDPG team agent: one Gumbel-softmax actor and one centralised critic per player."""
 
@@ -82,7 +99,7 @@ class MADDPG(Agent):
         "update_every": 1,  # environment steps between updates
         "temperature": 1.0,  # Gumbel-softmax temperature
         "logit_reg": 1e-3,  # penalty on squared actor logits (keeps them bounded)
-        "grad_clip": 0.5,  # max gradient norm of each update
+        "grad_clip": 0.5,  # max gradient norm of each player's actor and critic, per update
         "device": "auto",  # "auto": CUDA when present, else CPU
     }
 
@@ -196,7 +213,6 @@ class MADDPG(Agent):
 
     def _update(self) -> dict[str, float]:
         sample = self.buffer.sample(int(self.hp["batch_size"]), self.rng)
-        device = self.device
         obs, next_obs, actions = sample["obs"], sample["next_obs"], sample["actions"]
         rewards, done = sample["rewards"].T, sample["done"]  # rewards: [n, B]
         batch = obs.shape[0]
@@ -213,21 +229,22 @@ class MADDPG(Agent):
         critic_loss = (self._q(self.critics, obs, taken_per_critic) - target).pow(2).mean()
         self.critic_optimizer.zero_grad()
         critic_loss.backward()
-        nn.utils.clip_grad_norm_(self.critics.parameters(), float(self.hp["grad_clip"]))
+        clip_per_player(self.critics, float(self.hp["grad_clip"]))
         self.critic_optimizer.step()
 
-        # Actor: grad J(mu_i) = E[grad mu_i(o_i) grad_{a_i} Q_i(x, a_1..a_i..a_n)], a_i = mu_i(o_i),
-        # the other players' actions taken from the replay buffer  (eq. 5)
+        # Actor: ascend J(mu_i) = E_{a_i ~ mu_i(o_i)} Q_i(x, a_1..a_i..a_n), the other players'
+        # actions taken from the replay buffer (eq. 5), with the expectation over player i's own
+        # few actions taken exactly: grad J = sum_a grad pi_i(a | o_i) Q_i(x, .., a, ..)
         raw_logits = self.actors(obs.transpose(0, 1))
-        own = self._gumbel_softmax(raw_logits.masked_fill(self.action_mask, NEG_INF))  # [n, B, A]
-        diagonal = torch.eye(self.n, device=device).reshape(self.n, 1, self.n, 1)
-        joint = diagonal * own.unsqueeze(2) + (1.0 - diagonal) * taken_per_critic
-        q_values = self._q(self.critics, obs, joint)
+        policy = torch.softmax(raw_logits.masked_fill(self.action_mask, NEG_INF), dim=-1)
+        with torch.no_grad():
+            own_values = self._own_action_values(obs, taken_per_critic)  # [n, B, A]
         logit_penalty = raw_logits.masked_fill(self.action_mask, 0.0).pow(2).mean()
-        actor_loss = -q_values.mean() + float(self.hp["logit_reg"]) * logit_penalty
+        expected_q = (policy * own_values).sum(-1)  # [n, B]
+        actor_loss = -expected_q.mean() + float(self.hp["logit_reg"]) * logit_penalty
         self.actor_optimizer.zero_grad()
         actor_loss.backward()
-        nn.utils.clip_grad_norm_(self.actors.parameters(), float(self.hp["grad_clip"]))
+        clip_per_player(self.actors, float(self.hp["grad_clip"]))
         self.actor_optimizer.step()
 
         self._soft_update(self.target_actors, self.actors)
@@ -237,6 +254,29 @@ class MADDPG(Agent):
             "critic_loss": float(critic_loss.detach()),
             "actor_loss": float(actor_loss.detach()),
         }
+
+    def _own_action_values(self, obs: torch.Tensor, taken: torch.Tensor) -> torch.Tensor:
+        """Q_i(x, a_1..a_i = k..a_n) for every player i and every own action k: ``[n, B, A]``.
+
+        ``taken``: ``[n, B, n, A]``, the joint action each critic sees; player i's own entry is
+        replaced by each one-hot action in turn, and all of them go through the critics as one
+        batch. Why not the straight-through Gumbel-softmax gradient of Lowe et al.: that gradient
+        is the critic's slope at the sampled one-hot action, and the critic is only ever trained
+        at one-hot actions, so nothing in the data fixes that slope. Once a policy is nearly
+        deterministic the slope alone steers it, and on the coordination game it drifted a
+        coordinated pair of players apart, to (B, A), after thousands of episodes. The values at
+        the one-hot actions are what the critic is fitted to, and with few actions their exact
+        expectation under the policy costs one batched critic call.
+        """
+        batch = obs.shape[0]
+        eye = torch.eye(self.max_actions, device=obs.device)
+        own = torch.eye(self.n, device=obs.device).reshape(1, self.n, 1, self.n, 1)
+        # [A, n, B, n, A]: action k for the diagonal (own) player, the buffer's for the others
+        joints = own * eye.reshape(self.max_actions, 1, 1, 1, self.max_actions) + (1.0 - own) * taken
+        joints = joints.transpose(0, 1).reshape(self.n, self.max_actions * batch, self.n, -1)
+        repeated = obs.repeat(self.max_actions, 1, 1)  # [A * B, n, D], k-major like joints
+        values = self._q(self.critics, repeated, joints)  # [n, A * B]
+        return values.view(self.n, self.max_actions, batch).transpose(1, 2)
 
     def _soft_update(self, target: nn.Module, source: nn.Module) -> None:
         """theta' <- tau theta + (1 - tau) theta'  (Algorithm 1, last line)."""

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from agents.base import Transition
-from agents.deep.maddpg import MADDPG
+from agents.deep.maddpg import MADDPG, clip_per_player
 from agents.envs.repeated import RepeatedGameEnv
 from agents.registry import load_agent
 from agents.runner import Runner, make_agents
@@ -143,3 +143,38 @@ def test_bad_construction_is_rejected() -> None:
         MADDPG(env.spec, (0,))
     with pytest.raises(ValueError, match="tau"):
         MADDPG(env.spec, (0, 1), tau=0.0)
+
+
+def test_gradients_are_clipped_per_player() -> None:
+    """One player's large gradient must not shrink another's update (per-agent clip, as in the
+    reference implementation)."""
+    env = RepeatedGameEnv(COORDINATION, history=1, rounds=1)
+    agent = MADDPG(env.spec, (0, 1), seed=0)
+    small = []
+    for k, parameter in enumerate(agent.actors.parameters()):
+        grad = torch.randn(parameter.shape, generator=torch.Generator().manual_seed(k))
+        grad[0] *= 1000.0  # player 0: far above the clip; player 1: left as drawn, then scaled
+        grad[1] *= 1e-3
+        parameter.grad = grad
+        small.append(grad[1].clone())
+    norms = clip_per_player(agent.actors, 0.5)
+    assert norms[0] > 100 and norms[1] < 0.5
+    clipped = torch.stack([p.grad[0].pow(2).sum() for p in agent.actors.parameters()]).sum().sqrt()
+    torch.testing.assert_close(clipped, torch.tensor(0.5), rtol=1e-4, atol=0)
+    for parameter, before in zip(agent.actors.parameters(), small, strict=True):
+        assert torch.equal(parameter.grad[1], before)  # under the clip: untouched
+
+
+@pytest.mark.slow
+def test_more_training_keeps_the_coordination_it_reached() -> None:
+    """Coordinated at (A, A), the players stay there however long training goes on (the
+    straight-through actor gradient used to drift them apart, to (B, A), after thousands of
+    episodes). Fixed seed, the runner's path, checked at three points of one run."""
+    env = RepeatedGameEnv(COORDINATION, history=1, rounds=1)
+    agents = make_agents(env.spec, "maddpg", seed=0)
+    runner = Runner(env, agents, seed=0)
+    for _ in range(3):
+        runner.run(500)
+        decision = greedy(agents[0], env)
+        assert decision.actions == (0, 0)
+        assert all(p[0] > 0.95 for p in decision.probs)
