@@ -79,11 +79,11 @@ def clip_per_player(network: GroupedMLP, max_norm: float) -> torch.Tensor:
 
 
 class MADDPG(Agent):
-    """MADDPG team agent: one Gumbel-softmax actor and one centralised critic per player."""
+    """MADDPG team agent: one softmax actor and one centralised critic per player."""
 
     name = "maddpg"
     description = (
-        "MADDPG (Lowe et al. 2017): decentralised Gumbel-softmax actors, one centralised critic "
+        "MADDPG (Lowe et al. 2017): decentralised softmax actors, one centralised critic "
         "Q_i(x, a_1..a_n) per player, target networks with soft updates, experience replay."
     )
     team = True

@@ -1,4 +1,4 @@
-"""MADDPG: decentralised Gumbel-softmax actors with centralised critics, judged by what it learns.
+"""MADDPG: decentralised softmax actors with centralised critics, judged by what it learns.
 
 Trained through the real path: ``make_agents(spec, "maddpg")`` (one team agent for every player)
 in a :class:`RepeatedGameEnv` (one round per episode), driven by the :class:`Runner`.
