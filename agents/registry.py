@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from agents.base import Agent, EnvSpec
 
-# name -> "module:Class". Deep agents live in modules that import torch at top level.
+# name -> "module:Class". Deep agents live in agents.deep, whose modules import torch at top level.
 AGENTS: dict[str, str] = {
     "iql": "agents.iql:IQL",
     "fictitious-play": "agents.fictitious_play:FictitiousPlay",
@@ -18,12 +18,12 @@ AGENTS: dict[str, str] = {
     "wolf-phc": "agents.wolf_phc:WoLFPHC",
     "hedge": "agents.hedge:Hedge",
     "replicator": "agents.replicator:Replicator",
-    "vdn": "agents.vdn:VDN",
-    "qmix": "agents.qmix:QMIX",
-    "maddpg": "agents.maddpg:MADDPG",
-    "commnet": "agents.commnet:CommNet",
-    "tarmac": "agents.tarmac:TarMAC",
-    "self-play": "agents.self_play:SelfPlay",
+    "vdn": "agents.deep.vdn:VDN",
+    "qmix": "agents.deep.qmix:QMIX",
+    "maddpg": "agents.deep.maddpg:MADDPG",
+    "commnet": "agents.deep.commnet:CommNet",
+    "tarmac": "agents.deep.tarmac:TarMAC",
+    "self-play": "agents.deep.self_play:SelfPlay",
     "always-cooperate": "agents.scripted:AlwaysCooperate",
     "always-defect": "agents.scripted:AlwaysDefect",
     "tit-for-tat": "agents.scripted:TitForTat",
@@ -34,10 +34,25 @@ AGENTS: dict[str, str] = {
     "human": "agents.human:Human",
 }
 
-DEEP_AGENTS = frozenset({"vdn", "qmix", "maddpg", "commnet", "tarmac", "self-play"})
+#: The agents built on torch: those whose class lives in the ``agents.deep`` package.
+DEEP_AGENTS = frozenset(name for name, target in AGENTS.items() if target.startswith("agents.deep."))
+
 # Team agents that must control every player of the environment (their critics, communication or
 # seat-swapping need them all): they cannot take one seat beside a human or another agent.
 EVERY_PLAYER_AGENTS = frozenset({"maddpg", "commnet", "tarmac", "self-play"})
+
+
+def limit_torch_threads(names: Iterable[str | None], threads: int = 1) -> None:
+    """Set torch to ``threads`` intra-op threads when any of ``names`` is a deep agent.
+
+    These networks are tiny: one thread runs them as fast as many, and torch's default (every
+    core) makes a loaded machine thrash (a 15 s MADDPG run has taken 640 s). Tabular agents
+    leave torch unimported.
+    """
+    if any(name in DEEP_AGENTS for name in names):
+        from agents.deep.torch_support import set_threads
+
+        set_threads(threads)
 
 
 def agent_names() -> list[str]:

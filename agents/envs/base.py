@@ -98,16 +98,24 @@ class MultiAgentEnv(ABC):
         return dict(zip(self.possible_agents, values, strict=True))
 
 
+def _spaces():
+    """gymnasium's spaces module: only the PettingZoo API needs it, so it is an optional extra."""
+    try:
+        from gymnasium import spaces
+    except ImportError as error:
+        raise ImportError(
+            "the PettingZoo API's observation and action spaces need gymnasium: "
+            "pip install 'marl-tui[pettingzoo]'"
+        ) from error
+    return spaces
+
+
 @cache
 def _box(dim: int):
-    from gymnasium.spaces import Box
-
-    return Box(low=0.0, high=np.inf, shape=(dim,), dtype=np.float32)
+    return _spaces().Box(low=0.0, high=np.inf, shape=(dim,), dtype=np.float32)
 
 
 @cache
 def _discrete(n: int):
     """The same space object on every call, as PettingZoo's API test requires."""
-    from gymnasium.spaces import Discrete
-
-    return Discrete(n)
+    return _spaces().Discrete(n)

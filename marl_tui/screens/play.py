@@ -150,17 +150,14 @@ def build_session(game: Game, opponent: str, seed: int | None = 0) -> PlaySessio
     controls all other players jointly and an independent learner gets one copy per player.
     """
     from agents.envs.repeated import RepeatedGameEnv
-    from agents.registry import DEEP_AGENTS, EVERY_PLAYER_AGENTS
+    from agents.registry import EVERY_PLAYER_AGENTS, limit_torch_threads
     from agents.runner import Runner, make_agents
 
     if opponent in EVERY_PLAYER_AGENTS:
         raise ValueError(
             f"{opponent} is a team agent that controls every player at once, so it cannot take "
             "one seat against a human; press o to choose another opponent")
-    if opponent in DEEP_AGENTS:
-        import torch
-
-        torch.set_num_threads(1)  # one core for the agent, one for the UI
+    limit_torch_threads([opponent])  # one core for the agent, one for the UI
     env = RepeatedGameEnv(game, rounds=PLAY_ROUNDS)
     if opponent == HOT_SEAT:
         agents = make_agents(env.spec, HUMAN, seed=seed)

@@ -25,11 +25,11 @@ import pytest
 import torch
 
 from agents.base import Agent, Transition
-from agents.commnet import CommNet
+from agents.deep.commnet import CommNet
+from agents.deep.tarmac import TarMAC
 from agents.envs.levers import LeversEnv, lever_reward, no_communication_cap
 from agents.envs.repeated import RepeatedGameEnv
 from agents.registry import load_agent, make_agent
-from agents.tarmac import TarMAC
 from games import Game
 
 M, POOL = 5, 10

@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
+from agents.deep.self_play import SelfPlay
 from agents.envs.repeated import RepeatedGameEnv
 from agents.registry import load_agent, make_agent
 from agents.runner import Runner
-from agents.self_play import SelfPlay
 from games import Game
 from games.equilibria import nash_conv
 

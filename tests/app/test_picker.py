@@ -10,8 +10,8 @@ import textwrap
 from games import io
 from games.catalogue import get_game
 from marl_tui.app import MarlTuiApp
+from marl_tui.cli.launch import run_app
 from marl_tui.commands_palette import binding_commands
-from marl_tui.launch import run_app
 from marl_tui.screens.game import GameScreen
 from marl_tui.screens.help import HelpScreen
 from marl_tui.screens.picker import PickerScreen

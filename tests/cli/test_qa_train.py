@@ -16,7 +16,7 @@ from agents.envs import make_env
 from agents.registry import load_agent
 from agents.runner import Runner
 from marl_tui.cli import main
-from marl_tui.commands.train import EXIT_DIVERGED, EXIT_INTERRUPTED, CsvLog
+from marl_tui.cli.commands.train import EXIT_DIVERGED, EXIT_INTERRUPTED, CsvLog
 
 PD = ["--game", "prisoners-dilemma"]
 

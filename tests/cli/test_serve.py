@@ -20,7 +20,7 @@ import asyncssh
 import pytest
 
 from marl_tui.cli import main
-from marl_tui.commands import serve as serve_command
+from marl_tui.cli.commands import serve as serve_command
 from marl_tui.serving import run as run_module
 from marl_tui.serving.options import Address, ServeOptions
 from marl_tui.serving.passwords import hash_password, load_password_hash, verify_password

@@ -28,7 +28,7 @@ from games.equilibria import (
 from games.model import Game, GameError
 
 CI = settings(
-    derandomize=True, deadline=None, max_examples=80, suppress_health_check=[HealthCheck.too_slow]
+    deadline=None, max_examples=80, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

@@ -15,7 +15,7 @@ from games.equilibria import deviation_gains, solve
 from games.model import Game
 
 CI = settings(
-    derandomize=True, deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
+    deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

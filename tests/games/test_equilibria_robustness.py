@@ -22,7 +22,7 @@ from games.scaled import scaled_payoffs
 from games.vertex_enumeration import extreme_equilibria
 
 CI = settings(
-    derandomize=True, deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
+    deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
 )
 
 

@@ -245,7 +245,7 @@ def test_ess_matches_testing_every_symmetric_equilibrium(matrix):
 
 
 def test_json_round_trip_of_a_solved_game_is_parseable():
-    from marl_tui.commands.solve import solution_json
+    from marl_tui.cli.commands.solve import solution_json
 
     data = json.loads(json.dumps(solution_json(analyse(get_game("hawk-dove")).compute())))
     assert data["analysis"]["ess"] == [["2/3", "1/3"]]

@@ -6,7 +6,7 @@ import argparse
 import json
 import math
 
-from marl_tui.commands.solve import number_json
+from marl_tui.cli.commands.solve import number_json
 
 DYNAMIC_CHOICES = ("replicator", "best-response", "logit")
 
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from games import GameError
     from games.dynamics import rest_points, system
     from marl_tui.cli import CommandError
-    from marl_tui.commands.solve import _load
+    from marl_tui.cli.commands.solve import _load
 
     try:
         game = _load(args.game, args.param)

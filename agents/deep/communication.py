@@ -28,9 +28,8 @@ import torch
 from torch import nn
 
 from agents.base import Agent, Decision, EnvSpec, Transition
-from agents.torch_support import resolve_device
-
-NEG_INF = -1e9  # logit of an action a player does not have (heterogeneous action counts)
+from agents.deep.per_player import NEG_INF, invalid_actions, sample_actions, stack_observations
+from agents.deep.torch_support import resolve_device
 
 
 class CommunicatingPolicy(nn.Module):
@@ -103,7 +102,7 @@ class CommunicationAgent(Agent):
         self.optimizer = torch.optim.Adam(
             self.parameter_groups(), lr=float(self.hp["lr"]), betas=(0.9, float(self.hp["beta2"]))
         )
-        invalid = np.arange(self.max_actions)[None, :] >= self.n_actions[:, None]
+        invalid = invalid_actions(self.n_actions, self.max_actions)
         self.action_mask = torch.as_tensor(invalid, device=self.device)
         self.updates = 0
         self._episode: list[tuple[np.ndarray, tuple[int, ...], float]] = []
@@ -121,12 +120,11 @@ class CommunicationAgent(Agent):
     # ----- acting ----------------------------------------------------------------------------
     def _stack(self, obs: Sequence[np.ndarray]) -> np.ndarray:
         """This agent's players' observations, zero-padded to one width: ``[n, obs_dim]``."""
-        stacked = np.zeros((self.n, self.obs_dim), dtype=np.float32)
-        for row, p in enumerate(self.players):
-            values = np.asarray(obs[p], dtype=np.float32).reshape(-1)
-            stacked[row, : values.size] = values
-            if self.hp["player_id"]:
-                stacked[row, self.obs_dim - self.n + p] = 1.0
+        stacked = stack_observations(
+            obs, self.players, np.zeros((self.n, self.obs_dim), dtype=np.float32)
+        )
+        if self.hp["player_id"]:
+            stacked[np.arange(self.n), self.obs_dim - self.n + np.asarray(self.players)] = 1.0
         return stacked
 
     def _forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -139,12 +137,9 @@ class CommunicationAgent(Agent):
             logits, _ = self._forward(x)
             probs = torch.softmax(logits[0], dim=-1).cpu().numpy().astype(np.float64)
         if explore:
-            cumulative = np.cumsum(probs, axis=1)
-            draws = self.rng.random((self.n, 1)) * cumulative[:, -1:]
-            actions = (draws >= cumulative).sum(axis=1)
+            actions = sample_actions(probs, self.rng, self.n_actions)
         else:
             actions = probs.argmax(axis=1)
-        actions = np.minimum(actions, self.n_actions - 1)
         return Decision(
             actions=tuple(int(a) for a in actions),
             probs=tuple(probs[k, : self.n_actions[k]] for k in range(self.n)),

@@ -4,8 +4,9 @@ Cooperative-Competitive Environments").
 Decentralised actors, centralised critics: player ``i``'s actor ``mu_i(o_i)`` sees only its own
 observation, while its critic ``Q_i(x, a_1, ..., a_n)`` sees every observation ``x = (o_1..o_n)``
 and every action, so that from each critic's point of view the environment is stationary even
-though the other players learn. Discrete actions are made differentiable with the straight-through
-Gumbel-softmax: the critic is fed a one-hot sample, the gradient flows through its soft relaxation.
+though the other players learn. Discrete actions: the critics' targets use one-hot Gumbel-softmax
+samples of the target actors, and each actor ascends the exact expectation of its critic over its
+own actions (see ``MADDPG._own_action_values`` for why not the straight-through gradient).
 
 Design: one :class:`MADDPG` agent is a *team* agent that controls every player, holding one actor
 and one critic per player (each critic maximises its own player's reward, so the players remain
@@ -27,9 +28,9 @@ import torch
 from torch import nn
 
 from agents.base import Agent, Decision, EnvSpec, Transition
-from agents.torch_support import resolve_device
-
-NEG_INF = -1e9  # logit of an action a player does not have (heterogeneous action counts)
+from agents.deep.per_player import NEG_INF, invalid_actions, sample_actions, stack_observations
+from agents.deep.replay import ReplayBuffer
+from agents.deep.torch_support import resolve_device
 
 
 class GroupedMLP(nn.Module):
@@ -61,12 +62,28 @@ class GroupedMLP(nn.Module):
         return x
 
 
+def clip_per_player(network: GroupedMLP, max_norm: float) -> torch.Tensor:
+    """Scale each player's gradient to norm at most ``max_norm``, independently of the others.
+
+    As in the reference implementation, where every agent has its own optimiser and clip: one
+    player's large gradient must not shrink another's update. Player ``i``'s gradient is slice
+    ``[i]`` of every grouped parameter. Returns the per-player norms before clipping.
+    """
+    grads = [p.grad for p in network.parameters()]
+    groups = grads[0].shape[0]
+    norms = torch.stack([g.reshape(groups, -1).pow(2).sum(1) for g in grads]).sum(0).sqrt()
+    scale = (max_norm / (norms + 1e-6)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(scale.view(groups, *([1] * (g.dim() - 1))))
+    return norms
+
+
 class MADDPG(Agent):
-    """MADDPG team agent: one Gumbel-softmax actor and one centralised critic per player."""
+    """MADDPG team agent: one softmax actor and one centralised critic per player."""
 
     name = "maddpg"
     description = (
-        "MADDPG (Lowe et al. 2017): decentralised Gumbel-softmax actors, one centralised critic "
+        "MADDPG (Lowe et al. 2017): decentralised softmax actors, one centralised critic "
         "Q_i(x, a_1..a_n) per player, target networks with soft updates, experience replay."
     )
     team = True
@@ -82,7 +99,7 @@ class MADDPG(Agent):
         "update_every": 1,  # environment steps between updates
         "temperature": 1.0,  # Gumbel-softmax temperature
         "logit_reg": 1e-3,  # penalty on squared actor logits (keeps them bounded)
-        "grad_clip": 0.5,  # max gradient norm of each update
+        "grad_clip": 0.5,  # max gradient norm of each player's actor and critic, per update
         "device": "auto",  # "auto": CUDA when present, else CPU
     }
 
@@ -119,45 +136,29 @@ class MADDPG(Agent):
         self.critic_optimizer = torch.optim.Adam(
             self.critics.parameters(), lr=float(self.hp["lr_critic"])
         )
-        invalid = np.arange(self.max_actions)[None, :] >= self.n_actions[:, None]
+        invalid = invalid_actions(self.n_actions, self.max_actions)
         self.action_mask = torch.as_tensor(invalid, device=self.device).unsqueeze(1)  # [n, 1, A]
         self.updates = 0
         self.steps = 0
-        self.capacity = int(self.hp["buffer_size"])
-        if self.capacity < 1:
-            raise ValueError(f"maddpg: buffer_size must be >= 1, got {self.capacity}")
-        self._size = 0
-        self._cursor = 0
-        self._allocate(min(self.capacity, 1024))
-
-    def _allocate(self, rows: int) -> None:
-        """(Re)size the replay arrays to ``rows``, keeping what they hold.
-
-        The buffer grows by doubling up to ``buffer_size``, so short runs (and the runner's
-        snapshots, which deep-copy the agent) do not pay for the full capacity.
-        """
-        old = getattr(self, "_done", None)
-        shapes = {
-            "_obs": ((rows, self.n, self.obs_dim), np.float32),
-            "_next_obs": ((rows, self.n, self.obs_dim), np.float32),
-            "_actions": ((rows, self.n), np.int64),
-            "_rewards": ((rows, self.n), np.float32),
-            "_done": ((rows,), np.float32),
-        }
-        for key, (shape, dtype) in shapes.items():
-            array = np.zeros(shape, dtype=dtype)
-            if old is not None:
-                array[: self._size] = getattr(self, key)[: self._size]
-            setattr(self, key, array)
+        if int(self.hp["buffer_size"]) < 1:
+            raise ValueError(f"maddpg: buffer_size must be >= 1, got {self.hp['buffer_size']}")
+        n, d = self.n, self.obs_dim
+        self.buffer = ReplayBuffer(
+            int(self.hp["buffer_size"]),
+            {
+                "obs": ((n, d), torch.float32),
+                "next_obs": ((n, d), torch.float32),
+                "actions": ((n,), torch.int64),
+                "rewards": ((n,), torch.float32),
+                "done": ((), torch.float32),
+            },
+            device=self.device,
+        )
 
     # ----- networks ----------------------------------------------------------------------------
     def _stack(self, obs: Sequence[np.ndarray]) -> np.ndarray:
         """Every player's observation, zero-padded to one width: ``[n, obs_dim]``."""
-        stacked = np.zeros((self.n, self.obs_dim), dtype=np.float32)
-        for row, p in enumerate(self.players):
-            values = np.asarray(obs[p], dtype=np.float32).reshape(-1)
-            stacked[row, : values.size] = values
-        return stacked
+        return stack_observations(obs, self.players, np.zeros((self.n, self.obs_dim), np.float32))
 
     def _logits(self, actors: GroupedMLP, obs: torch.Tensor) -> torch.Tensor:
         """Actor logits ``[n, B, A]`` for observations ``[B, n, D]``, invalid actions masked."""
@@ -187,9 +188,7 @@ class MADDPG(Agent):
             probs = torch.softmax(self._logits(self.actors, x)[:, 0], dim=-1)
             probs = probs.cpu().numpy().astype(np.float64)
         if explore:  # a Gumbel-softmax sample is a sample of the softmax policy
-            cumulative = np.cumsum(probs, axis=1)
-            draws = self.rng.random((self.n, 1)) * cumulative[:, -1:]
-            actions = np.minimum((draws >= cumulative).sum(axis=1), self.n_actions - 1)
+            actions = sample_actions(probs, self.rng, self.n_actions)
         else:
             actions = probs.argmax(axis=1)
         return Decision(
@@ -199,30 +198,23 @@ class MADDPG(Agent):
 
     # ----- learning (Lowe et al. 2017, Algorithm 1) --------------------------------------------
     def learn(self, transition: Transition) -> dict[str, float]:
-        if self._cursor == len(self._done) and len(self._done) < self.capacity:
-            self._allocate(min(2 * len(self._done), self.capacity))
-        row = self._cursor
-        self._obs[row] = self._stack(transition.obs)
-        self._next_obs[row] = self._stack(transition.next_obs)
-        self._actions[row] = [transition.actions[p] for p in self.players]
-        self._rewards[row] = [transition.rewards[p] for p in self.players]
-        self._done[row] = float(transition.done)
-        self._cursor = (row + 1) % self.capacity
-        self._size = min(self._size + 1, self.capacity)
+        self.buffer.add(
+            obs=self._stack(transition.obs),
+            next_obs=self._stack(transition.next_obs),
+            actions=np.array([transition.actions[p] for p in self.players]),
+            rewards=np.array([transition.rewards[p] for p in self.players], dtype=np.float32),
+            done=float(transition.done),
+        )
         self.steps += 1
-        ready = self._size >= max(int(self.hp["warmup"]), 1)
+        ready = len(self.buffer) >= max(int(self.hp["warmup"]), 1)
         if not ready or self.steps % int(self.hp["update_every"]):
             return {}
         return self._update()
 
     def _update(self) -> dict[str, float]:
-        index = self.rng.integers(0, self._size, size=int(self.hp["batch_size"]))
-        device = self.device
-        obs = torch.as_tensor(self._obs[index], device=device)
-        next_obs = torch.as_tensor(self._next_obs[index], device=device)
-        actions = torch.as_tensor(self._actions[index], device=device)
-        rewards = torch.as_tensor(self._rewards[index], device=device).T  # [n, B]
-        done = torch.as_tensor(self._done[index], device=device)
+        sample = self.buffer.sample(int(self.hp["batch_size"]), self.rng)
+        obs, next_obs, actions = sample["obs"], sample["next_obs"], sample["actions"]
+        rewards, done = sample["rewards"].T, sample["done"]  # rewards: [n, B]
         batch = obs.shape[0]
         taken = nn.functional.one_hot(actions, self.max_actions).float()  # [B, n, A]
         taken_per_critic = taken.unsqueeze(0).expand(self.n, batch, self.n, self.max_actions)
@@ -237,21 +229,22 @@ class MADDPG(Agent):
         critic_loss = (self._q(self.critics, obs, taken_per_critic) - target).pow(2).mean()
         self.critic_optimizer.zero_grad()
         critic_loss.backward()
-        nn.utils.clip_grad_norm_(self.critics.parameters(), float(self.hp["grad_clip"]))
+        clip_per_player(self.critics, float(self.hp["grad_clip"]))
         self.critic_optimizer.step()
 
-        # Actor: grad J(mu_i) = E[grad mu_i(o_i) grad_{a_i} Q_i(x, a_1..a_i..a_n)], a_i = mu_i(o_i),
-        # the other players' actions taken from the replay buffer  (eq. 5)
+        # Actor: ascend J(mu_i) = E_{a_i ~ mu_i(o_i)} Q_i(x, a_1..a_i..a_n), the other players'
+        # actions taken from the replay buffer (eq. 5), with the expectation over player i's own
+        # few actions taken exactly: grad J = sum_a grad pi_i(a | o_i) Q_i(x, .., a, ..)
         raw_logits = self.actors(obs.transpose(0, 1))
-        own = self._gumbel_softmax(raw_logits.masked_fill(self.action_mask, NEG_INF))  # [n, B, A]
-        diagonal = torch.eye(self.n, device=device).reshape(self.n, 1, self.n, 1)
-        joint = diagonal * own.unsqueeze(2) + (1.0 - diagonal) * taken_per_critic
-        q_values = self._q(self.critics, obs, joint)
+        policy = torch.softmax(raw_logits.masked_fill(self.action_mask, NEG_INF), dim=-1)
+        with torch.no_grad():
+            own_values = self._own_action_values(obs, taken_per_critic)  # [n, B, A]
         logit_penalty = raw_logits.masked_fill(self.action_mask, 0.0).pow(2).mean()
-        actor_loss = -q_values.mean() + float(self.hp["logit_reg"]) * logit_penalty
+        expected_q = (policy * own_values).sum(-1)  # [n, B]
+        actor_loss = -expected_q.mean() + float(self.hp["logit_reg"]) * logit_penalty
         self.actor_optimizer.zero_grad()
         actor_loss.backward()
-        nn.utils.clip_grad_norm_(self.actors.parameters(), float(self.hp["grad_clip"]))
+        clip_per_player(self.actors, float(self.hp["grad_clip"]))
         self.actor_optimizer.step()
 
         self._soft_update(self.target_actors, self.actors)
@@ -261,6 +254,29 @@ class MADDPG(Agent):
             "critic_loss": float(critic_loss.detach()),
             "actor_loss": float(actor_loss.detach()),
         }
+
+    def _own_action_values(self, obs: torch.Tensor, taken: torch.Tensor) -> torch.Tensor:
+        """Q_i(x, a_1..a_i = k..a_n) for every player i and every own action k: ``[n, B, A]``.
+
+        ``taken``: ``[n, B, n, A]``, the joint action each critic sees; player i's own entry is
+        replaced by each one-hot action in turn, and all of them go through the critics as one
+        batch. Why not the straight-through Gumbel-softmax gradient of Lowe et al.: that gradient
+        is the critic's slope at the sampled one-hot action, and the critic is only ever trained
+        at one-hot actions, so nothing in the data fixes that slope. Once a policy is nearly
+        deterministic the slope alone steers it, and on the coordination game it drifted a
+        coordinated pair of players apart, to (B, A), after thousands of episodes. The values at
+        the one-hot actions are what the critic is fitted to, and with few actions their exact
+        expectation under the policy costs one batched critic call.
+        """
+        batch = obs.shape[0]
+        eye = torch.eye(self.max_actions, device=obs.device)
+        own = torch.eye(self.n, device=obs.device).reshape(1, self.n, 1, self.n, 1)
+        # [A, n, B, n, A]: action k for the diagonal (own) player, the buffer's for the others
+        joints = own * eye.reshape(self.max_actions, 1, 1, 1, self.max_actions) + (1.0 - own) * taken
+        joints = joints.transpose(0, 1).reshape(self.n, self.max_actions * batch, self.n, -1)
+        repeated = obs.repeat(self.max_actions, 1, 1)  # [A * B, n, D], k-major like joints
+        values = self._q(self.critics, repeated, joints)  # [n, A * B]
+        return values.view(self.n, self.max_actions, batch).transpose(1, 2)
 
     def _soft_update(self, target: nn.Module, source: nn.Module) -> None:
         """theta' <- tau theta + (1 - tau) theta'  (Algorithm 1, last line)."""

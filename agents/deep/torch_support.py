@@ -16,6 +16,13 @@ def resolve_device(device: str | None) -> torch.device:
     return default_device() if device in (None, "auto") else torch.device(device)
 
 
+def set_threads(threads: int) -> None:
+    """torch's intra-op thread count (``torch.set_num_threads``), checked to be at least 1."""
+    if threads < 1:
+        raise ValueError(f"torch threads must be >= 1, got {threads}")
+    torch.set_num_threads(threads)
+
+
 def mlp(sizes: list[int], activation: type[nn.Module] = nn.ReLU) -> nn.Sequential:
     """A plain multi-layer perceptron: Linear layers with ``activation`` between them."""
     layers: list[nn.Module] = []

@@ -5,6 +5,8 @@ correlation between consecutive samples. Storage is preallocated on the learner'
 float32 table, one row per entry and a column range per field, so storing an entry is one row
 write and a minibatch is one index operation (plus one cast per integer field), with no Python loop
 over samples or fields: for networks as small as these, per-operation overhead is the cost.
+The table grows by doubling up to its capacity, so short runs (and the runner's snapshots, which
+deep-copy the agent and its buffer) do not pay for a large capacity they never fill.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import torch
 
 #: Integer fields are stored in float32 columns, which hold integers exactly up to 2**24.
 MAX_EXACT_INTEGER = 2**24
+#: Rows allocated at first; the table doubles from there when it fills, up to the capacity.
+INITIAL_ROWS = 1024
 
 
 class ReplayBuffer:
@@ -45,7 +49,8 @@ class ReplayBuffer:
             size = int(np.prod(shape, dtype=np.int64))
             self.columns[name] = slice(width, width + size)
             width += size
-        self.table = torch.zeros((self.capacity, width), dtype=torch.float32, device=self.device)
+        rows = min(self.capacity, INITIAL_ROWS)
+        self.table = torch.zeros((rows, width), dtype=torch.float32, device=self.device)
         self._row = np.zeros(width, dtype=np.float32)
         self._cpu = self.device.type == "cpu"
         self.reservoir = reservoir
@@ -74,6 +79,8 @@ class ReplayBuffer:
             slot = int(rng.integers(self.seen))
             if slot >= self.capacity:
                 return
+        if slot == len(self.table):
+            self._grow()
         row = self._row
         for name, value in entry.items():
             row[self.columns[name]] = value if isinstance(value, (float, int)) else np.ravel(value)
@@ -84,6 +91,13 @@ class ReplayBuffer:
         if not (self.reservoir and self.size == self.capacity):
             self.position = (self.position + 1) % self.capacity
             self.size = min(self.size + 1, self.capacity)
+
+    def _grow(self) -> None:
+        """Double the table's rows (at most to the capacity), keeping the entries it holds."""
+        rows = min(2 * len(self.table), self.capacity)
+        table = torch.zeros((rows, self.table.shape[1]), dtype=torch.float32, device=self.device)
+        table[: len(self.table)] = self.table
+        self.table = table
 
     def sample(
         self,

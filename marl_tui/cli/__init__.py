@@ -1,6 +1,6 @@
 """The `marl-tui` command: the app, plus headless sub-commands.
 
-Sub-commands live one per module in `marl_tui.commands`, each with ``add_arguments(parser)`` and
+Sub-commands live one per module in `marl_tui.cli.commands`, each with ``add_arguments(parser)`` and
 ``run(args) -> int``, and are imported only when used so that the app starts fast.
 """
 
@@ -66,7 +66,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 def _command_module(module: str):
-    return importlib.import_module(f"marl_tui.commands.{module}")
+    return importlib.import_module(f"marl_tui.cli.commands.{module}")
 
 
 def _app_parser() -> argparse.ArgumentParser:
@@ -106,6 +106,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"marl-tui: error: unexpected arguments {' '.join(rest)} (see marl-tui --help)",
               file=sys.stderr)
         return EXIT_BAD_INPUT
-    from marl_tui.launch import run_app
+    from marl_tui.cli.launch import run_app
 
     return run_app(args.game, sandbox=args.sandbox)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from agents.value_decomposition import ValueDecompositionAgent
+from agents.deep.value_decomposition import ValueDecompositionAgent
 
 
 class VDNMixer(nn.Module):

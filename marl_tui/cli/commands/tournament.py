@@ -21,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="do not match each agent with a copy of itself")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--torch-threads", type=int, default=1, metavar="N",
+                        help="torch threads for deep agents (default 1: their small networks "
+                        "run fastest on one, and more thrash a loaded machine)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +49,11 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(f"--rounds must be >= 1, got {args.rounds}")
     if args.seed < 0:
         raise CommandError(f"--seed must be >= 0, got {args.seed}")
+    if args.torch_threads < 1:
+        raise CommandError(f"--torch-threads must be >= 1, got {args.torch_threads}")
+    from agents.registry import limit_torch_threads
+
+    limit_torch_threads(names, args.torch_threads)
     try:
         game = resolve(args.game)
         result = tournament(names, game, rounds=args.rounds, twins=not args.no_twins,

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from agents.value_decomposition import VALUE_DECOMPOSITION_DEFAULTS, ValueDecompositionAgent
+from agents.deep.value_decomposition import VALUE_DECOMPOSITION_DEFAULTS, ValueDecompositionAgent
 
 
 class QMixer(nn.Module):
@@ -65,14 +65,11 @@ class QMixer(nn.Module):
         torch.sum(g, 0, out=self.value_out.bias.grad)
         grad_hyper = torch.empty(batch, sum(self.sizes), dtype=g.dtype, device=g.device)
         g_w1, g_b1, g_w2, g_v = torch.split(grad_hyper, self.sizes, dim=1)
-        torch.ops.aten.threshold_backward.grad_input(
-            g * self.value_out.weight, v_act, 0, grad_input=g_v
-        )
+        torch.mul(g * self.value_out.weight, v_act > 0, out=g_v)  # through V's ReLU
         torch.mul(hidden, g, out=g_w2).mul_(w2_raw.sign())
         # hidden = elu(Q w1 + b1): ∂L/∂b1 is ∂L/∂(pre-activation)
-        torch.ops.aten.elu_backward.grad_input(
-            g * w2.view(batch, self.embed), 1.0, 1, 1, True, hidden, grad_input=g_b1
-        )
+        elu_slope = torch.where(hidden > 0, 1.0, hidden + 1.0)  # ELU'(z) = elu(z) + 1 for z <= 0
+        torch.mul(g * w2.view(batch, self.embed), elu_slope, out=g_b1)
         g_w1 = g_w1.view(batch, self.n_agents, self.embed)
         torch.mul(agent_qs.view(batch, self.n_agents, 1), g_b1.view(batch, 1, self.embed), out=g_w1)
         g_w1.mul_(w1_raw.view(batch, self.n_agents, self.embed).sign())

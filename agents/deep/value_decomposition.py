@@ -33,8 +33,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from agents.base import Agent, Decision, EnvSpec, Transition
-from agents.replay import ReplayBuffer
-from agents.torch_support import mlp, resolve_device
+from agents.deep.per_player import invalid_actions, stack_observations
+from agents.deep.replay import ReplayBuffer
+from agents.deep.torch_support import mlp, resolve_device
 
 MODEL_FILE = "model.pt"
 
@@ -57,6 +58,10 @@ VALUE_DECOMPOSITION_DEFAULTS: dict[str, Any] = {
     "target_update_interval": 200,  # updates between hard copies into the target networks
     "double_q": False,  # double-Q target: online argmax, target evaluation
     "grad_clip": 10.0,  # gradient-norm clip
+    # how update() computes the gradient: "manual" backpropagates by hand (the networks'
+    # backward methods, faster for networks this small: benchmarks/bench_qmix.py), "autograd"
+    # through torch's autograd, the reference that tests check "manual" against
+    "backward": "manual",
     "device": "auto",  # "auto" (CUDA when present), "cpu", "cuda", ...
     # torch CPU threads, set process-wide when the agent is built on the CPU (0: leave torch's
     # default). These networks are tiny: one thread beats two (benchmarks/bench_qmix.py).
@@ -110,7 +115,7 @@ class AgentNetwork(nn.Module):
             torch.mm(g.t(), x, out=layer.weight.grad)  # ∂L/∂W = gᵀ x
             torch.sum(g, 0, out=layer.bias.grad)  # ∂L/∂b = Σ_rows g
             if k:  # ∂L/∂x = g W, through ReLU: zero where its output x is not positive
-                g = torch.ops.aten.threshold_backward(g.mm(layer.weight), x, 0)
+                g = g.mm(layer.weight).mul_(x > 0)
 
 
 class ValueDecompositionAgent(Agent):
@@ -137,9 +142,9 @@ class ValueDecompositionAgent(Agent):
         self.max_actions = int(self.n_actions.max())
         self.obs_dim = max(spec.obs_dims[p] for p in self.players)
         self.state_dim = max(spec.state_dim, 1)  # a stateless game gets a constant state input
-        valid = np.arange(self.max_actions)[None, :] < self.n_actions[:, None]
-        self._invalid = torch.as_tensor(~valid, device=self.device)
-        self._masked = bool((~valid).any())
+        invalid = invalid_actions(self.n_actions, self.max_actions)
+        self._invalid = torch.as_tensor(invalid, device=self.device)
+        self._masked = bool(invalid.any())
         # agent-network inputs before the observations are filled in: zeros, then one-hot ids
         self._obs_template = np.zeros((self.n_agents, self.obs_dim + self.n_agents), np.float32)
         self._obs_template[:, self.obs_dim :] = np.eye(self.n_agents, dtype=np.float32)
@@ -157,7 +162,10 @@ class ValueDecompositionAgent(Agent):
             self.target_mixer = self.build_mixer(self.n_agents, self.state_dim).to(self.device)
         self._sync_targets()
         self.flat_params = _flatten(self._params())
-        self.optimizer = FlatAdam(self.flat_params)
+        # Adam (Kingma & Ba 2015) on the one flat tensor: the whole step is one fused kernel
+        self.optimizer = torch.optim.Adam(
+            [self.flat_params], lr=float(self.hp["lr"]), fused=True
+        )
 
         n, d, s = self.n_agents, self.obs_dim + self.n_agents, self.state_dim
         self.buffer = ReplayBuffer(
@@ -206,11 +214,7 @@ class ValueDecompositionAgent(Agent):
     def _obs_array(self, obs: Sequence[np.ndarray]) -> np.ndarray:
         """The agent network's inputs: the controlled players' observations, zero-padded to a
         common width, each followed by its player's one-hot id: (n, obs_dim + n)."""
-        out = self._obs_template.copy()
-        for i, p in enumerate(self.players):
-            o = np.asarray(obs[p], dtype=np.float32).reshape(-1)
-            out[i, : o.size] = o
-        return out
+        return stack_observations(obs, self.players, self._obs_template.copy())
 
     def _state_array(self, state: np.ndarray | None) -> np.ndarray:
         if self.spec.state_dim == 0:
@@ -308,17 +312,75 @@ class ValueDecompositionAgent(Agent):
     def update(self) -> float:
         """One gradient step on the squared TD error of Q_tot (Rashid et al. 2018, eq. 6).
 
-        The gradient is backpropagated by hand (the networks' ``backward`` methods): for networks
-        this small autograd's bookkeeping costs more than the arithmetic.
+        The gradient lands in ``flat_params.grad``, by hand (the networks' ``backward`` methods)
+        or through autograd, as the ``backward`` hyper-parameter says; then the clip and Adam.
         """
+        batch = self.buffer.sample(
+            int(self.hp["batch_size"]),
+            self.rng,
+            self._bootstrap_fields if self._bootstrapped else self._reward_fields,
+        )
+        if self.flat_params.grad is None:  # e.g. after optimizer.zero_grad(set_to_none=True)
+            _link(self._params(), self.flat_params)
+        if self.hp["backward"] == "autograd":
+            loss = self._autograd_gradient(batch)
+        else:
+            loss = self._manual_gradient(batch)
+        # clip the gradient norm (one tensor, so one norm; scaling only when it exceeds the clip)
+        grad = self.flat_params.grad
+        norm, clip = float(grad.norm()), float(self.hp["grad_clip"])
+        if norm + 1e-6 > clip:
+            grad.mul_(clip / (norm + 1e-6))
+        self.optimizer.param_groups[0]["lr"] = self.learning_rate
+        self.optimizer.step()
+        self.updates += 1
+        if self.updates % int(self.hp["target_update_interval"]) == 0:
+            self._sync_targets()
+        return loss
+
+    def _td_target(
+        self, batch: dict[str, torch.Tensor], q_next_online: torch.Tensor | None
+    ) -> torch.Tensor:
+        """y = r + γ (1 - done) Q_tot^-(s', argmax_a' Q(s', a'))  (DQN target on Q_tot).
+
+        ``q_next_online``: the online network's Q-values at s' for a double-Q target, else None.
+        While replay holds only episode ends, y = r (one-step games) and no target network runs.
+        """
+        if not self._bootstrapped:
+            return batch["reward"]
+        q_next = self._agent_q(self.target_agent_net, batch["next_obs"])
+        if q_next_online is not None:
+            best = q_next_online.argmax(dim=2, keepdim=True)
+            next_chosen = q_next.gather(2, best).squeeze(2)
+        else:
+            next_chosen = q_next.max(dim=2).values
+        next_tot = self.target_mixer(next_chosen, batch["next_state"])
+        return torch.addcmul(batch["reward"], batch["discount"], next_tot)
+
+    def _autograd_gradient(self, batch: dict[str, torch.Tensor]) -> float:
+        """The reference path: L = mean (Q_tot - y)^2 differentiated by autograd into the flat
+        gradient; returns L."""
+        obs, actions = batch["obs"], batch["actions"].unsqueeze(2)
         double_q = self.hp["double_q"] and self._bootstrapped
-        fields = self._bootstrap_fields if self._bootstrapped else self._reward_fields
-        batch = self.buffer.sample(int(self.hp["batch_size"]), self.rng, fields)
+        q_next_online = self._agent_q(self.agent_net, batch["next_obs"]) if double_q else None
+        target = self._td_target(batch, q_next_online)
+        params = self._params()
+        with torch.enable_grad():
+            chosen = self._agent_q(self.agent_net, obs).gather(2, actions).squeeze(2)
+            loss = F.mse_loss(self.mixer(chosen, batch["state"]), target)
+            grads = torch.autograd.grad(loss, params)
+        torch.cat([g.reshape(-1) for g in grads], out=self.flat_params.grad)
+        return float(loss)
+
+    def _manual_gradient(self, batch: dict[str, torch.Tensor]) -> float:
+        """The same gradient as :meth:`_autograd_gradient`, backpropagated by hand: for networks
+        this small autograd's per-node bookkeeping costs more than the arithmetic."""
         obs, actions = batch["obs"], batch["actions"].unsqueeze(2)
         size = obs.shape[0]
         agent_saved: list[torch.Tensor] = []  # what the backward passes need
         mixer_saved: list[torch.Tensor] = []
-        if double_q:
+        q_next_online = None
+        if self.hp["double_q"] and self._bootstrapped:
             # one call of the online network on current and next observations together
             both = self._agent_q(self.agent_net, torch.cat([obs, batch["next_obs"]]), agent_saved)
             q, q_next_online = both[:size], both[size:]
@@ -326,37 +388,14 @@ class ValueDecompositionAgent(Agent):
             q = both = self._agent_q(self.agent_net, obs, agent_saved)
         chosen = q.gather(2, actions).squeeze(2)
         q_tot = self.mixer(chosen, batch["state"], mixer_saved)
-        if self._bootstrapped:
-            q_next = self._agent_q(self.target_agent_net, batch["next_obs"])
-            if double_q:
-                best = q_next_online.argmax(dim=2, keepdim=True)
-                next_chosen = q_next.gather(2, best).squeeze(2)
-            else:
-                next_chosen = q_next.max(dim=2).values
-            next_tot = self.target_mixer(next_chosen, batch["next_state"])
-            # y = r + γ (1 - done) Q_tot^-(s', argmax_a' Q(s', a'))  (DQN target on Q_tot)
-            target = torch.addcmul(batch["reward"], batch["discount"], next_tot)
-        else:  # every transition in replay ended its episode: y = r (one-step games)
-            target = batch["reward"]
         # L = mean (Q_tot - y)^2, so ∂L/∂Q_tot = 2 (Q_tot - y) / batch
-        error = q_tot - target
+        error = q_tot - self._td_target(batch, q_next_online)
         loss = float(torch.dot(error, error)) / size
-        if self.flat_params.grad is None:  # e.g. after optimizer.zero_grad(set_to_none=True)
-            _link(self._params(), self.flat_params)
-        grad = self.flat_params.grad
         grad_chosen = self.mixer.backward(mixer_saved, error.mul_(2.0 / size))
         # ∂L/∂Q is ∂L/∂Q_i(o_i, a_i) at the chosen actions and zero elsewhere
         grad_q = torch.zeros_like(both)
         grad_q[:size].scatter_(2, actions, grad_chosen.unsqueeze(2))
         self.agent_net.backward(agent_saved, grad_q)
-        # clip the gradient norm (one tensor, so one norm; scaling only when it exceeds the clip)
-        norm, clip = float(grad.norm()), float(self.hp["grad_clip"])
-        if norm + 1e-6 > clip:
-            grad.mul_(clip / (norm + 1e-6))
-        self.optimizer.step(grad, self.learning_rate)
-        self.updates += 1
-        if self.updates % int(self.hp["target_update_interval"]) == 0:
-            self._sync_targets()
         return loss
 
     def _sync_targets(self) -> None:
@@ -458,56 +497,6 @@ class ValueDecompositionAgent(Agent):
         self.updates = int(saved["updates"])
 
 
-class FlatAdam:
-    """Adam (Kingma & Ba 2015, Algorithm 1) on one flat parameter tensor, in one fused kernel.
-
-    torch.optim.Adam spends most of its time in Python bookkeeping (parameter groups, hooks,
-    state look-ups), which costs more than the arithmetic for networks this small; with all
-    parameters in one tensor the whole step is a single call of torch's fused Adam kernel.
-    """
-
-    def __init__(
-        self, param: torch.Tensor, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8
-    ) -> None:
-        self.param = param
-        self.beta1, self.beta2 = betas
-        self.eps = eps
-        self.m = torch.zeros_like(param, memory_format=torch.contiguous_format)
-        self.v = torch.zeros_like(self.m)
-        self._step = torch.zeros((), dtype=torch.float32, device=param.device)
-        self.t = 0
-
-    @torch.no_grad()
-    def step(self, grad: torch.Tensor, lr: float) -> None:
-        """θ ← θ - lr · m̂ / (√v̂ + ε) with bias-corrected moment estimates (Algorithm 1)."""
-        self.t += 1
-        self._step.fill_(self.t)  # the kernel reads t from a tensor (and does not advance it)
-        torch._fused_adam_(
-            [self.param],
-            [grad],
-            [self.m],
-            [self.v],
-            [],
-            [self._step],
-            amsgrad=False,
-            lr=lr,
-            beta1=self.beta1,
-            beta2=self.beta2,
-            weight_decay=0.0,
-            eps=self.eps,
-            maximize=False,
-        )
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"m": self.m.clone(), "v": self.v.clone(), "t": self.t}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        self.m.copy_(state["m"])
-        self.v.copy_(state["v"])
-        self.t = int(state["t"])
-        self._step.fill_(self.t)
-
-
 def _flatten(params: list[nn.Parameter]) -> nn.Parameter:
     """Make ``params`` (and their gradients) views into one flat parameter, returned.
 
@@ -548,5 +537,7 @@ def _validate(name: str, hp: dict[str, Any], players: tuple[int, ...], spec: Env
         raise ValueError(f"{name}: cpu_threads must be 0 (torch's default) or positive")
     if float(hp["lr"]) <= 0 or float(hp["lr_end"]) <= 0 or float(hp["grad_clip"]) <= 0:
         raise ValueError(f"{name}: lr, lr_end and grad_clip must be positive")
+    if hp["backward"] not in ("manual", "autograd"):
+        raise ValueError(f"{name}: backward must be 'manual' or 'autograd', got {hp['backward']!r}")
     if int(hp["lr_anneal_updates"]) < 0:
         raise ValueError(f"{name}: lr_anneal_updates must be >= 0 (0: constant lr)")

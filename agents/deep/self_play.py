@@ -48,8 +48,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from agents.base import Agent, Decision, EnvSpec, Transition
-from agents.replay import ReplayBuffer
-from agents.torch_support import mlp, resolve_device
+from agents.deep.per_player import invalid_actions, sample_actions
+from agents.deep.replay import ReplayBuffer
+from agents.deep.torch_support import mlp, resolve_device
 
 MODEL_FILE = "model.pt"
 MODES = ("fictitious", "naive")
@@ -110,8 +111,8 @@ class SelfPlay(Agent):
         self.max_actions = int(self.n_actions.max())
         self.obs_dim = max(spec.obs_dims[:2])
         self.in_dim = self.obs_dim + 2  # observation, then the seat one-hot (zeros if mirrored)
-        valid = np.arange(self.max_actions)[None, :] < self.n_actions[:, None]
-        self._invalid = torch.as_tensor(~valid, device=self.device)  # (seat, action)
+        invalid = invalid_actions(self.n_actions, self.max_actions)
+        self._invalid = torch.as_tensor(invalid, device=self.device)  # (seat, action)
 
         init_seed = int(self.rng.integers(2**62)) if seed is None else seed
         with torch.random.fork_rng(devices=[]):
@@ -374,7 +375,5 @@ class SelfPlay(Agent):
 
 
 def _sample(rng: np.random.Generator, probs: np.ndarray) -> int:
-    """Draw an action from a distribution with one uniform number."""
-    cumulative = np.cumsum(probs)
-    return int(min(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"),
-                   len(probs) - 1))
+    """Draw an action from one distribution with one uniform number."""
+    return int(sample_actions(probs[None, :], rng, [len(probs)])[0])

@@ -42,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--csv", type=Path, default=None, help="write the per-episode log here")
     parser.add_argument("--save", type=Path, default=None, help="save the trained agents here")
     parser.add_argument("--json", action="store_true", help="print one JSON object, no progress bar")
+    parser.add_argument("--torch-threads", type=int, default=1, metavar="N",
+                        help="torch threads for deep agents (default 1: their small networks "
+                        "run fastest on one, and more thrash a loaded machine)")
 
 
 def parse_hyperparameters(items: list[str]) -> dict[str, Any]:
@@ -80,12 +83,17 @@ def _run(args: argparse.Namespace) -> int:
         raise CommandError(f"--history must be >= 0, got {args.history}")
     if args.seed < 0:
         raise CommandError(f"--seed must be >= 0, got {args.seed}")
+    if args.torch_threads < 1:
+        raise CommandError(f"--torch-threads must be >= 1, got {args.torch_threads}")
     hp = parse_hyperparameters(args.hp)
     from agents.envs import make_env
+    from agents.registry import limit_torch_threads
     from agents.runner import Runner, make_agents
 
     if "human" in (args.algo, args.vs):
         raise CommandError("the human agent plays in the app, not in headless training")
+    # before the agents are built, so that an agent's own cpu_threads hyper-parameter wins
+    limit_torch_threads([args.algo, args.vs], args.torch_threads)
     try:
         env = make_env(args.game, history=args.history, rounds=args.rounds)
         agents = make_agents(env.spec, args.algo, vs=args.vs, seed=args.seed, hp=hp)

@@ -7,7 +7,7 @@ updates its own (eq. 2, with the skip connection of §2.2):
     c_j^k = 1/(n - 1) * sum_{j' != j} h_{j'}^k,      h_j^{k+1} = tanh(H^k h_j^k + C^k c_j^k + e_j),
 
 then acts from a softmax over ``h_j^K``. Trained end to end by REINFORCE with a baseline
-(:mod:`agents.communication`).
+(:mod:`agents.deep.communication`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from agents.communication import CommunicatingPolicy, CommunicationAgent
+from agents.deep.communication import CommunicatingPolicy, CommunicationAgent
 
 
 class CommNetPolicy(CommunicatingPolicy):

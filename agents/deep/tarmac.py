@@ -19,7 +19,7 @@ at the full step size, and attention can commit to a few senders before the valu
 worth selecting. On lever pulling (m = 5, pool = 10, lr 0.01, 12k episodes, seeds 0-3, batched
 training) the full step size gave 0.84, 0.68, 0.20, 0.88 greedy team reward; a tenth of it 0.96,
 0.96, 0.96, 0.95, as good as attention frozen uniform. Trained end to end by REINFORCE with a
-baseline (:mod:`agents.communication`).
+baseline (:mod:`agents.deep.communication`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
-from agents.communication import CommunicatingPolicy, CommunicationAgent
+from agents.deep.communication import CommunicatingPolicy, CommunicationAgent
 
 
 class TarMACPolicy(CommunicatingPolicy):
