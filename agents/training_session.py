@@ -114,17 +114,14 @@ def make_team(spec, names: Sequence[str], seed: int | None) -> list[Agent]:
     A team agent named first controls every player; a team agent named for a later player is
     refused (it cannot share the players with others).
     """
-    from agents.registry import DEEP_AGENTS, agent_class, make_agent
+    from agents.registry import agent_class, limit_torch_threads, make_agent
     from agents.runner import derive_seed
 
     if not names:
         raise ValueError("choose at least one agent")
     n = spec.n_players
     chosen = [names[min(p, len(names) - 1)] for p in range(n)]
-    if any(name in DEEP_AGENTS for name in chosen):
-        import torch
-
-        torch.set_num_threads(1)  # leave the other core to the UI or the server
+    limit_torch_threads(chosen)  # leave the other core to the UI or the server
     if agent_class(chosen[0]).team:
         return [make_agent(chosen[0], spec, list(range(n)), seed=derive_seed(seed, 0))]
     agents: list[Agent] = []
