@@ -28,6 +28,7 @@ from games.io import (
     write_nfg,
 )
 from games.model import MAX_CELLS, Game, GameError
+from games.text import MULTI_LINE, is_control
 
 DATA = Path(__file__).parent / "data"
 GAMBIT_FILES = sorted(DATA.glob("gambit-*.nfg"))
@@ -428,9 +429,17 @@ def test_catalogue_games_round_trip_through_every_format(game: Game, tmp_path: P
         assert_same_game(load(path), game)
 
 
+# Any text a name may hold: no surrogates, no control characters (games.text refuses those).
 labels = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=6
+    alphabet=st.characters(blacklist_categories=("Cs",)).filter(lambda c: not is_control(c)),
+    min_size=1, max_size=6,
 ).filter(lambda s: s.strip())
+# Descriptions and sources may also hold line breaks and tabs.
+texts = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)).filter(
+        lambda c: c in MULTI_LINE or not is_control(c)),
+    max_size=20,
+)
 payoffs = st.one_of(
     st.integers(-(10**12), 10**12).map(Fraction),
     st.builds(Fraction, st.integers(-99, 99), st.integers(1, 40)),
@@ -454,8 +463,8 @@ def games(draw) -> Game:
         players=draw(st.lists(labels, min_size=n, max_size=n, unique=True)),
         actions=[draw(st.lists(labels, min_size=k, max_size=k, unique=True)) for k in shape],
         name=draw(labels),
-        description=draw(st.text(max_size=20).filter(lambda s: "Source: " not in s)),
-        source=draw(st.text(max_size=20).filter(lambda s: "\n" not in s and "\r" not in s)),
+        description=draw(texts.filter(lambda s: "Source: " not in s)),
+        source=draw(texts.filter(lambda s: "\n" not in s and "\r" not in s)),
     )
 
 
