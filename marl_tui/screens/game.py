@@ -8,16 +8,20 @@ shown when it takes long, so typing never waits for the solver.
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
@@ -27,7 +31,12 @@ from marl_tui.messages import GameEdited, GameSaved
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.names import NamesScreen
 from marl_tui.screens.prompt import PromptScreen
-from marl_tui.widgets.analysis_panel import AnalysisPanel, compute_analysis, marks_from_analysis
+from marl_tui.widgets.analysis_panel import (
+    AnalysisPanel,
+    cell_name,
+    compute_analysis,
+    marks_from_analysis,
+)
 from marl_tui.widgets.formatting import format_entry
 from marl_tui.widgets.legend import Legend
 from marl_tui.widgets.payoff_grid import GridMarks, PayoffGrid
@@ -37,7 +46,17 @@ STYLES = Path(__file__).resolve().parent.parent / "styles"
 # Seconds an analysis may take before the panel says "solving…" (shorter ones never flicker).
 SOLVING_NOTICE_DELAY = 0.25
 # Keys that start editing the cell under the cursor, the key becoming the first character.
-EDIT_START_CHARACTERS = frozenset("0123456789-.")
+EDIT_START_KEYS = {**{d: d for d in "0123456789"}, "minus": "-", "full_stop": "."}
+# Seconds a priority key waits for earlier keys to be handled (they take microseconds).
+DRAIN_TIMEOUT = 1.0
+
+
+class Drained(Message):
+    """Sent through a widget to this screen: every event delivered before it has been handled."""
+
+    def __init__(self, done: asyncio.Event) -> None:
+        super().__init__()
+        self.done = done
 
 
 class GameScreen(Screen):
@@ -79,6 +98,18 @@ class GameScreen(Screen):
                 id="analysis-up"),
         Binding("pagedown", "scroll_analysis(1)", "Scroll analysis down", show=False,
                 id="analysis-down"),
+        # Editing keys are priority bindings: they act when the app reads the key, before the
+        # keys typed after it are delivered, so none is lost or lands in the wrong widget.
+        Binding("enter", "edit_cell", "Edit cell", show=False, priority=True, id="edit-cell"),
+        *(Binding(key, f"edit_cell({char!r})", show=False, priority=True)
+          for key, char in EDIT_START_KEYS.items()),
+        Binding("enter", "commit_cell(0)", "Commit cell", show=False, priority=True,
+                id="commit-cell"),
+        Binding("tab", "commit_cell(1)", "Commit, next cell", show=False, priority=True,
+                id="next-cell"),
+        Binding("shift+tab", "commit_cell(-1)", "Commit, previous cell", show=False,
+                priority=True, id="previous-cell"),
+        Binding("escape", "cancel_edit", "Cancel edit", priority=True, id="cancel-edit"),
     ]
 
     def __init__(self, game: Game, path: Path | None = None) -> None:
@@ -228,54 +259,119 @@ class GameScreen(Screen):
         self.query_one(PayoffGrid).show(game, self.fixed, self.marks)
 
     # ----- cell editing ----------------------------------------------------------------------
-    def on_key(self, event) -> None:
-        grid = self.query_one(PayoffGrid)
-        if self.focused is grid and event.character in EDIT_START_CHARACTERS:
-            event.stop()
-            event.prevent_default()
-            self.start_edit(event.character)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The editing keys act on the grid and in the cell editor only (elsewhere these keys
+        reach the focused widget as usual)."""
+        grid, box = self.query_one(PayoffGrid), self.query_one("#cell-input")
+        if action == "edit_cell":
+            return self.focused is grid
+        if action in ("commit_cell", "cancel_edit"):
+            on_grid = action == "commit_cell" and parameters and parameters[0] != 0
+            return self.focused is box or (bool(on_grid) and self.focused is grid)
+        return True
+
+    async def action_edit_cell(self, first: str | None = None) -> None:
+        """Enter or a digit on the grid: open the editor on the cursor cell."""
+        await self._drain(self.query_one(PayoffGrid))
+        if self.editing is None:
+            self.start_edit(first)
+            return
+        box = self.query_one("#cell-input", Input)  # a paste still on its way opened it
+        if first is None:
+            self.commit_edit(box.value)
+        else:
+            box.insert_text_at_cursor(first)
+
+    async def action_commit_cell(self, step: int) -> None:
+        """Enter (step 0), Tab (1) or shift+Tab (-1): commit the editor's text once it holds every
+        key typed before this one; then Tab moves to the next cell, row by row (on the grid,
+        Tab just moves)."""
+        if self.editing is not None:
+            box = self.query_one("#cell-input", Input)
+            await self._drain(box)
+            if not self.commit_edit(box.value):
+                return
+        if step:
+            self.query_one(PayoffGrid).step_cursor(step)
+
+    def action_cancel_edit(self) -> None:
+        if self.editing is not None:
+            self.stop_edit()
+            self.set_status("Edit cancelled; the cell is unchanged.")
+
+    async def _drain(self, widget: Widget) -> None:
+        """Wait until ``widget`` (and this screen, where its events bubble) has handled every
+        event already delivered to it. Called from a priority binding, this holds back the keys
+        typed later, so they are handled in the order they were typed."""
+        done = asyncio.Event()
+        widget.post_message(Drained(done))
+        with suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), DRAIN_TIMEOUT)
+
+    @on(Drained)
+    def _drained(self, message: Drained) -> None:
+        message.stop()
+        message.done.set()
 
     @on(PayoffGrid.CellSelected, "#grid")
     def _cell_selected(self, event: PayoffGrid.CellSelected) -> None:
         event.stop()
         self.start_edit()
 
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste on the grid opens the editor on the cursor cell with the pasted text."""
+        if self.focused is self.query_one(PayoffGrid):
+            event.stop()
+            self.start_edit(pasted_entry(event.text))
+
     def start_edit(self, first: str | None = None) -> None:
-        """Open the cell editor on the cursor cell: prefilled with its payoffs, or with ``first``."""
+        """Open the cell editor on the cursor cell: prefilled with its payoffs (selected, so
+        typing replaces them), or with ``first``.
+
+        Focus moves at once (not after the next refresh), so keys typed right after the one that
+        opened the editor land in it."""
         grid = self.query_one(PayoffGrid)
         cell = grid.cell_at_cursor()
         self.editing = cell
         values = self.game.exact_payoffs[(slice(None), *cell)]
-        editor = self.query_one("#editor")
-        editor.display = True
+        self.query_one("#editor").display = True
         box = self.query_one("#cell-input", Input)
-        where = ", ".join(self.game.actions[p][a] for p, a in enumerate(cell))
-        box.border_title = f"({where})"
+        box.border_title = cell_name(self.game, cell)
         box.value = format_entry(values) if first is None else first
         box.cursor_position = len(box.value)
+        if first is None:
+            box.select_all()  # the payoffs shown are replaced by typing, kept by arrow keys
         self.query_one("#cell-error", Static).update("")
-        box.focus()
+        self.set_status("")
+        self.set_focus(box)
 
-    @on(Input.Submitted, "#cell-input")
-    def _cell_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.editing is None:
-            return
+    def commit_edit(self, text: str) -> bool:
+        """Write ``text`` into the cell being edited and close the editor; on bad input keep the
+        editor open on that cell with the text and say what is wrong. True when committed."""
         cell = self.editing
+        if cell is None:
+            return False
         try:
-            values = parse_payoff_entry(event.value, self.game.n_players)
+            values = parse_payoff_entry(text, self.game.n_players)
             game = self.game.with_payoffs(cell, values)
         except GameError as error:
             self.query_one("#cell-error", Static).update(f"✗ {error}; the cell is unchanged")
-            return
+            return False
         self.stop_edit()
-        where = ", ".join(self.game.actions[p][a] for p, a in enumerate(cell))
-        self.commit(game, f"({where}) = {format_entry(values)}")
+        self.commit(game, f"{cell_name(self.game, cell)} = {format_entry(values)}")
+        return True
+
+    @on(events.DescendantBlur, "#cell-input")
+    def _cell_input_blurred(self) -> None:
+        # Focus left the editor for another widget of this screen (a click on the grid): the
+        # edit is abandoned, so a later entry can never land in a cell other than the one shown.
+        if self.editing is not None and self.is_current and self.focused is not None:
+            self.action_cancel_edit()
 
     def stop_edit(self) -> None:
         self.editing = None
         self.query_one("#editor").display = False
-        self.query_one(PayoffGrid).focus()
+        self.set_focus(self.query_one(PayoffGrid))
 
     # ----- undo / redo -----------------------------------------------------------------------
     def action_undo(self) -> None:
@@ -425,8 +521,7 @@ class GameScreen(Screen):
 
     def action_back(self) -> None:
         if self.editing is not None:
-            self.stop_edit()
-            self.set_status("Edit cancelled; the cell is unchanged.")
+            self.action_cancel_edit()
             return
         if self.game != self.saved:
             self.app.push_screen(
@@ -435,6 +530,13 @@ class GameScreen(Screen):
             )
             return
         self.app.close_game()
+
+
+def pasted_entry(text: str) -> str:
+    """Pasted text as one editor line: tabs and line breaks (a row copied from a spreadsheet)
+    become spaces, other control characters are dropped."""
+    printable = "".join(c for c in text if c.isprintable() or c.isspace())
+    return " ".join(printable.split())
 
 
 def slug(name: str) -> str:

@@ -60,19 +60,21 @@ class PayoffGrid(Widget, can_focus=True):
         "payoff-grid--dominated",
         "payoff-grid--marks",
     }
+    # Priority: the cursor moves when the key is read, in order with the screen's priority keys
+    # that open the editor, so "right, Enter" typed fast edits the cell to the right.
     BINDINGS = [
-        Binding("up", "move(-1, 0)", "Up", show=False),
-        Binding("down", "move(1, 0)", "Down", show=False),
-        Binding("left", "move(0, -1)", "Left", show=False),
-        Binding("right", "move(0, 1)", "Right", show=False),
-        Binding("home", "jump(0)", "First column", show=False),
-        Binding("end", "jump(-1)", "Last column", show=False),
+        Binding("up", "move(-1, 0)", "Up", show=False, priority=True),
+        Binding("down", "move(1, 0)", "Down", show=False, priority=True),
+        Binding("left", "move(0, -1)", "Left", show=False, priority=True),
+        Binding("right", "move(0, 1)", "Right", show=False, priority=True),
+        Binding("home", "jump(0)", "First column", show=False, priority=True),
+        Binding("end", "jump(-1)", "Last column", show=False, priority=True),
     ]
 
     cursor: reactive[tuple[int, int]] = reactive((0, 0))
 
     class CellSelected(Message):
-        """Enter, or a click on the cursor cell: the user wants to edit ``cell``."""
+        """A click on the cursor cell: the user wants to edit ``cell``."""
 
         def __init__(self, grid: PayoffGrid, cell: Cell) -> None:
             super().__init__()
@@ -119,9 +121,13 @@ class PayoffGrid(Widget, can_focus=True):
         if self.game is not None:
             self.cursor = (self.cursor[0], column % self.game.num_actions[1])
 
-    def key_enter(self, event: events.Key) -> None:
-        event.stop()
-        self.post_message(self.CellSelected(self, self.cell_at_cursor()))
+    def step_cursor(self, step: int) -> None:
+        """Move ``step`` cells along the rows (Tab order), wrapping at the ends of the slice."""
+        if self.game is None:
+            return
+        rows, columns = self.game.num_actions[:2]
+        index = (self.cursor[0] * columns + self.cursor[1] + step) % (rows * columns)
+        self.cursor = divmod(index, columns)
 
     def on_click(self, event: events.Click) -> None:
         cell = self._cell_at_offset(event.x, event.y)
