@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -39,7 +39,7 @@ from marl_tui.widgets.analysis_panel import (
 )
 from marl_tui.widgets.formatting import format_entry
 from marl_tui.widgets.legend import Legend
-from marl_tui.widgets.payoff_grid import GridMarks, PayoffGrid
+from marl_tui.widgets.payoff_grid import GridMarks, PayoffGrid, abbreviate
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
@@ -47,6 +47,20 @@ STYLES = Path(__file__).resolve().parent.parent / "styles"
 SOLVING_NOTICE_DELAY = 0.25
 # Keys that start editing the cell under the cursor, the key becoming the first character.
 EDIT_START_KEYS = {**{d: d for d in "0123456789"}, "minus": "-", "full_stop": "."}
+# Terminals at least this big (columns, lines) are a projector: presentation grid, wide analysis.
+WIDE_TERMINAL = (140, 40)
+# Narrower terminals get the short legend and a footer without the palette hint.
+NARROW_TERMINAL = 80
+GRID_MARGIN = 4  # the grid's margins and scrollbar
+
+
+def analysis_width(width: int, wide: bool) -> int:
+    """The analysis panel's width beside the grid, as game.tcss sizes it."""
+    if wide:
+        return min(max(width * 45 // 100, 36), 100)
+    return min(max(width * 54 // 100, 36), 56)
+
+
 # Seconds a priority key waits for earlier keys to be handled (they take microseconds).
 DRAIN_TIMEOUT = 1.0
 
@@ -98,6 +112,8 @@ class GameScreen(Screen):
                 id="analysis-up"),
         Binding("pagedown", "scroll_analysis(1)", "Scroll analysis down", show=False,
                 id="analysis-down"),
+        Binding("plus", "toggle_presentation", "Presentation (bigger grid)", show=False,
+                key_display="+", id="presentation"),
         # Editing keys are priority bindings: they act when the app reads the key, before the
         # keys typed after it are delivered, so none is lost or lands in the wrong widget.
         Binding("enter", "edit_cell", "Edit cell", show=False, priority=True, id="edit-cell"),
@@ -124,6 +140,7 @@ class GameScreen(Screen):
         self.editing: tuple[int, ...] | None = None  # the cell being edited
         self.analysis = None
         self.marks: GridMarks | None = None
+        self.presentation: bool | None = None  # None: on for big terminals only
         self._solving_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -131,8 +148,7 @@ class GameScreen(Screen):
         with Horizontal(id="game-body"):
             with Vertical(id="grid-pane"):
                 yield Static(id="grid-caption", markup=False)
-                with ScrollableContainer(id="grid-scroll"):
-                    yield PayoffGrid(id="grid")
+                yield PayoffGrid(id="grid")
                 yield Static(id="slice-bar", markup=False)
                 with Vertical(id="editor"):
                     yield Input(id="cell-input", placeholder="payoffs, e.g. 3, 3 or -1.5 2/3",
@@ -145,6 +161,7 @@ class GameScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#editor").display = False
+        self.watch(self.query_one(PayoffGrid), "cursor", self._update_caption, init=False)
         # Draw the grid first and solve after the first frame: the solver's imports (scipy)
         # would otherwise compete with the first paint for the interpreter.
         self.refresh_view(analyse=False)
@@ -177,14 +194,48 @@ class GameScreen(Screen):
         game = self.game
         self.title = game.name
         self.sub_title = self._subtitle()
-        self.query_one("#grid-caption", Static).update(
-            f"Rows: {game.players[0]}   Columns: {game.players[1]}"
-        )
         self._update_slice_bar()
         self.marks = None  # until the analysis of this game arrives
         self.query_one(PayoffGrid).show(game, self.fixed, None)
+        self._update_caption()
+        self.fit_layout()
         if analyse:
             self._analyse()
+
+    def _update_caption(self) -> None:
+        """Who plays rows and columns; when labels are abbreviated, the cursor cell in full."""
+        game = self.game
+        text = Text(f"Rows: {game.players[0]}   Columns: {game.players[1]}")
+        labels = [label for p in (0, 1) for label in game.actions[p]]
+        if any(abbreviate(label) != label for label in labels):
+            text.append(f"   at {cell_name(game, self.query_one(PayoffGrid).cell_at_cursor())}",
+                        style="bold")
+        self.query_one("#grid-caption", Static).update(text)
+
+    # ----- layout ------------------------------------------------------------------------------
+    def on_resize(self) -> None:
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """Fit the screen to the terminal and the game: the analysis beside the grid when both
+        fit, under it otherwise; on a big terminal (a projector) a wider analysis and, unless
+        switched off, the presentation grid; on a narrow one a shorter legend and footer."""
+        width, height = self.app.size
+        wide = width >= WIDE_TERMINAL[0] and height >= WIDE_TERMINAL[1]
+        grid = self.query_one(PayoffGrid)
+        grid.presentation = wide if self.presentation is None else self.presentation
+        panel = analysis_width(width, wide)
+        stacked = grid.virtual_size.width + GRID_MARGIN > width - panel
+        self.set_class(wide, "wide")
+        self.set_class(stacked, "stacked")
+        self.set_class(width < NARROW_TERMINAL, "narrow")
+        self.query_one(Legend).compact = width < NARROW_TERMINAL
+        self.query_one(Footer).show_command_palette = width >= NARROW_TERMINAL
+
+    def action_toggle_presentation(self) -> None:
+        """Switch the presentation grid (wider columns, a blank line between rows) on or off."""
+        self.presentation = not self.query_one(PayoffGrid).presentation
+        self.fit_layout()
 
     def _subtitle(self) -> str:
         path = self.path
@@ -257,6 +308,7 @@ class GameScreen(Screen):
         self.marks = None if analysis is None else marks_from_analysis(game, analysis)
         self.query_one(AnalysisPanel).show(game, analysis, error)
         self.query_one(PayoffGrid).show(game, self.fixed, self.marks)
+        self.fit_layout()  # the marks widen the cells
 
     # ----- cell editing ----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
