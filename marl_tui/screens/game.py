@@ -39,7 +39,7 @@ from marl_tui.widgets.analysis_panel import (
 )
 from marl_tui.widgets.formatting import format_entry
 from marl_tui.widgets.legend import Legend
-from marl_tui.widgets.payoff_grid import GridMarks, PayoffGrid, abbreviate
+from marl_tui.widgets.payoff_grid import GAP, GridMarks, PayoffGrid, abbreviate
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
@@ -52,6 +52,7 @@ WIDE_TERMINAL = (140, 40)
 # Narrower terminals get the short legend and a footer without the palette hint.
 NARROW_TERMINAL = 80
 GRID_MARGIN = 4  # the grid's margins and scrollbar
+MAX_PRESENTATION_GAP = 10
 
 
 def analysis_width(width: int, wide: bool) -> int:
@@ -223,9 +224,12 @@ class GameScreen(Screen):
         width, height = self.app.size
         wide = width >= WIDE_TERMINAL[0] and height >= WIDE_TERMINAL[1]
         grid = self.query_one(PayoffGrid)
-        grid.presentation = wide if self.presentation is None else self.presentation
         panel = analysis_width(width, wide)
-        stacked = grid.virtual_size.width + GRID_MARGIN > width - panel
+        stacked = grid.natural_width() + GRID_MARGIN > width - panel
+        room = width - GRID_MARGIN - (0 if stacked else panel) - grid.natural_width()
+        columns = self.game.num_actions[1]
+        grid.presentation_gap = min(max(GAP + room // columns, GAP + 1), MAX_PRESENTATION_GAP)
+        grid.presentation = wide if self.presentation is None else self.presentation
         self.set_class(wide, "wide")
         self.set_class(stacked, "stacked")
         self.set_class(width < NARROW_TERMINAL, "narrow")

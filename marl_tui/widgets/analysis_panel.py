@@ -101,12 +101,13 @@ def describe_equilibria(game: Game, analysis) -> Text:
     elif analysis.elimination.solved:
         text.append(f"dominance solvable: {cell_name(game, survivor(analysis.elimination))}\n")
 
-    weak = [d for d in analysis.dominated if not d.strict]
+    # Every weakly dominated action, the strictly dominated ones included (strict implies weak).
     text.append("\n")
     heading(text, "Weak dominance")
-    for d in weak:
-        text.append(f"{game.players[d.player]}: {d.label} (by {dominator(d)})\n")
-    if not weak:
+    for d in analysis.dominated:
+        how = "strictly, " if d.strict else ""
+        text.append(f"{game.players[d.player]}: {d.label} ({how}by {dominator(d)})\n")
+    if not analysis.dominated:
         text.append("no weakly dominated actions\n")
     iterated = analysis.weak_elimination
     if iterated.solved and not analysis.elimination.solved:

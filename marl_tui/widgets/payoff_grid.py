@@ -77,7 +77,8 @@ class PayoffGrid(ScrollView, can_focus=True):
 
     cursor: reactive[tuple[int, int]] = reactive((0, 0))
     presentation: reactive[bool] = reactive(False)
-    """Presentation mode: wider columns and a blank line between rows, for the back row."""
+    """Presentation mode: a blank line between rows and ``presentation_gap`` between columns."""
+    presentation_gap: reactive[int] = reactive(PRESENTATION_GAP)
 
     class CellSelected(Message):
         """A click on the cursor cell: the user wants to edit ``cell``."""
@@ -167,6 +168,14 @@ class PayoffGrid(ScrollView, can_focus=True):
     def watch_presentation(self) -> None:
         self._resize()
 
+    def watch_presentation_gap(self) -> None:
+        self._resize()
+
+    def natural_width(self) -> int:
+        """The table's width with the normal gap between columns."""
+        widths = self._widths() if self.game is not None else [0]
+        return sum(widths) + GAP * (len(widths) - 1)
+
     def _scroll_cursor_into_view(self) -> None:
         if self.game is None or not self.is_mounted:
             return
@@ -182,7 +191,7 @@ class PayoffGrid(ScrollView, can_focus=True):
     @property
     def gap(self) -> int:
         """Spaces between columns (wider in presentation mode)."""
-        return PRESENTATION_GAP if self.presentation else GAP
+        return self.presentation_gap if self.presentation else GAP
 
     @property
     def spacing(self) -> int:
