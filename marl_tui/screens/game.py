@@ -1,7 +1,9 @@
 """The game editor: the payoff grid, the live analysis panel and every structural edit.
 
-Edits never change a game in place: each accepted edit pushes the previous ``Game`` value on
-the undo stack, posts :class:`GameEdited` up to the app, and re-analyses in an exclusive thread
+The current game, its last saved state and its path belong to the app (``MarlTuiApp.game``,
+one copy, reactive); this screen reads them from there. Edits never change a game in place: each
+accepted edit pushes the previous ``Game`` value on the undo stack, sets the app's game, and
+re-analyses in an exclusive thread
 worker (the LPs take milliseconds for a 2x2 game but seconds for big ones), with "solving…"
 shown when it takes long, so typing never waits for the solver.
 """
@@ -27,7 +29,6 @@ from textual.worker import Worker, WorkerState
 
 from games import Game, GameError, parse_payoff_entry
 from marl_tui.files import may_write, resolve_user_path, sandbox_of
-from marl_tui.messages import GameEdited, GameSaved
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.names import NamesScreen
 from marl_tui.screens.prompt import PromptScreen
@@ -129,14 +130,11 @@ class GameScreen(Screen):
         Binding("escape", "cancel_edit", "Cancel edit", priority=True, id="cancel-edit"),
     ]
 
-    def __init__(self, game: Game, path: Path | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.game = game
-        self.path = path
-        self.saved = game  # the game as last opened or saved: unsaved edits differ from it
         self.undo_stack: list[Game] = []
         self.redo_stack: list[Game] = []
-        self.fixed: list[int] = [0] * (game.n_players - 2)  # actions of players 3..n
+        self.fixed: list[int] = []  # actions of players 3..n shown in the slice
         self.slice_player = 2  # which of players 3..n the [ ] keys move
         self.editing: tuple[int, ...] | None = None  # the cell being edited
         self.analysis = None
@@ -160,7 +158,17 @@ class GameScreen(Screen):
         yield Legend(id="legend")
         yield Footer(compact=True)
 
+    # ----- the current game: the app owns it (one copy); this screen edits it ----------------
+    @property
+    def game(self) -> Game:
+        return self.app.game
+
+    @property
+    def path(self) -> Path | None:
+        return self.app.path
+
     def on_mount(self) -> None:
+        self.fixed = [0] * (self.game.n_players - 2)
         self.query_one("#editor").display = False
         self.watch(self.query_one(PayoffGrid), "cursor", self._update_caption, init=False)
         # Draw the grid first and solve after the first frame: the solver's imports (scipy)
@@ -180,13 +188,12 @@ class GameScreen(Screen):
         self._replace(game, status)
 
     def _replace(self, game: Game, status: str) -> None:
-        self.game = game
+        self.app.game = game
         extra = game.n_players - 2
         self.fixed = [min(a, k - 1) for a, k in zip(self.fixed[:extra], game.num_actions[2:],
                                                       strict=False)]
         self.fixed += [0] * (extra - len(self.fixed))
         self.slice_player = min(max(self.slice_player, 2), max(game.n_players - 1, 2))
-        self.post_message(GameEdited(game))
         self.set_status(status)
         self.refresh_view()
 
@@ -245,7 +252,7 @@ class GameScreen(Screen):
         path = self.path
         shape = "×".join(str(k) for k in self.game.num_actions)
         where = f" · {path.name}" if path else ""
-        dirty = " · modified" if self.game != self.saved else ""
+        dirty = " · modified" if self.app.dirty else ""
         return f"{self.game.n_players} players, {shape}{where}{dirty}"
 
     def _update_slice_bar(self) -> None:
@@ -539,9 +546,7 @@ class GameScreen(Screen):
         from games import io
 
         io.save(self.game, path)
-        self.saved = self.game
-        self.path = path
-        self.post_message(GameSaved(self.game, path))
+        self.app.mark_saved(path)
         self.sub_title = self._subtitle()
         self.set_status(f"Saved to {path}.")
         return path
@@ -573,13 +578,13 @@ class GameScreen(Screen):
         except (ImportError, AttributeError, MemoryError) as error:  # MemoryError: a served session's limit
             self.set_status(f"{which} is not available: {error or 'out of memory'}", error=True)
             return
-        self.app.push_screen(screen_class(self.app.game))
+        self.app.push_screen(screen_class(self.game))
 
     def action_back(self) -> None:
         if self.editing is not None:
             self.action_cancel_edit()
             return
-        if self.game != self.saved:
+        if self.app.dirty:
             self.app.push_screen(
                 ConfirmScreen(f"Discard unsaved edits to {self.game.name!r}?", "Discard", "Keep"),
                 callback=lambda ok: ok and self.app.close_game(),
