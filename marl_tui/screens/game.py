@@ -32,13 +32,8 @@ from marl_tui.files import may_write, resolve_user_path, sandbox_of
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.names import NamesScreen
 from marl_tui.screens.prompt import PromptScreen
-from marl_tui.widgets.analysis_panel import (
-    AnalysisPanel,
-    cell_name,
-    compute_analysis,
-    marks_from_analysis,
-)
-from marl_tui.widgets.formatting import format_entry
+from marl_tui.text import format_cell, format_entry
+from marl_tui.widgets.analysis_panel import AnalysisPanel, compute_analysis, marks_from_analysis
 from marl_tui.widgets.legend import Legend
 from marl_tui.widgets.payoff_grid import GAP, GridMarks, PayoffGrid, abbreviate
 
@@ -216,7 +211,7 @@ class GameScreen(Screen):
         text = Text(f"Rows: {game.players[0]}   Columns: {game.players[1]}")
         labels = [label for p in (0, 1) for label in game.actions[p]]
         if any(abbreviate(label) != label for label in labels):
-            text.append(f"   at {cell_name(game, self.query_one(PayoffGrid).cell_at_cursor())}",
+            text.append(f"   at {format_cell(game, self.query_one(PayoffGrid).cell_at_cursor())}",
                         style="bold")
         self.query_one("#grid-caption", Static).update(text)
 
@@ -399,7 +394,7 @@ class GameScreen(Screen):
         values = self.game.exact_payoffs[(slice(None), *cell)]
         self.query_one("#editor").display = True
         box = self.query_one("#cell-input", Input)
-        box.border_title = cell_name(self.game, cell)
+        box.border_title = format_cell(self.game, cell)
         box.value = format_entry(values) if first is None else first
         box.cursor_position = len(box.value)
         if first is None:
@@ -421,7 +416,7 @@ class GameScreen(Screen):
             self.query_one("#cell-error", Static).update(f"✗ {error}; the cell is unchanged")
             return False
         self.stop_edit()
-        self.commit(game, f"{cell_name(self.game, cell)} = {format_entry(values)}")
+        self.commit(game, f"{format_cell(self.game, cell)} = {format_entry(values)}")
         return True
 
     @on(events.DescendantBlur, "#cell-input")

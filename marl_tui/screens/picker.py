@@ -22,7 +22,7 @@ from games.catalogue import CatalogueEntry, catalogue
 from marl_tui.files import resolve_user_path, sandbox_of
 from marl_tui.messages import GameChosen
 from marl_tui.screens.prompt import PromptScreen
-from marl_tui.widgets.formatting import format_entry
+from marl_tui.text import format_entry
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 

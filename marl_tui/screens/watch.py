@@ -29,11 +29,11 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from agents.base import Agent
 from games import Game
 from marl_tui.files import resolve_user_path, sandbox_of
+from marl_tui.screens.path_modal import PathModal
+from marl_tui.screens.plot_screen import PlotScreen
+from marl_tui.screens.watch_setup import WatchSetup, WatchSetupModal
 from marl_tui.widgets.heatmap import JointHeatmap
-from marl_tui.widgets.path_modal import PathModal
-from marl_tui.widgets.plot_screen import PlotScreen
 from marl_tui.widgets.training_dashboard import TrainingDashboard
-from marl_tui.widgets.watch_setup import WatchSetup, WatchSetupModal
 
 GAME_ENV = "game"
 SPECIAL_ENVS = {"two-step": 2, "levers": 5}  # environment -> number of players

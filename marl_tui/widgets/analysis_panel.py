@@ -12,8 +12,6 @@ whose parts are already computed, so switching pages never solves anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,7 +19,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from games import Game
-from marl_tui.widgets.formatting import format_entry, format_number
+from marl_tui.text import (
+    format_cell,
+    format_dominator,
+    format_entry,
+    format_number,
+    format_strategy,
+)
 from marl_tui.widgets.payoff_grid import GridMarks
 
 PAGES = ("Equilibria", "More")
@@ -47,19 +51,6 @@ def marks_from_analysis(game: Game, analysis) -> GridMarks:
     )
 
 
-def cell_name(game: Game, cell: Sequence[int]) -> str:
-    """A joint action by its labels: "(Opera, Football)"."""
-    return "(" + ", ".join(game.actions[p][a] for p, a in enumerate(cell)) + ")"
-
-
-def mixed_strategy(labels: Sequence[str], probabilities: Sequence) -> str:
-    """A strategy over its support: "Opera 2/3, Football 1/3", or just "Opera" when pure."""
-    support = [(label, p) for label, p in zip(labels, probabilities, strict=True) if p > 0]
-    if len(support) == 1:
-        return support[0][0]
-    return ", ".join(f"{label} {format_number(p, decimals=False)}" for label, p in support)
-
-
 def heading(text: Text, title: str) -> None:
     text.append(title + "\n", style="bold underline")
 
@@ -74,13 +65,13 @@ def describe_equilibria(game: Game, analysis) -> Text:
         payoffs = format_entry(eq.payoffs)
         if eq.is_pure:
             cell = tuple(s[0] for s in eq.supports)
-            text.append(f"{k}. pure {cell_name(game, cell)}", style="bold")
+            text.append(f"{k}. pure {format_cell(game, cell)}", style="bold")
             text.append(f": {payoffs}\n")
             continue
         kind = "mixed" if eq.exact else "mixed ≈"
         text.append(f"{k}. {kind}\n", style="bold")
         for p, strategy in enumerate(eq.strategies):
-            text.append(f"  {game.players[p]}: {mixed_strategy(game.actions[p], strategy)}\n")
+            text.append(f"  {game.players[p]}: {format_strategy(game.actions[p], strategy)}\n")
         text.append(f"  payoffs {payoffs}\n")
     if not count:
         text.append("none found\n")
@@ -95,23 +86,25 @@ def describe_equilibria(game: Game, analysis) -> Text:
     heading(text, "Strict dominance (iterated)")
     steps = analysis.elimination.steps
     for k, step in enumerate(steps, start=1):
-        text.append(f"{k}. {game.players[step.player]}: {step.label} (by {dominator(step)})\n")
+        by = format_dominator(step.dominator)
+        text.append(f"{k}. {game.players[step.player]}: {step.label} (by {by})\n")
     if not steps:
         text.append("no strictly dominated actions\n")
     elif analysis.elimination.solved:
-        text.append(f"dominance solvable: {cell_name(game, survivor(analysis.elimination))}\n")
+        text.append(f"dominance solvable: {format_cell(game, survivor(analysis.elimination))}\n")
 
     # Every weakly dominated action, the strictly dominated ones included (strict implies weak).
     text.append("\n")
     heading(text, "Weak dominance")
     for d in analysis.dominated:
         how = "strictly, " if d.strict else ""
-        text.append(f"{game.players[d.player]}: {d.label} ({how}by {dominator(d)})\n")
+        by = format_dominator(d.dominator)
+        text.append(f"{game.players[d.player]}: {d.label} ({how}by {by})\n")
     if not analysis.dominated:
         text.append("no weakly dominated actions\n")
     iterated = analysis.weak_elimination
     if iterated.solved and not analysis.elimination.solved:
-        text.append(f"iterated (order matters): {cell_name(game, survivor(iterated))}\n")
+        text.append(f"iterated (order matters): {format_cell(game, survivor(iterated))}\n")
     return text
 
 
@@ -119,9 +112,9 @@ def describe_more(game: Game, analysis) -> Text:
     """Page 2: welfare and its prices, the correlated equilibrium, ESS, security values."""
     text = Text()
     heading(text, "Welfare")
-    pareto = ", ".join(cell_name(game, c) for c in analysis.pareto_optimal)
+    pareto = ", ".join(format_cell(game, c) for c in analysis.pareto_optimal)
     text.append(f"Pareto-optimal: {pareto}\n")
-    best = ", ".join(cell_name(game, c) for c in analysis.welfare_maximising)
+    best = ", ".join(format_cell(game, c) for c in analysis.welfare_maximising)
     text.append(f"Max total {format_number(analysis.optimal_welfare)}: {best}\n")
     text.append(price("Price of anarchy", analysis.price_of_anarchy, "worst"))
     text.append(price("Price of stability", analysis.price_of_stability, "best"))
@@ -131,7 +124,7 @@ def describe_more(game: Game, analysis) -> Text:
     heading(text, "Correlated equilibrium (max welfare)")
     cells = [(cell, q) for cell, q in _cells(ce.distribution) if q > 0]
     approx = "" if ce.exact else "≈ "
-    text.append(approx + ", ".join(f"{cell_name(game, cell)} {format_number(q, decimals=False)}"
+    text.append(approx + ", ".join(f"{format_cell(game, cell)} {format_number(q, decimals=False)}"
                                    for cell, q in cells) + "\n")
     text.append(f"payoffs {format_entry(ce.payoffs)}, total {format_number(ce.welfare)}\n")
 
@@ -142,13 +135,13 @@ def describe_more(game: Game, analysis) -> Text:
     elif not analysis.ess:
         text.append("none\n")
     for strategy in analysis.ess or ():
-        text.append(f"{mixed_strategy(game.actions[0], strategy)}\n")
+        text.append(f"{format_strategy(game.actions[0], strategy)}\n")
 
     text.append("\n")
     heading(text, "Maxmin (security) values")
     for p, (strategy, value) in enumerate(analysis.maxmin):
         text.append(f"{game.players[p]}: {format_number(value)}", style="bold")
-        text.append(f" by {mixed_strategy(game.actions[p], strategy)}\n")
+        text.append(f" by {format_strategy(game.actions[p], strategy)}\n")
     if analysis.zero_sum is not None:
         text.append(f"zero-sum value (to {game.players[0]}): "
                     f"{format_number(analysis.zero_sum.value)}\n")
@@ -158,12 +151,6 @@ def describe_more(game: Game, analysis) -> Text:
 def describe(game: Game, analysis, page: int = 0) -> Text:
     """The panel's text for an analysed game: page 0 (equilibria) or 1 (more)."""
     return (describe_equilibria if page == 0 else describe_more)(game, analysis)
-
-
-def dominator(domination) -> str:
-    """The (possibly mixed) strategy that dominates an action: "Defect" or "A 1/2, B 1/2"."""
-    return mixed_strategy([d[0] for d in domination.dominator],
-                          [d[1] for d in domination.dominator])
 
 
 def survivor(elimination) -> tuple[int, ...]:

@@ -26,7 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from games import Game
-from marl_tui.widgets.formatting import format_number
+from marl_tui.text import format_number
 
 Cell = tuple[int, ...]
 

@@ -16,9 +16,11 @@ from marl_tui.app import MarlTuiApp
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let pending messages, the analysis worker and its redraw finish."""
+    """Let pending messages, the analysis worker and its redraw finish (the redraw may change the
+    layout, which takes one more round)."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
     await pilot.pause()
 
 
