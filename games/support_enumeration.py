@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from itertools import combinations, islice, product
 
 import numpy as np
-from scipy.optimize import root
 
 from games.deviation import action_values
 from games.model import Game, GameError
@@ -128,6 +127,8 @@ def search_supports(
             "payoffs span more than floating point can represent; support enumeration is numeric"
         )
     spread = spread or 1.0
+    from scipy.optimize import root  # imported on first use: it takes a second to load
+
     scaled = (payoffs - payoffs.min()) / spread
     rng = np.random.default_rng(seed)
     found: list[list[np.ndarray]] = []

@@ -26,12 +26,11 @@ from marl_tui.files import PathRefused, resolve_user_path
 from marl_tui.messages import GameChosen
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.game import GameScreen
-from marl_tui.screens.help import HelpScreen
-from marl_tui.screens.picker import PickerScreen
 
 EXIT_AFTER_FIRST_FRAME = "MARL_TUI_EXIT_AFTER_FIRST_FRAME"
-"""Environment variable: when set to 1 the app exits as soon as its first frame is drawn
-(used by benchmarks/bench_startup.py to time startup)."""
+"""Environment variable: when set to 1 the app exits as soon as its first frame is drawn; set to
+"equilibria", as soon as a frame shows the equilibria of the game it opened (used by
+benchmarks/bench_startup.py to time startup)."""
 
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
@@ -60,6 +59,7 @@ class MarlTuiApp(App[int]):
         self.path = path
         self.sandbox = None if sandbox is None else Path(sandbox).resolve()
         self.exit_after_first_frame = os.environ.get(EXIT_AFTER_FIRST_FRAME) == "1"
+        self.exit_after_equilibria = os.environ.get(EXIT_AFTER_FIRST_FRAME) == "equilibria"
 
     @property
     def dirty(self) -> bool:
@@ -67,8 +67,11 @@ class MarlTuiApp(App[int]):
         return self.game is not None and self.game != self.saved_game
 
     def on_mount(self) -> None:
-        # Opened on a game, the picker is built only when the user leaves the game (startup).
+        # Opened on a game, the picker is built (and imported) only when the user leaves the game;
+        # the help screen only when asked for: startup imports neither.
         if self.game is None:
+            from marl_tui.screens.picker import PickerScreen
+
             self.push_screen(PickerScreen())
         else:
             self.push_screen(GameScreen())
@@ -94,6 +97,8 @@ class MarlTuiApp(App[int]):
 
     def close_game(self) -> None:
         """Leave the game screen for the picker, forgetting the current game."""
+        from marl_tui.screens.picker import PickerScreen
+
         if isinstance(self.screen, GameScreen):
             if any(isinstance(screen, PickerScreen) for screen in self.screen_stack):
                 self.pop_screen()
@@ -117,6 +122,8 @@ class MarlTuiApp(App[int]):
         )
 
     def action_help(self) -> None:
+        from marl_tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

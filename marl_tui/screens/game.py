@@ -33,7 +33,14 @@ from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.names import NamesScreen
 from marl_tui.screens.prompt import PromptScreen
 from marl_tui.text import format_cell, format_entry
-from marl_tui.widgets.analysis_panel import AnalysisPanel, compute_analysis, marks_from_analysis
+from marl_tui.widgets.analysis_panel import (
+    LATER_PARTS,
+    AnalysisPanel,
+    compute_analysis,
+    compute_parts,
+    is_complete,
+    marks_from_analysis,
+)
 from marl_tui.widgets.legend import Legend
 from marl_tui.widgets.payoff_grid import GAP, GridMarks, PayoffGrid, abbreviate
 
@@ -166,11 +173,10 @@ class GameScreen(Screen):
         self.fixed = [0] * (self.game.n_players - 2)
         self.query_one("#editor").display = False
         self.watch(self.query_one(PayoffGrid), "cursor", self._update_caption, init=False)
-        # Draw the grid first and solve after the first frame: the solver's imports (scipy)
-        # would otherwise compete with the first paint for the interpreter.
-        self.refresh_view(analyse=False)
+        # The equilibria are solved in a worker while the grid is drawn: their first part needs
+        # no scipy.optimize (see analysis_panel.FIRST_PARTS), so they follow within a frame or two.
+        self.refresh_view()
         self.query_one(PayoffGrid).focus()
-        self.call_after_refresh(self._analyse)
 
     # ----- state changes ---------------------------------------------------------------------
     def commit(self, game: Game, status: str = "") -> None:
@@ -308,6 +314,10 @@ class GameScreen(Screen):
             self._show_analysis(self.game, None, str(worker.error))
         elif worker.result.game is self.game:  # a stale result for an earlier edit is dropped
             self._show_analysis(self.game, worker.result, None)
+            if not is_complete(worker.result):  # the equilibria first, the LPs a moment later
+                self.run_worker(partial(compute_parts, worker.result, LATER_PARTS), thread=True,
+                                exclusive=True, group="analysis", exit_on_error=False,
+                                name=f"analyse {self.game.name} (dominance, LPs)")
 
     def _show_analysis(self, game: Game, analysis, error: str | None) -> None:
         self.analysis = analysis
@@ -315,6 +325,8 @@ class GameScreen(Screen):
         self.query_one(AnalysisPanel).show(game, analysis, error)
         self.query_one(PayoffGrid).show(game, self.fixed, self.marks)
         self.fit_layout()  # the marks widen the cells
+        if analysis is not None and self.app.exit_after_equilibria:
+            self.call_after_refresh(self.app.exit, 0)
 
     # ----- cell editing ----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -30,17 +30,38 @@ from marl_tui.widgets.payoff_grid import GridMarks
 
 PAGES = ("Equilibria", "More")
 
+# Computed first, so the equilibria show at once: none of these needs a linear program (nor
+# scipy.optimize, a second to import). The dominance sections and page 2 follow (LATER_PARTS).
+FIRST_PARTS = ("solution", "best_responses", "pareto_optimal", "welfare_maximising",
+               "optimal_welfare")
+LATER_PARTS = ("dominated", "elimination", "weak_elimination", "maxmin", "zero_sum",
+               "correlated", "ess", "price_of_anarchy", "price_of_stability")
+COMPUTING = "computing…\n"
+
+
 def compute_analysis(game: Game):
-    """The analysis of ``game`` with every part computed (call from a worker thread)."""
+    """The analysis of ``game`` with its FIRST_PARTS computed (call from a worker thread)."""
     from games.analysis import analyse
 
-    return analyse(game).compute()
+    return compute_parts(analyse(game), FIRST_PARTS)
+
+
+def compute_parts(analysis, parts: tuple[str, ...]):
+    """Compute ``parts`` of ``analysis`` now (call from a worker thread); returns it."""
+    for name in parts:
+        getattr(analysis, name)
+    return analysis
+
+
+def is_complete(analysis) -> bool:
+    """Whether every part is computed (the panel never computes one on the UI thread)."""
+    return all(name in vars(analysis) for name in LATER_PARTS)
 
 
 def marks_from_analysis(game: Game, analysis) -> GridMarks:
     """What the grid draws: best responses, pure equilibria, Pareto/welfare cells, dominated actions."""
     dominated: list[set[int]] = [set() for _ in range(game.n_players)]
-    for step in analysis.elimination.steps:
+    for step in analysis.elimination.steps if is_complete(analysis) else ():
         dominated[step.player].add(step.action)
     return GridMarks(
         best_response=analysis.best_responses,
@@ -81,6 +102,11 @@ def describe_equilibria(game: Game, analysis) -> Text:
             style="bold",
         )
     text.append(f"method: {solution.method}\n", style="dim")
+    if not is_complete(analysis):
+        text.append("\n")
+        heading(text, "Dominance")
+        text.append(COMPUTING, style="dim")
+        return text
 
     text.append("\n")
     heading(text, "Strict dominance (iterated)")
@@ -111,6 +137,8 @@ def describe_equilibria(game: Game, analysis) -> Text:
 def describe_more(game: Game, analysis) -> Text:
     """Page 2: welfare and its prices, the correlated equilibrium, ESS, security values."""
     text = Text()
+    if not is_complete(analysis):
+        return Text(COMPUTING, style="dim")
     heading(text, "Welfare")
     pareto = ", ".join(format_cell(game, c) for c in analysis.pareto_optimal)
     text.append(f"Pareto-optimal: {pareto}\n")

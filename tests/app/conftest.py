@@ -11,16 +11,21 @@ from rich.text import Text
 from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerState
 
 from marl_tui.app import MarlTuiApp
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let pending messages, the analysis worker and its redraw finish (the redraw may change the
-    layout, which takes one more round)."""
+    """Let pending messages, the analysis workers (the equilibria, then the LP-based parts) and
+    their redraw finish (the redraw may change the layout, which takes one more round)."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    while True:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                   for w in pilot.app.workers):
+            break
     await pilot.pause()
 
 
