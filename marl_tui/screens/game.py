@@ -116,6 +116,9 @@ class GameScreen(Screen):
                 id="analysis-up"),
         Binding("pagedown", "scroll_analysis(1)", "Scroll analysis down", show=False,
                 id="analysis-down"),
+        Binding("e", "export", "Export (.tex/.md)", show=False, id="export"),
+        Binding("y", "copy('.tex')", "Copy as LaTeX", show=False, id="copy-latex"),
+        Binding("Y", "copy('.md')", "Copy as Markdown", show=False, id="copy-markdown"),
         Binding("plus", "toggle_presentation", "Presentation (bigger grid)", show=False,
                 key_display="+", id="presentation"),
         # Editing keys are priority bindings: they act when the app reads the key, before the
@@ -572,6 +575,43 @@ class GameScreen(Screen):
                 hint="The extension picks the format; the file is replaced atomically.",
             ),
         )
+
+    # ----- export ----------------------------------------------------------------------------
+    def _solution(self):
+        """The equilibria of the current game when solved already (exports wait for nothing)."""
+        analysis = self.analysis
+        return analysis.solution if analysis is not None and analysis.game is self.game else None
+
+    def action_export(self) -> None:
+        """Write the game and its equilibria to a LaTeX (.tex) or Markdown (.md) file."""
+        sandbox = sandbox_of(self.app)
+
+        def write(text: str) -> Path:
+            from marl_tui.export import export_text
+
+            path = resolve_user_path(text.strip(), sandbox)
+            try:
+                document = export_text(self.game, self._solution(), path.suffix.lower())
+            except ValueError as error:
+                raise GameError(str(error)) from error
+            path.write_text(document, encoding="utf-8")
+            return path
+
+        self.app.push_screen(
+            PromptScreen("Export as (.tex for LaTeX, .md for Markdown)", write,
+                         value=f"{slug(self.game.name)}.tex",
+                         hint="The game and its equilibria; y / Y copy them instead."),
+            callback=lambda path: path is not None and self.set_status(f"Exported to {path}."),
+        )
+
+    def action_copy(self, suffix: str) -> None:
+        """Copy the game and its equilibria to the terminal's clipboard (OSC 52: works over SSH
+        in terminals that allow it)."""
+        from marl_tui.export import FORMATS, export_text
+
+        self.app.copy_to_clipboard(export_text(self.game, self._solution(), suffix))
+        missing = "" if self._solution() is not None else " (without equilibria: still solving)"
+        self.set_status(f"Copied as {FORMATS[suffix]}{missing}.")
 
     # ----- other screens ---------------------------------------------------------------------
     def action_open(self, which: str) -> None:

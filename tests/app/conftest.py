@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DirectoryTree, Input
 from textual.worker import WorkerState
 
 from marl_tui.app import MarlTuiApp
@@ -21,10 +21,12 @@ async def settle(pilot: Pilot) -> None:
     their redraw finish (the redraw may change the layout, which takes one more round)."""
     await pilot.pause()
     while True:
-        await pilot.app.workers.wait_for_complete()
+        # A directory tree's loader worker waits for folders to load for as long as it lives.
+        workers = [w for w in pilot.app.workers if not isinstance(w.node, DirectoryTree)]
+        if workers:  # (an empty list would mean every worker)
+            await pilot.app.workers.wait_for_complete(workers)
         await pilot.pause()
-        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING)
-                   for w in pilot.app.workers):
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in workers):
             break
     await pilot.pause()
 
