@@ -8,6 +8,7 @@ pays only for those; :meth:`Analysis.compute` forces all of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -127,13 +128,14 @@ class Analysis:
         """Why the first of ``parts`` that failed could not be computed; None when all worked."""
         return next((self.failures[p] for p in parts if p in self.failures), None)
 
-    def compute(self) -> Analysis:
-        """Compute every part now (e.g. before handing the analysis to another thread).
+    def compute(self, parts: Sequence[str] | None = None) -> Analysis:
+        """Compute ``parts`` (every part by default) now, e.g. before handing the analysis to
+        another thread.
 
         A part that fails is recorded in :attr:`failures` with its reason and left out; every
         other part is still computed, so one failing analysis never hides the rest.
         """
-        for name in _PARTS:
+        for name in _PARTS if parts is None else parts:
             needed = self.failure(*_NEEDS.get(name, ()))
             if needed is not None:
                 self.failures[name] = f"needs the {_NEEDS[name][0]}, which failed: {needed}"

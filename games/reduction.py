@@ -20,7 +20,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy.optimize import linprog
 
 # Denominator bounds tried when rounding a float dominator to an exact one.
 _DENOMINATOR_BOUNDS = (10**6, 10**3)
@@ -80,6 +79,8 @@ def _mixed_dominated(matrix: np.ndarray, action: int, removed: set[int]) -> bool
     # Dividing Python ints by Python ints rounds correctly: no overflow for huge payoffs.
     scaled = np.array([[int(v) / largest for v in row] for row in differences]).T
     count = len(others)
+    from scipy.optimize import linprog  # imported on first use: it takes a second to load
+
     result = linprog(
         c=np.r_[np.zeros(count), -1.0],
         A_ub=np.c_[-scaled, np.ones(scaled.shape[0])],

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from itertools import combinations, islice, product
 
 import numpy as np
-from scipy.optimize import root
 
 from games.deviation import action_values
 from games.model import Game, GameError
@@ -133,6 +132,8 @@ def search_supports(
             "payoffs span more than floating point can represent; support enumeration is numeric"
         )
     spread = spread or 1.0
+    from scipy.optimize import root  # imported on first use: it takes a second to load
+
     scaled = (payoffs - payoffs.min()) / spread
     found: list[list[np.ndarray]] = []
     total = _profile_count(num_actions)

@@ -1,8 +1,8 @@
 """MarlTuiApp: the Textual application that holds the current game and switches screens.
 
-The app keeps the document state (``game``, the last saved ``saved_game`` and its ``path``);
-screens report changes with messages (:mod:`marl_tui.messages`) and receive the game as a
-constructor argument. Heavy screens (Play, Watch, Tournament) are imported only when opened, so
+The app is the one owner of the document state: ``game`` (reactive, so a screen or widget can
+``watch`` it), the last saved ``saved_game``, its ``path`` and ``dirty``, computed here only.
+The game screen reads and edits them there; the picker reports its choice with a message. Heavy screens (Play, Watch, Tournament) are imported only when opened, so
 startup never imports torch or pandas. ``sandbox``, when set, is the one folder whose files the
 user may open and save (:mod:`marl_tui.files`); screens read it from the app.
 """
@@ -16,22 +16,23 @@ from typing import BinaryIO
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.widgets import Input
 
 from games import Game
 from marl_tui.commands_palette import binding_commands
 from marl_tui.crash_report import EXIT_CRASHED, report_crash
 from marl_tui.files import PathRefused, check_room, resolve_user_path
-from marl_tui.messages import GameChosen, GameEdited, GameSaved
+from marl_tui.messages import GameChosen
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.game import GameScreen
-from marl_tui.screens.help import HelpScreen
-from marl_tui.screens.picker import PickerScreen
 
 EXIT_AFTER_FIRST_FRAME = "MARL_TUI_EXIT_AFTER_FIRST_FRAME"
-"""Environment variable: when set to 1 the app exits as soon as its first frame is drawn
-(used by benchmarks/bench_startup.py to time startup)."""
+"""Environment variable: when set to 1 the app exits as soon as its first frame is drawn; set to
+"equilibria", as soon as a frame shows the equilibria of the game it opened (used by
+benchmarks/bench_startup.py to time startup)."""
 
 LIGHT_THEME = "textual-light"
 DARK_THEME = "textual-dark"
@@ -48,17 +49,21 @@ class MarlTuiApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
+    game: reactive[Game | None] = reactive(None, init=False)
+    """The current game (None on the picker), as last edited."""
+
     def __init__(
         self, game: Game | None = None, path: Path | None = None, sandbox: Path | None = None,
         crash_report: BinaryIO | None = None,
     ) -> None:
         super().__init__()
         self.crash_report = crash_report
-        self.game = game
-        self.saved_game = game
+        self.set_reactive(MarlTuiApp.game, game)
+        self.saved_game = game  # as last opened or saved: unsaved edits differ from it
         self.path = path
         self.sandbox = None if sandbox is None else Path(sandbox).resolve()
         self.exit_after_first_frame = os.environ.get(EXIT_AFTER_FIRST_FRAME) == "1"
+        self.exit_after_equilibria = os.environ.get(EXIT_AFTER_FIRST_FRAME) == "equilibria"
 
     @property
     def dirty(self) -> bool:
@@ -66,11 +71,14 @@ class MarlTuiApp(App[int]):
         return self.game is not None and self.game != self.saved_game
 
     def on_mount(self) -> None:
-        # Opened on a game, the picker is built only when the user leaves the game (startup).
+        # Opened on a game, the picker is built (and imported) only when the user leaves the game;
+        # the help screen only when asked for: startup imports neither.
         if self.game is None:
+            from marl_tui.screens.picker import PickerScreen
+
             self.push_screen(PickerScreen())
         else:
-            self.push_screen(GameScreen(self.game, self.path))
+            self.push_screen(GameScreen())
         if self.exit_after_first_frame:
             self.call_after_refresh(self.exit, 0)
 
@@ -87,19 +95,25 @@ class MarlTuiApp(App[int]):
 
     # ----- messages up from the screens -------------------------------------------------------
     def on_game_chosen(self, message: GameChosen) -> None:
-        self.game = self.saved_game = message.game
-        self.path = message.path
-        self.push_screen(GameScreen(message.game, message.path))
+        self.open_game(message.game, message.path)
 
-    def on_game_edited(self, message: GameEdited) -> None:
-        self.game = message.game
+    # ----- the current game ---------------------------------------------------------------------
+    def open_game(self, game: Game, path: Path | None = None) -> AwaitMount:
+        """Make ``game`` (read from ``path``, if any) the current, unmodified game and edit it
+        (await the result to wait until its screen is shown)."""
+        self.game = self.saved_game = game
+        self.path = path
+        return self.push_screen(GameScreen())
 
-    def on_game_saved(self, message: GameSaved) -> None:
-        self.saved_game = message.game
-        self.path = message.path
+    def mark_saved(self, path: Path) -> None:
+        """The current game was written to ``path``: it is the new clean state."""
+        self.saved_game = self.game
+        self.path = path
 
     def close_game(self) -> None:
         """Leave the game screen for the picker, forgetting the current game."""
+        from marl_tui.screens.picker import PickerScreen
+
         if isinstance(self.screen, GameScreen):
             if any(isinstance(screen, PickerScreen) for screen in self.screen_stack):
                 self.pop_screen()
@@ -123,6 +137,8 @@ class MarlTuiApp(App[int]):
         )
 
     def action_help(self) -> None:
+        from marl_tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 

@@ -1,13 +1,12 @@
 """Rich renderables for games, equilibria and analysis: what `marl-tui solve` and `games` print.
 
 Pure functions from data to rich tables, so the CLI and the app's help text show the same thing.
-Exact values print as fractions ("2/3"), inexact ones with six significant digits.
+Numbers, strategies and joint actions are written by :mod:`marl_tui.text`, as in the app.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from fractions import Fraction
 from itertools import product
 
 import numpy as np
@@ -21,35 +20,9 @@ from games.analysis import Analysis
 from games.catalogue import CatalogueEntry
 from games.dominance import Domination, Elimination
 from games.model import Game
+from marl_tui.text import format_cell, format_dominator, format_number, format_strategy
 
 Cell = tuple[int, ...]
-
-
-# ----- values --------------------------------------------------------------------------------
-def format_number(value: Fraction | float | int) -> str:
-    """'2/3' for an exact value, '1' for a whole one, six significant digits for a float."""
-    if isinstance(value, Fraction | int | np.integer):
-        value = Fraction(value)
-        return str(value.numerator) if value.denominator == 1 else str(value)
-    return f"{float(value):.6g}"
-
-
-def format_strategy(labels: Sequence[str], probabilities: Sequence) -> str:
-    """'2/3 Opera + 1/3 Football'; a pure strategy is just its label."""
-    support = [(label, p) for label, p in zip(labels, probabilities, strict=True) if p != 0]
-    if len(support) == 1 and support[0][1] == 1:
-        return support[0][0]
-    return " + ".join(f"{format_number(p)} {label}" for label, p in support)
-
-
-def format_cell(game: Game, cell: Cell) -> str:
-    """'(Cooperate, Defect)': each player's action label at a joint action."""
-    return "(" + ", ".join(game.actions[p][i] for p, i in enumerate(cell)) + ")"
-
-
-def format_dominator(dominator: Sequence[tuple[str, Fraction | float]]) -> str:
-    labels = [label for label, _ in dominator]
-    return format_strategy(labels, [p for _, p in dominator])
 
 
 # ----- games ---------------------------------------------------------------------------------

@@ -1,46 +1,83 @@
 """The game editor: the payoff grid, the live analysis panel and every structural edit.
 
-Edits never change a game in place: each accepted edit pushes the previous ``Game`` value on
-the undo stack, posts :class:`GameEdited` up to the app, and re-analyses in an exclusive thread
+The current game, its last saved state and its path belong to the app (``MarlTuiApp.game``,
+one copy, reactive); this screen reads them from there. Edits never change a game in place: each
+accepted edit pushes the previous ``Game`` value on the undo stack, sets the app's game, and
+re-analyses in an exclusive thread
 worker (the LPs take milliseconds for a 2x2 game but seconds for big ones), with "solving…"
 shown when it takes long, so typing never waits for the solver.
 """
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, ScrollableContainer, Vertical
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from games import Game, GameError, parse_payoff_entry
 from games.text import printable
 from marl_tui.files import check_room, may_write, resolve_user_path, sandbox_of
-from marl_tui.messages import GameEdited, GameSaved
 from marl_tui.plain import plain
 from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.names import NamesScreen
 from marl_tui.screens.prompt import PromptScreen
-from marl_tui.widgets.analysis_panel import AnalysisPanel, compute_analysis, marks_from_analysis
+from marl_tui.text import format_cell, format_entry
+from marl_tui.widgets.analysis_panel import (
+    LATER_PARTS,
+    AnalysisPanel,
+    compute_analysis,
+    compute_parts,
+    is_complete,
+    marks_from_analysis,
+)
 from marl_tui.widgets.dynamics_panel import DynamicsPanel
-from marl_tui.widgets.formatting import format_entry
 from marl_tui.widgets.legend import Legend
-from marl_tui.widgets.payoff_grid import GridMarks, PayoffGrid
+from marl_tui.widgets.payoff_grid import GAP, GridMarks, PayoffGrid, abbreviate
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
 # Seconds an analysis may take before the panel says "solving…" (shorter ones never flicker).
 SOLVING_NOTICE_DELAY = 0.25
 # Keys that start editing the cell under the cursor, the key becoming the first character.
-EDIT_START_CHARACTERS = frozenset("0123456789-.")
+EDIT_START_KEYS = {**{d: d for d in "0123456789"}, "minus": "-", "full_stop": "."}
+# Terminals at least this big (columns, lines) are a projector: presentation grid, wide analysis.
+WIDE_TERMINAL = (140, 40)
+# Narrower terminals get the short legend and a footer without the palette hint.
+NARROW_TERMINAL = 80
+GRID_MARGIN = 4  # the grid's margins and scrollbar
+MAX_PRESENTATION_GAP = 10
+
+
+def analysis_width(width: int, wide: bool) -> int:
+    """The analysis panel's width beside the grid, as game.tcss sizes it."""
+    if wide:
+        return min(max(width * 45 // 100, 36), 100)
+    return min(max(width * 54 // 100, 36), 56)
+
+
+# Seconds a priority key waits for earlier keys to be handled (they take microseconds).
+DRAIN_TIMEOUT = 1.0
+
+
+class Drained(Message):
+    """Sent through a widget to this screen: every event delivered before it has been handled."""
+
+    def __init__(self, done: asyncio.Event) -> None:
+        super().__init__()
+        self.done = done
 
 
 class GameScreen(Screen):
@@ -83,20 +120,35 @@ class GameScreen(Screen):
                 id="analysis-up"),
         Binding("pagedown", "scroll_analysis(1)", "Scroll analysis down", show=False,
                 id="analysis-down"),
+        Binding("e", "export", "Export (.tex/.md)", show=False, id="export"),
+        Binding("y", "copy('.tex')", "Copy as LaTeX", show=False, id="copy-latex"),
+        Binding("Y", "copy('.md')", "Copy as Markdown", show=False, id="copy-markdown"),
+        Binding("plus", "toggle_presentation", "Presentation (bigger grid)", show=False,
+                key_display="+", id="presentation"),
+        # Editing keys are priority bindings: they act when the app reads the key, before the
+        # keys typed after it are delivered, so none is lost or lands in the wrong widget.
+        Binding("enter", "edit_cell", "Edit cell", show=False, priority=True, id="edit-cell"),
+        *(Binding(key, f"edit_cell({char!r})", show=False, priority=True)
+          for key, char in EDIT_START_KEYS.items()),
+        Binding("enter", "commit_cell(0)", "Commit cell", show=False, priority=True,
+                id="commit-cell"),
+        Binding("tab", "commit_cell(1)", "Commit, next cell", show=False, priority=True,
+                id="next-cell"),
+        Binding("shift+tab", "commit_cell(-1)", "Commit, previous cell", show=False,
+                priority=True, id="previous-cell"),
+        Binding("escape", "cancel_edit", "Cancel edit", priority=True, id="cancel-edit"),
     ]
 
-    def __init__(self, game: Game, path: Path | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.game = game
-        self.path = path
-        self.saved = game  # the game as last opened or saved: unsaved edits differ from it
         self.undo_stack: list[Game] = []
         self.redo_stack: list[Game] = []
-        self.fixed: list[int] = [0] * (game.n_players - 2)  # actions of players 3..n
+        self.fixed: list[int] = []  # actions of players 3..n shown in the slice
         self.slice_player = 2  # which of players 3..n the [ ] keys move
         self.editing: tuple[int, ...] | None = None  # the cell being edited
         self.analysis = None
         self.marks: GridMarks | None = None
+        self.presentation: bool | None = None  # None: on for big terminals only
         self._solving_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -104,8 +156,7 @@ class GameScreen(Screen):
         with Horizontal(id="game-body"):
             with Vertical(id="grid-pane"):
                 yield Static(id="grid-caption", markup=False)
-                with ScrollableContainer(id="grid-scroll"):
-                    yield PayoffGrid(id="grid")
+                yield PayoffGrid(id="grid")
                 yield Static(id="slice-bar", markup=False)
                 with Vertical(id="editor"):
                     yield Input(id="cell-input", placeholder="payoffs, e.g. 3, 3 or -1.5 2/3",
@@ -117,14 +168,24 @@ class GameScreen(Screen):
         yield Legend(id="legend")
         yield Footer(compact=True)
 
+    # ----- the current game: the app owns it (one copy); this screen edits it ----------------
+    @property
+    def game(self) -> Game:
+        return self.app.game
+
+    @property
+    def path(self) -> Path | None:
+        return self.app.path
+
     def on_mount(self) -> None:
+        self.fixed = [0] * (self.game.n_players - 2)
         self.query_one("#editor").display = False
         self.query_one(DynamicsPanel).display = False
-        # Draw the grid first and solve after the first frame: the solver's imports (scipy)
-        # would otherwise compete with the first paint for the interpreter.
-        self.refresh_view(analyse=False)
+        self.watch(self.query_one(PayoffGrid), "cursor", self._update_caption, init=False)
+        # The equilibria are solved in a worker while the grid is drawn: their first part needs
+        # no scipy.optimize (see analysis_panel.FIRST_PARTS), so they follow within a frame or two.
+        self.refresh_view()
         self.query_one(PayoffGrid).focus()
-        self.call_after_refresh(self._analyse)
 
     # ----- state changes ---------------------------------------------------------------------
     def commit(self, game: Game, status: str = "") -> None:
@@ -137,13 +198,12 @@ class GameScreen(Screen):
         self._replace(game, status)
 
     def _replace(self, game: Game, status: str) -> None:
-        self.game = game
+        self.app.game = game
         extra = game.n_players - 2
         self.fixed = [min(a, k - 1) for a, k in zip(self.fixed[:extra], game.num_actions[2:],
                                                       strict=False)]
         self.fixed += [0] * (extra - len(self.fixed))
         self.slice_player = min(max(self.slice_player, 2), max(game.n_players - 1, 2))
-        self.post_message(GameEdited(game))
         self.set_status(status)
         self.refresh_view()
 
@@ -152,12 +212,11 @@ class GameScreen(Screen):
         game = self.game
         self.title = game.name
         self.sub_title = self._subtitle()
-        self.query_one("#grid-caption", Static).update(
-            f"Rows: {game.players[0]}   Columns: {game.players[1]}"
-        )
         self._update_slice_bar()
         self.marks = None  # until the analysis of this game arrives
         self.query_one(PayoffGrid).show(game, self.fixed, None)
+        self._update_caption()
+        self.fit_layout()
         dynamics = self.query_one(DynamicsPanel)
         if dynamics.display:
             dynamics.show(game)
@@ -175,11 +234,49 @@ class GameScreen(Screen):
         else:
             self.query_one(PayoffGrid).focus()
 
+    def _update_caption(self) -> None:
+        """Who plays rows and columns; when labels are abbreviated, the cursor cell in full."""
+        game = self.game
+        text = Text(f"Rows: {game.players[0]}   Columns: {game.players[1]}")
+        labels = [label for p in (0, 1) for label in game.actions[p]]
+        if any(abbreviate(label) != label for label in labels):
+            text.append(f"   at {format_cell(game, self.query_one(PayoffGrid).cell_at_cursor())}",
+                        style="bold")
+        self.query_one("#grid-caption", Static).update(text)
+
+    # ----- layout ------------------------------------------------------------------------------
+    def on_resize(self) -> None:
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        """Fit the screen to the terminal and the game: the analysis beside the grid when both
+        fit, under it otherwise; on a big terminal (a projector) a wider analysis and, unless
+        switched off, the presentation grid; on a narrow one a shorter legend and footer."""
+        width, height = self.app.size
+        wide = width >= WIDE_TERMINAL[0] and height >= WIDE_TERMINAL[1]
+        grid = self.query_one(PayoffGrid)
+        panel = analysis_width(width, wide)
+        stacked = grid.natural_width() + GRID_MARGIN > width - panel
+        room = width - GRID_MARGIN - (0 if stacked else panel) - grid.natural_width()
+        columns = self.game.num_actions[1]
+        grid.presentation_gap = min(max(GAP + room // columns, GAP + 1), MAX_PRESENTATION_GAP)
+        grid.presentation = wide if self.presentation is None else self.presentation
+        self.set_class(wide, "wide")
+        self.set_class(stacked, "stacked")
+        self.set_class(width < NARROW_TERMINAL, "narrow")
+        self.query_one(Legend).compact = width < NARROW_TERMINAL
+        self.query_one(Footer).show_command_palette = width >= NARROW_TERMINAL
+
+    def action_toggle_presentation(self) -> None:
+        """Switch the presentation grid (wider columns, a blank line between rows) on or off."""
+        self.presentation = not self.query_one(PayoffGrid).presentation
+        self.fit_layout()
+
     def _subtitle(self) -> str:
         path = self.path
         shape = "×".join(str(k) for k in self.game.num_actions)
         where = f" · {printable(path.name)}" if path else ""
-        dirty = " · modified" if self.game != self.saved else ""
+        dirty = " · modified" if self.app.dirty else ""
         return f"{self.game.n_players} players, {shape}{where}{dirty}"
 
     def _update_slice_bar(self) -> None:
@@ -240,62 +337,134 @@ class GameScreen(Screen):
             self._show_analysis(self.game, None, str(worker.error))
         elif worker.result.game is self.game:  # a stale result for an earlier edit is dropped
             self._show_analysis(self.game, worker.result, None)
+            if not is_complete(worker.result):  # the equilibria first, the LPs a moment later
+                self.run_worker(partial(compute_parts, worker.result, LATER_PARTS), thread=True,
+                                exclusive=True, group="analysis", exit_on_error=False,
+                                name=f"analyse {self.game.name} (dominance, LPs)")
 
     def _show_analysis(self, game: Game, analysis, error: str | None) -> None:
         self.analysis = analysis
         self.marks = None if analysis is None else marks_from_analysis(game, analysis)
         self.query_one(AnalysisPanel).show(game, analysis, error)
         self.query_one(PayoffGrid).show(game, self.fixed, self.marks)
+        self.fit_layout()  # the marks widen the cells
+        if analysis is not None and self.app.exit_after_equilibria:
+            self.call_after_refresh(self.app.exit, 0)
 
     # ----- cell editing ----------------------------------------------------------------------
-    def on_key(self, event) -> None:
-        grid = self.query_one(PayoffGrid)
-        if self.focused is grid and event.character in EDIT_START_CHARACTERS:
-            event.stop()
-            event.prevent_default()
-            self.start_edit(event.character)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The editing keys act on the grid and in the cell editor only (elsewhere these keys
+        reach the focused widget as usual)."""
+        grid, box = self.query_one(PayoffGrid), self.query_one("#cell-input")
+        if action == "edit_cell":
+            return self.focused is grid
+        if action in ("commit_cell", "cancel_edit"):
+            on_grid = action == "commit_cell" and parameters and parameters[0] != 0
+            return self.focused is box or (bool(on_grid) and self.focused is grid)
+        return True
+
+    async def action_edit_cell(self, first: str | None = None) -> None:
+        """Enter or a digit on the grid: open the editor on the cursor cell."""
+        await self._drain(self.query_one(PayoffGrid))
+        if self.editing is None:
+            self.start_edit(first)
+            return
+        box = self.query_one("#cell-input", Input)  # a paste still on its way opened it
+        if first is None:
+            self.commit_edit(box.value)
+        else:
+            box.insert_text_at_cursor(first)
+
+    async def action_commit_cell(self, step: int) -> None:
+        """Enter (step 0), Tab (1) or shift+Tab (-1): commit the editor's text once it holds every
+        key typed before this one; then Tab moves to the next cell, row by row (on the grid,
+        Tab just moves)."""
+        if self.editing is not None:
+            box = self.query_one("#cell-input", Input)
+            await self._drain(box)
+            if not self.commit_edit(box.value):
+                return
+        if step:
+            self.query_one(PayoffGrid).step_cursor(step)
+
+    def action_cancel_edit(self) -> None:
+        if self.editing is not None:
+            self.stop_edit()
+            self.set_status("Edit cancelled; the cell is unchanged.")
+
+    async def _drain(self, widget: Widget) -> None:
+        """Wait until ``widget`` (and this screen, where its events bubble) has handled every
+        event already delivered to it. Called from a priority binding, this holds back the keys
+        typed later, so they are handled in the order they were typed."""
+        done = asyncio.Event()
+        widget.post_message(Drained(done))
+        with suppress(TimeoutError):
+            await asyncio.wait_for(done.wait(), DRAIN_TIMEOUT)
+
+    @on(Drained)
+    def _drained(self, message: Drained) -> None:
+        message.stop()
+        message.done.set()
 
     @on(PayoffGrid.CellSelected, "#grid")
     def _cell_selected(self, event: PayoffGrid.CellSelected) -> None:
         event.stop()
         self.start_edit()
 
+    def on_paste(self, event: events.Paste) -> None:
+        """A paste on the grid opens the editor on the cursor cell with the pasted text."""
+        if self.focused is self.query_one(PayoffGrid):
+            event.stop()
+            self.start_edit(pasted_entry(event.text))
+
     def start_edit(self, first: str | None = None) -> None:
-        """Open the cell editor on the cursor cell: prefilled with its payoffs, or with ``first``."""
+        """Open the cell editor on the cursor cell: prefilled with its payoffs (selected, so
+        typing replaces them), or with ``first``.
+
+        Focus moves at once (not after the next refresh), so keys typed right after the one that
+        opened the editor land in it."""
         grid = self.query_one(PayoffGrid)
         cell = grid.cell_at_cursor()
         self.editing = cell
         values = self.game.exact_payoffs[(slice(None), *cell)]
-        editor = self.query_one("#editor")
-        editor.display = True
+        self.query_one("#editor").display = True
         box = self.query_one("#cell-input", Input)
-        where = ", ".join(self.game.actions[p][a] for p, a in enumerate(cell))
-        box.border_title = plain(f"({where})")
+        box.border_title = plain(format_cell(self.game, cell))
         box.value = format_entry(values) if first is None else first
         box.cursor_position = len(box.value)
+        if first is None:
+            box.select_all()  # the payoffs shown are replaced by typing, kept by arrow keys
         self.query_one("#cell-error", Static).update("")
-        box.focus()
+        self.set_status("")
+        self.set_focus(box)
 
-    @on(Input.Submitted, "#cell-input")
-    def _cell_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        if self.editing is None:
-            return
+    def commit_edit(self, text: str) -> bool:
+        """Write ``text`` into the cell being edited and close the editor; on bad input keep the
+        editor open on that cell with the text and say what is wrong. True when committed."""
         cell = self.editing
+        if cell is None:
+            return False
         try:
-            values = parse_payoff_entry(event.value, self.game.n_players)
+            values = parse_payoff_entry(text, self.game.n_players)
             game = self.game.with_payoffs(cell, values)
         except GameError as error:
             self.query_one("#cell-error", Static).update(f"✗ {error}; the cell is unchanged")
-            return
+            return False
         self.stop_edit()
-        where = ", ".join(self.game.actions[p][a] for p, a in enumerate(cell))
-        self.commit(game, f"({where}) = {format_entry(values)}")
+        self.commit(game, f"{format_cell(self.game, cell)} = {format_entry(values)}")
+        return True
+
+    @on(events.DescendantBlur, "#cell-input")
+    def _cell_input_blurred(self) -> None:
+        # Focus left the editor for another widget of this screen (a click on the grid): the
+        # edit is abandoned, so a later entry can never land in a cell other than the one shown.
+        if self.editing is not None and self.is_current and self.focused is not None:
+            self.action_cancel_edit()
 
     def stop_edit(self) -> None:
         self.editing = None
         self.query_one("#editor").display = False
-        self.query_one(PayoffGrid).focus()
+        self.set_focus(self.query_one(PayoffGrid))
 
     # ----- undo / redo -----------------------------------------------------------------------
     def action_undo(self) -> None:
@@ -408,9 +577,7 @@ class GameScreen(Screen):
 
         check_room(self.app)
         io.save(self.game, path)
-        self.saved = self.game
-        self.path = path
-        self.post_message(GameSaved(self.game, path))
+        self.app.mark_saved(path)
         self.sub_title = self._subtitle()
         self.set_status(f"Saved to {path}.")
         return path
@@ -430,6 +597,43 @@ class GameScreen(Screen):
             ),
         )
 
+    # ----- export ----------------------------------------------------------------------------
+    def _solution(self):
+        """The equilibria of the current game when solved already (exports wait for nothing)."""
+        analysis = self.analysis
+        return analysis.solution if analysis is not None and analysis.game is self.game else None
+
+    def action_export(self) -> None:
+        """Write the game and its equilibria to a LaTeX (.tex) or Markdown (.md) file."""
+        sandbox = sandbox_of(self.app)
+
+        def write(text: str) -> Path:
+            from marl_tui.export import export_text
+
+            path = resolve_user_path(text.strip(), sandbox)
+            try:
+                document = export_text(self.game, self._solution(), path.suffix.lower())
+            except ValueError as error:
+                raise GameError(str(error)) from error
+            path.write_text(document, encoding="utf-8")
+            return path
+
+        self.app.push_screen(
+            PromptScreen("Export as (.tex for LaTeX, .md for Markdown)", write,
+                         value=f"{slug(self.game.name)}.tex",
+                         hint="The game and its equilibria; y / Y copy them instead."),
+            callback=lambda path: path is not None and self.set_status(f"Exported to {path}."),
+        )
+
+    def action_copy(self, suffix: str) -> None:
+        """Copy the game and its equilibria to the terminal's clipboard (OSC 52: works over SSH
+        in terminals that allow it)."""
+        from marl_tui.export import FORMATS, export_text
+
+        self.app.copy_to_clipboard(export_text(self.game, self._solution(), suffix))
+        missing = "" if self._solution() is not None else " (without equilibria: still solving)"
+        self.set_status(f"Copied as {FORMATS[suffix]}{missing}.")
+
     # ----- other screens ---------------------------------------------------------------------
     def action_open(self, which: str) -> None:
         """Open Play, Watch or Tournament on the current game (imported only now: torch is heavy)."""
@@ -442,20 +646,26 @@ class GameScreen(Screen):
         except (ImportError, AttributeError, MemoryError) as error:  # MemoryError: a served session's limit
             self.set_status(f"{which} is not available: {error or 'out of memory'}", error=True)
             return
-        self.app.push_screen(screen_class(self.app.game))
+        self.app.push_screen(screen_class(self.game))
 
     def action_back(self) -> None:
         if self.editing is not None:
-            self.stop_edit()
-            self.set_status("Edit cancelled; the cell is unchanged.")
+            self.action_cancel_edit()
             return
-        if self.game != self.saved:
+        if self.app.dirty:
             self.app.push_screen(
                 ConfirmScreen(f"Discard unsaved edits to {self.game.name!r}?", "Discard", "Keep"),
                 callback=lambda ok: ok and self.app.close_game(),
             )
             return
         self.app.close_game()
+
+
+def pasted_entry(text: str) -> str:
+    """Pasted text as one editor line: tabs and line breaks (a row copied from a spreadsheet)
+    become spaces, other control characters are dropped."""
+    printable = "".join(c for c in text if c.isprintable() or c.isspace())
+    return " ".join(printable.split())
 
 
 def slug(name: str) -> str:

@@ -33,7 +33,7 @@ class NamesScreen(ModalScreen[Game | None]):
             yield Static("", id="names-error", classes="error", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#name-player-0", Input).focus()
+        self.query_one("#name-game", Input).focus()
 
     def renamed(self) -> Game:
         """The game with every input's name applied; GameError if a name is empty or repeated."""

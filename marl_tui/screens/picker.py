@@ -19,11 +19,11 @@ from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from games import Game, GameError
-from games.catalogue import CatalogueEntry, catalogue
-from marl_tui.files import resolve_user_path, sandbox_of
+from games.catalogue import CatalogueEntry, catalogue, get_game
+from marl_tui.files import sandbox_of
 from marl_tui.messages import GameChosen
 from marl_tui.screens.prompt import PromptScreen
-from marl_tui.widgets.formatting import format_entry
+from marl_tui.text import format_entry
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
@@ -74,10 +74,16 @@ def preview(entry: CatalogueEntry) -> Group:
     parts.append(Text("\n" + entry.description))
     if entry.parameters:
         params = ", ".join(f"{k}={v}" for k, v in entry.parameters.items())
-        parts.append(Text(f"\nParameters: {params}", style="dim"))
+        parts.append(Text(f"\nParameters: {params} (f2 sets them)", style="dim"))
     if entry.source:
         parts.append(Text(f"\nSource: {entry.source}", style="dim italic"))
     return Group(*parts)
+
+
+def looks_like_path(text: str) -> bool:
+    """Whether filter text is a file path rather than words: a folder separator, a leading ~,
+    or a game file's extension."""
+    return "/" in text or text.startswith("~") or text.lower().endswith((".json", ".nfg"))
 
 
 def parse_shape(text: str) -> tuple[int, ...]:
@@ -116,6 +122,7 @@ class PickerScreen(Screen):
     BINDINGS = [
         Binding("ctrl+o", "open_file", "Open file", id="open-file"),
         Binding("ctrl+n", "new_game", "New game", id="new-game"),
+        Binding("f2", "parameters", "Parameters", id="parameters"),
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
         # While the filter is empty "?" opens help, as on other screens (FilterInput lets it).
@@ -208,22 +215,43 @@ class PickerScreen(Screen):
         self.open_selected()
 
     def open_selected(self) -> None:
+        """Open the highlighted game (default parameters; f2 sets them); a typed path that
+        matches no game opens that file."""
         entry = self.selected
-        if entry is not None:
+        text = self.query_one("#filter", Input).value.strip()
+        if looks_like_path(text) and not any(e.slug == text for e in self.shown):
+            self._open_typed_path(text)
+        elif entry is not None:
             self.post_message(GameChosen(entry.build()))
 
-    def action_open_file(self) -> None:
-        def load(text: str) -> tuple[Game, Path]:
-            from games import io
+    def _open_typed_path(self, text: str) -> None:
+        from marl_tui.screens.open_file import load_game_file
 
-            if not text.strip():
-                raise GameError("type the path of a .json or .nfg game file")
-            path = resolve_user_path(text.strip(), sandbox_of(self.app))
-            return io.load(path), path
+        try:
+            self.post_message(GameChosen(*load_game_file(text, sandbox_of(self.app))))
+        except (GameError, OSError) as error:
+            self.action_open_file(text, str(error))  # the dialog says what is wrong
+
+    def action_parameters(self) -> None:
+        """Set the highlighted game's parameters (Hawk-Dove's V and C, ...) and open it."""
+        entry = self.selected
+        if entry is None or not entry.parameters:
+            return
+        defaults = ", ".join(f"{name}={value}" for name, value in entry.parameters.items())
+        self.app.push_screen(
+            PromptScreen(f"Parameters of {entry.name}",
+                         lambda text: get_game(f"{entry.slug}:{text.strip()}" if text.strip()
+                                               else entry.slug),
+                         value=defaults, hint="name=value, separated by commas; Enter opens."),
+            callback=lambda game: game is not None and self.post_message(GameChosen(game)),
+        )
+
+    def action_open_file(self, value: str = "", error: str = "") -> None:
+        """Browse for a game file, or type its path (``value``, with why it failed to open)."""
+        from marl_tui.screens.open_file import OpenFileScreen
 
         self.app.push_screen(
-            PromptScreen("Open a game file (.json or Gambit .nfg)", load,
-                         placeholder="path/to/game.json"),
+            OpenFileScreen(sandbox_of(self.app), value, error),
             callback=lambda result: result is not None and self.post_message(GameChosen(*result)),
         )
 

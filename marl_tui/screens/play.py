@@ -29,7 +29,7 @@ from textual.worker import Worker, WorkerState
 from agents.base import Agent, Decision
 from games import Game
 from marl_tui.plain import notify_plain, plain
-from marl_tui.widgets.agent_picker import AgentPicker
+from marl_tui.screens.agent_picker import AgentPicker
 from marl_tui.widgets.belief_bars import BeliefBars
 
 HUMAN = "human"

@@ -51,8 +51,12 @@ class PromptScreen(ModalScreen[Any]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self.attempt(event.value)
+
+    def attempt(self, text: str) -> None:
+        """Dismiss with ``submit(text)``, or show why it failed (the text stays)."""
         try:
-            result = self.submit(event.value)
+            result = self.submit(text)
         except (GameError, OSError) as error:
             self.query_one("#prompt-error", Static).update(plain(f"✗ {error}"))
             return

@@ -36,13 +36,13 @@ from games import Game
 from marl_tui.files import check_room, resolve_user_path, sandbox_of
 from marl_tui.plain import notify_plain, plain
 from marl_tui.screens.confirm import ConfirmScreen
+from marl_tui.screens.path_modal import PathModal
+from marl_tui.screens.plot_screen import PlotScreen
+from marl_tui.screens.watch_setup import WatchSetup, WatchSetupModal
 from marl_tui.widgets.heatmap import JointHeatmap
-from marl_tui.widgets.path_modal import PathModal
-from marl_tui.widgets.plot_screen import PlotScreen
 from marl_tui.widgets.policy_portrait import PolicyPortrait
 from marl_tui.widgets.policy_table import PolicyTable
 from marl_tui.widgets.training_dashboard import TrainingDashboard
-from marl_tui.widgets.watch_setup import WatchSetup, WatchSetupModal
 
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)  # episodes per frame
 DEFAULT_SPEED = 20

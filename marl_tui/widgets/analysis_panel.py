@@ -12,8 +12,6 @@ whose parts are already computed, so switching pages never solves anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,16 +19,42 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from games import Game
-from marl_tui.widgets.formatting import format_entry, format_number
+from marl_tui.text import (
+    format_cell,
+    format_dominator,
+    format_entry,
+    format_number,
+    format_strategy,
+)
 from marl_tui.widgets.payoff_grid import GridMarks
 
 PAGES = ("Equilibria", "More")
 
+# Computed first, so the equilibria show at once: none of these needs a linear program (nor
+# scipy.optimize, a second to import). The dominance sections and page 2 follow (LATER_PARTS).
+FIRST_PARTS = ("solution", "best_responses", "pareto_optimal", "welfare_maximising",
+               "optimal_welfare")
+LATER_PARTS = ("dominated", "elimination", "weak_elimination", "maxmin", "zero_sum",
+               "correlated", "ess", "price_of_anarchy", "price_of_stability")
+COMPUTING = "computing…\n"
+
+
 def compute_analysis(game: Game):
-    """The analysis of ``game`` with every part computed (call from a worker thread)."""
+    """The analysis of ``game`` with its FIRST_PARTS computed (call from a worker thread)."""
     from games.analysis import analyse
 
-    return analyse(game).compute()
+    return analyse(game).compute(FIRST_PARTS)
+
+
+def compute_parts(analysis, parts: tuple[str, ...]):
+    """Compute ``parts`` of ``analysis`` now (call from a worker thread); returns it. A part that
+    fails is recorded in ``analysis.failures`` and shown in its own section."""
+    return analysis.compute(parts)
+
+
+def is_complete(analysis) -> bool:
+    """Whether every part is computed or failed (the panel never computes one on the UI thread)."""
+    return all(name in vars(analysis) or name in analysis.failures for name in LATER_PARTS)
 
 
 def marks_from_analysis(game: Game, analysis) -> GridMarks:
@@ -40,7 +64,7 @@ def marks_from_analysis(game: Game, analysis) -> GridMarks:
     def ok(part: str) -> bool:  # a part that failed marks nothing
         return analysis.failure(part) is None
 
-    for step in analysis.elimination.steps if ok("elimination") else ():
+    for step in analysis.elimination.steps if is_complete(analysis) and ok("elimination") else ():
         dominated[step.player].add(step.action)
     return GridMarks(
         best_response=analysis.best_responses
@@ -54,19 +78,6 @@ def marks_from_analysis(game: Game, analysis) -> GridMarks:
         if ok("welfare_maximising") else frozenset(),
         dominated=tuple(frozenset(d) for d in dominated),
     )
-
-
-def cell_name(game: Game, cell: Sequence[int]) -> str:
-    """A joint action by its labels: "(Opera, Football)"."""
-    return "(" + ", ".join(game.actions[p][a] for p, a in enumerate(cell)) + ")"
-
-
-def mixed_strategy(labels: Sequence[str], probabilities: Sequence) -> str:
-    """A strategy over its support: "Opera 2/3, Football 1/3", or just "Opera" when pure."""
-    support = [(label, p) for label, p in zip(labels, probabilities, strict=True) if p > 0]
-    if len(support) == 1:
-        return support[0][0]
-    return ", ".join(f"{label} {format_number(p, decimals=False)}" for label, p in support)
 
 
 def heading(text: Text, title: str) -> None:
@@ -89,6 +100,11 @@ def describe_equilibria(game: Game, analysis) -> Text:
         failed(text, analysis, "solution")
     else:
         _describe_solution(game, analysis.solution, text)
+    if not is_complete(analysis):
+        text.append("\n")
+        heading(text, "Dominance")
+        text.append(COMPUTING, style="dim")
+        return text
     _describe_dominance(game, analysis, text)
     return text
 
@@ -100,13 +116,13 @@ def _describe_solution(game: Game, solution, text: Text) -> None:
         payoffs = format_entry(eq.payoffs)
         if eq.is_pure:
             cell = tuple(s[0] for s in eq.supports)
-            text.append(f"{k}. pure {cell_name(game, cell)}", style="bold")
+            text.append(f"{k}. pure {format_cell(game, cell)}", style="bold")
             text.append(f": {payoffs}\n")
             continue
         kind = "mixed" if eq.exact else "mixed ≈"
         text.append(f"{k}. {kind}\n", style="bold")
         for p, strategy in enumerate(eq.strategies):
-            text.append(f"  {game.players[p]}: {mixed_strategy(game.actions[p], strategy)}\n")
+            text.append(f"  {game.players[p]}: {format_strategy(game.actions[p], strategy)}\n")
         text.append(f"  payoffs {payoffs}\n")
     if not count:
         text.append("none found\n")
@@ -132,32 +148,35 @@ def _describe_dominance(game: Game, analysis, text: Text) -> None:
 def _describe_strict(game: Game, analysis, text: Text) -> None:
     steps = analysis.elimination.steps
     for k, step in enumerate(steps, start=1):
-        text.append(f"{k}. {game.players[step.player]}: {step.label} (by {dominator(step)})\n")
+        text.append(f"{k}. {game.players[step.player]}: {step.label} (by {format_dominator(step.dominator)})\n")
     if not steps:
         text.append("no strictly dominated actions\n")
     elif analysis.elimination.solved:
-        text.append(f"dominance solvable: {cell_name(game, survivor(analysis.elimination))}\n")
+        text.append(f"dominance solvable: {format_cell(game, survivor(analysis.elimination))}\n")
 
 
 def _describe_weak(game: Game, analysis, text: Text) -> None:
-    weak = [d for d in analysis.dominated if not d.strict]
-    for d in weak:
-        text.append(f"{game.players[d.player]}: {d.label} (by {dominator(d)})\n")
-    if not weak:
+    # Every weakly dominated action, the strictly dominated ones included (strict implies weak).
+    for d in analysis.dominated:
+        how = "strictly, " if d.strict else ""
+        text.append(f"{game.players[d.player]}: {d.label} ({how}by {format_dominator(d.dominator)})\n")
+    if not analysis.dominated:
         text.append("no weakly dominated actions\n")
     iterated = analysis.weak_elimination
     if iterated.solved and not analysis.elimination.solved:
-        text.append(f"iterated (order matters): {cell_name(game, survivor(iterated))}\n")
+        text.append(f"iterated (order matters): {format_cell(game, survivor(iterated))}\n")
 
 
 def describe_more(game: Game, analysis) -> Text:
     """Page 2: welfare and its prices, the correlated equilibrium, ESS, security values."""
+    if not is_complete(analysis):
+        return Text(COMPUTING, style="dim")
     text = Text()
     heading(text, "Welfare")
     if not failed(text, analysis, "pareto_optimal", "welfare_maximising", "optimal_welfare"):
-        pareto = ", ".join(cell_name(game, c) for c in analysis.pareto_optimal)
+        pareto = ", ".join(format_cell(game, c) for c in analysis.pareto_optimal)
         text.append(f"Pareto-optimal: {pareto}\n")
-        best = ", ".join(cell_name(game, c) for c in analysis.welfare_maximising)
+        best = ", ".join(format_cell(game, c) for c in analysis.welfare_maximising)
         text.append(f"Max total {format_number(analysis.optimal_welfare)}: {best}\n")
     if not failed(text, analysis, "price_of_anarchy", "price_of_stability"):
         text.append(price("Price of anarchy", analysis.price_of_anarchy, "worst"))
@@ -174,7 +193,7 @@ def describe_more(game: Game, analysis) -> Text:
 def _describe_correlated(game: Game, ce, text: Text) -> None:
     cells = [(cell, q) for cell, q in _cells(ce.distribution) if q > 0]
     approx = "" if ce.exact else "≈ "
-    text.append(approx + ", ".join(f"{cell_name(game, cell)} {format_number(q, decimals=False)}"
+    text.append(approx + ", ".join(f"{format_cell(game, cell)} {format_number(q, decimals=False)}"
                                    for cell, q in cells) + "\n")
     text.append(f"payoffs {format_entry(ce.payoffs)}, total {format_number(ce.welfare)}\n")
 
@@ -189,7 +208,7 @@ def _describe_ess_and_security(game: Game, analysis, text: Text) -> None:
     elif not analysis.ess:
         text.append("none\n")
     for strategy in analysis.ess or ():
-        text.append(f"{mixed_strategy(game.actions[0], strategy)}\n")
+        text.append(f"{format_strategy(game.actions[0], strategy)}\n")
 
     text.append("\n")
     heading(text, "Maxmin (security) values")
@@ -197,7 +216,7 @@ def _describe_ess_and_security(game: Game, analysis, text: Text) -> None:
         return
     for p, (strategy, value) in enumerate(analysis.maxmin):
         text.append(f"{game.players[p]}: {format_number(value)}", style="bold")
-        text.append(f" by {mixed_strategy(game.actions[p], strategy)}\n")
+        text.append(f" by {format_strategy(game.actions[p], strategy)}\n")
     if analysis.zero_sum is not None:
         text.append(f"zero-sum value (to {game.players[0]}): "
                     f"{format_number(analysis.zero_sum.value)}\n")
@@ -206,12 +225,6 @@ def _describe_ess_and_security(game: Game, analysis, text: Text) -> None:
 def describe(game: Game, analysis, page: int = 0) -> Text:
     """The panel's text for an analysed game: page 0 (equilibria) or 1 (more)."""
     return (describe_equilibria if page == 0 else describe_more)(game, analysis)
-
-
-def dominator(domination) -> str:
-    """The (possibly mixed) strategy that dominates an action: "Defect" or "A 1/2, B 1/2"."""
-    return mixed_strategy([d[0] for d in domination.dominator],
-                          [d[1] for d in domination.dominator])
 
 
 def survivor(elimination) -> tuple[int, ...]:

@@ -10,15 +10,24 @@ from rich.console import Console
 from rich.text import Text
 from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import DirectoryTree, Input
+from textual.worker import WorkerState
 
 from marl_tui.app import MarlTuiApp
 
 
 async def settle(pilot: Pilot) -> None:
-    """Let pending messages, the analysis worker and its redraw finish."""
+    """Let pending messages, the analysis workers (the equilibria, then the LP-based parts) and
+    their redraw finish (the redraw may change the layout, which takes one more round)."""
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    while True:
+        # A directory tree's loader worker waits for folders to load for as long as it lives.
+        workers = [w for w in pilot.app.workers if not isinstance(w.node, DirectoryTree)]
+        if workers:  # (an empty list would mean every worker)
+            await pilot.app.workers.wait_for_complete(workers)
+        await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in workers):
+            break
     await pilot.pause()
 
 

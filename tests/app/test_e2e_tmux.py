@@ -73,3 +73,24 @@ def test_dynamics_view_of_rock_paper_scissors_in_a_real_terminal():
             time.sleep(0.1)
     finally:
         tmux.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_a_payoff_typed_at_full_speed_and_one_pasted_are_committed_whole():
+    """tmux delivers ``send-keys -l`` as one burst: the keys arrive while the editor is opening."""
+    tmux = Tmux([str(marl_tui_command()), "prisoners-dilemma"])
+    try:
+        tmux.wait_for("Nash equilibria (1)")
+        tmux.tmux(["send-keys", "-t", tmux.name, "Enter"])
+        tmux.tmux(["send-keys", "-t", tmux.name, "-l", "4,4"])
+        tmux.tmux(["send-keys", "-t", tmux.name, "Enter"])
+        tmux.wait_for("(Cooperate, Cooperate) = 4, 4")
+        tmux.tmux(["send-keys", "-t", tmux.name, "Right"])
+        tmux.tmux(["set-buffer", "-b", tmux.name, "2, 6"])
+        tmux.tmux(["paste-buffer", "-p", "-b", tmux.name, "-t", tmux.name])  # bracketed paste
+        tmux.tmux(["send-keys", "-t", tmux.name, "Enter"])
+        screen = tmux.wait_for("(Cooperate, Defect) = 2, 6")
+        assert "4, 4" in screen and "2, 6" in screen
+    finally:
+        tmux.close()

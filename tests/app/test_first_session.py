@@ -17,8 +17,8 @@ from marl_tui.screens.game import GameScreen
 from marl_tui.screens.picker import PickerScreen
 from marl_tui.screens.play import PlayScreen
 from marl_tui.screens.watch import WatchScreen
+from marl_tui.screens.watch_setup import WatchSetupModal
 from marl_tui.widgets.training_dashboard import TrainingDashboard
-from marl_tui.widgets.watch_setup import WatchSetupModal
 from tests.app.conftest import screen_text, settle, type_text, until, widget_text
 
 SIZE = (80, 24)

@@ -78,8 +78,7 @@ async def reset(app: MarlTuiApp, start: Game) -> None:
             screen.stop_edit()
         screen.commit(start)
     else:  # escape (or an undo of the whole history) left for the picker: open the game again
-        app.game = app.saved_game = start
-        await app.push_screen(GameScreen(start))
+        await app.open_game(start)
 
 
 async def settle(app: MarlTuiApp, pilot, most: int = 20) -> None:

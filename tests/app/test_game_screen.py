@@ -12,7 +12,7 @@ from marl_tui.screens.game import GameScreen
 from marl_tui.screens.names import NamesScreen
 from marl_tui.screens.picker import PickerScreen
 from marl_tui.screens.prompt import PromptScreen
-from marl_tui.widgets.formatting import format_number
+from marl_tui.text import format_number
 from tests.app.conftest import screen_text, settle, type_text, widget_text
 
 SIZE = (80, 24)

@@ -8,8 +8,8 @@ from textual.widgets import DataTable, Label, OptionList, Static
 
 from games import Game
 from games.catalogue import get_game
+from marl_tui.screens.agent_picker import AgentPicker
 from marl_tui.screens.play import HOT_SEAT, PlayScreen
-from marl_tui.widgets.agent_picker import AgentPicker
 from marl_tui.widgets.belief_bars import BeliefBars
 from tests.app.conftest import screen_text, until
 from tests.app.hosting import ScreenHost

@@ -26,10 +26,10 @@ from marl_tui.files import (
     sandbox_of,
 )
 from marl_tui.screens.game import GameScreen
+from marl_tui.screens.path_modal import PathModal
 from marl_tui.screens.picker import PickerScreen
 from marl_tui.screens.prompt import PromptScreen
 from marl_tui.screens.watch import WatchScreen
-from marl_tui.widgets.path_modal import PathModal
 from tests.app.conftest import settle, type_text, until, widget_text
 
 SIZE = (80, 24)

@@ -1,4 +1,5 @@
-"""SVG snapshots of the picker, the game screen (2- and 3-player, editing), help and dialogs.
+"""SVG snapshots of the picker, the game screen (2- and 3-player, editing, 2x2/3x3/5x5 games at
+60x20, 80x24 and 160x45 on a dark and a light theme), help and dialogs.
 
 Regenerate after an intended visual change with ``pytest tests/app/test_snapshots.py
 --snapshot-update`` and review the SVGs in ``__snapshots__/``.
@@ -58,3 +59,30 @@ def test_quit_confirmation(snap_compare):
         await pilot.press("ctrl+q")
 
     assert snap_compare(MarlTuiApp(get_game("chicken")), run_before=edit_then_quit)
+
+
+LAYOUT_SIZES = [pytest.param(s, id=f"{s[0]}x{s[1]}") for s in ((60, 20), (80, 24), (160, 45))]
+LAYOUT_GAMES = ["prisoners-dilemma", "rock-paper-scissors", "rpsls"]
+
+
+def on_theme(theme: str):
+    async def run_before(pilot):
+        pilot.app.theme = theme
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("key", LAYOUT_GAMES)
+@pytest.mark.parametrize("size", LAYOUT_SIZES)
+def test_game_layout_dark(snap_compare, size, key):
+    """A 2x2, 3x3 and 5x5 game at a small, the usual and a projector's terminal size."""
+    assert snap_compare(MarlTuiApp(get_game(key)), terminal_size=size,
+                        run_before=on_theme("textual-dark"))
+
+
+@pytest.mark.parametrize("key", LAYOUT_GAMES)
+def test_game_layout_light(snap_compare, key):
+    """The same on a light theme (dominated actions must stay visible), at 80x24."""
+    assert snap_compare(MarlTuiApp(get_game(key)), terminal_size=(80, 24),
+                        run_before=on_theme("textual-light"))
