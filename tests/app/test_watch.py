@@ -15,13 +15,13 @@ from textual_plotext import PlotextPlot
 from agents.registry import load_agent
 from games.catalogue import get_game
 from marl_tui.screens.confirm import ConfirmScreen
-from marl_tui.screens.watch import DEFAULT_SPEED, LEFT_NOTICE, SPEEDS, WatchScreen
-from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.screens.path_modal import PathModal
 from marl_tui.screens.plot_screen import PlotScreen
+from marl_tui.screens.watch import DEFAULT_SPEED, LEFT_NOTICE, SPEEDS, WatchScreen
+from marl_tui.screens.watch_setup import WatchSetupModal
+from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.policy_table import PolicyTable
 from marl_tui.widgets.training_dashboard import TrainingDashboard
-from marl_tui.screens.watch_setup import WatchSetupModal
 from tests.app.conftest import screen_text, until
 from tests.app.hosting import ScreenHost
 
