@@ -90,7 +90,7 @@ class GameScreen(Screen):
         Binding("ctrl+y,ctrl+r", "redo", "Redo", show=False, id="redo"),
         Binding("ctrl+s", "save", "Save", id="save"),
         Binding("S", "save_as", "Save as", show=False, id="save-as"),
-        Binding("d", "toggle_dynamics", "Dynamics", id="dynamics"),
+        Binding("d", "toggle_dynamics", "Dynamics", show=False, id="dynamics"),
         Binding("r", "add_action(0)", "Add row", show=False, id="add-row"),
         Binding("c", "add_action(1)", "Add column", show=False, id="add-column"),
         Binding("R", "remove_action(0)", "Remove row", show=False, id="remove-row"),
