@@ -3,7 +3,9 @@ picker, the game with its equilibria as LaTeX and Markdown to a file and to the 
 
 from __future__ import annotations
 
-from games import Game, io
+import pytest
+
+from games import Game, GameError, io
 from games.catalogue import get_game
 from marl_tui.app import MarlTuiApp
 from marl_tui.export import to_latex, to_markdown
@@ -130,7 +132,7 @@ async def test_copy_puts_latex_or_markdown_on_the_clipboard():
 
 def test_the_latex_table_and_equilibria_escape_user_names():
     game = Game([[[2, 0], [0, 1]], [[1, 0], [0, 2]]], name="R&D \\ 50%",
-                players=["Me_1", "You$"], actions=[["A#", "{B}"], ["~C", "D^\x1b[31m"]])
+                players=["Me_1", "You$"], actions=[["A#", "{B}"], ["~C", "D^[31m"]])
     from games.equilibria import solve
 
     latex = to_latex(game, solve(game))
@@ -138,7 +140,8 @@ def test_the_latex_table_and_equilibria_escape_user_names():
     for escaped in (r"Me\_1", r"You\$", r"A\#", r"\{B\}", r"\textasciitilde{}C",
                     r"D\textasciicircum{}"):
         assert escaped in latex
-    assert "\x1b" not in latex and "\x1b" not in to_markdown(game, solve(game))
+    with pytest.raises(GameError, match="control character"):  # so none reaches an export
+        game.with_action_renamed(1, 1, "D^\x1b[31m")
     assert r"$2/3$" not in latex or "mixed" in latex
     markdown = to_markdown(game, solve(game))
     assert "| **A\\#** | 2, 1 | 0, 0 |" in markdown
