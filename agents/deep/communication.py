@@ -28,7 +28,12 @@ import torch
 from torch import nn
 
 from agents.base import Agent, Decision, EnvSpec, Transition
-from agents.deep.per_player import NEG_INF, invalid_actions, sample_actions, stack_observations
+from agents.deep.per_player import (
+    NEG_INF,
+    decide,
+    invalid_actions,
+    stack_observations,
+)
 from agents.deep.torch_support import resolve_device
 
 
@@ -136,14 +141,7 @@ class CommunicationAgent(Agent):
         with torch.inference_mode():
             logits, _ = self._forward(x)
             probs = torch.softmax(logits[0], dim=-1).cpu().numpy().astype(np.float64)
-        if explore:
-            actions = sample_actions(probs, self.rng, self.n_actions)
-        else:
-            actions = probs.argmax(axis=1)
-        return Decision(
-            actions=tuple(int(a) for a in actions),
-            probs=tuple(probs[k, : self.n_actions[k]] for k in range(self.n)),
-        )
+        return decide(probs, self.rng, self.n_actions, explore)
 
     # ----- learning: REINFORCE with a baseline (Sukhbaatar et al. 2016 §3) -------------------
     def learn(self, transition: Transition) -> dict[str, float]:

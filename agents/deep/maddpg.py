@@ -28,7 +28,12 @@ import torch
 from torch import nn
 
 from agents.base import Agent, Decision, EnvSpec, Transition
-from agents.deep.per_player import NEG_INF, invalid_actions, sample_actions, stack_observations
+from agents.deep.per_player import (
+    NEG_INF,
+    decide,
+    invalid_actions,
+    stack_observations,
+)
 from agents.deep.replay import ReplayBuffer
 from agents.deep.torch_support import resolve_device
 
@@ -187,14 +192,8 @@ class MADDPG(Agent):
         with torch.inference_mode():
             probs = torch.softmax(self._logits(self.actors, x)[:, 0], dim=-1)
             probs = probs.cpu().numpy().astype(np.float64)
-        if explore:  # a Gumbel-softmax sample is a sample of the softmax policy
-            actions = sample_actions(probs, self.rng, self.n_actions)
-        else:
-            actions = probs.argmax(axis=1)
-        return Decision(
-            actions=tuple(int(a) for a in actions),
-            probs=tuple(probs[k, : self.n_actions[k]] for k in range(self.n)),
-        )
+        # a Gumbel-softmax sample is a sample of the softmax policy
+        return decide(probs, self.rng, self.n_actions, explore)
 
     # ----- learning (Lowe et al. 2017, Algorithm 1) --------------------------------------------
     def learn(self, transition: Transition) -> dict[str, float]:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from agents.base import Decision
+
 #: Logit of an action a player does not have (heterogeneous action counts): softmax gives it 0.
 NEG_INF = -1e9
 
@@ -45,3 +47,15 @@ def sample_actions(
     cumulative = np.cumsum(probs, axis=1)
     draws = rng.random((probs.shape[0], 1)) * cumulative[:, -1:]
     return np.minimum((draws >= cumulative).sum(axis=1), np.asarray(n_actions) - 1)
+
+
+def decide(
+    probs: np.ndarray, rng: np.random.Generator, n_actions: Sequence[int], explore: bool
+) -> Decision:
+    """The team's decision from its policy rows ``probs`` (``[n, width]``): a sample of each row
+    while exploring, else its most probable action; each player's probabilities without padding."""
+    actions = sample_actions(probs, rng, n_actions) if explore else probs.argmax(axis=1)
+    return Decision(
+        actions=tuple(int(a) for a in actions),
+        probs=tuple(row[:k] for row, k in zip(probs, n_actions, strict=True)),
+    )
