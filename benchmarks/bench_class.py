@@ -176,7 +176,9 @@ async def _ssh_student(port: int, k: int) -> list[str]:
 
         await asyncio.wait_for(until("your nickname"), 180)
         process.stdin.write(f"ssh {k}\r".encode())
-        await asyncio.wait_for(until("Waiting for the teacher"), 60)
+        # the lobby, or straight into a round when this session was the last one the class waited for
+        await asyncio.wait_for(until("Waiting for the teacher", "make your choice", "is over",
+                                     "class has ended"), 60)
         while await until("make your choice", "class has ended") != "class has ended":
             process.stdin.write(b"1")
             await until("waiting for the others", "is over", "class has ended")
