@@ -11,9 +11,9 @@ observation (Rashid et al. 2018 §5; Foerster et al. 2016), so every player's Q-
 single batched call. Learning is DQN-style: experience replay, a target copy of the agent network
 and of the mixer refreshed every ``target_update_interval`` updates, ε-greedy exploration with a
 linear anneal, and optionally double-Q targets (van Hasselt et al. 2016). The networks are small
-enough that per-operation overhead, not arithmetic, sets the update's cost, so an update runs
-without autograd: the agent network and the mixers backpropagate by hand (their ``backward``
-methods, tested against autograd) into one flat gradient that one fused Adam step consumes.
+enough that per-operation overhead, not arithmetic, sets the update's cost: the agent network runs
+as one batched call for all players, every parameter is a view of one flat tensor, and autograd's
+gradient lands in that tensor's gradient for one fused Adam step.
 
 The team reward is the mean of the controlled players' rewards (in a common-payoff game, the
 common payoff).
@@ -58,10 +58,6 @@ VALUE_DECOMPOSITION_DEFAULTS: dict[str, Any] = {
     "target_update_interval": 200,  # updates between hard copies into the target networks
     "double_q": False,  # double-Q target: online argmax, target evaluation
     "grad_clip": 10.0,  # gradient-norm clip
-    # how update() computes the gradient: "manual" backpropagates by hand (the networks'
-    # backward methods, faster for networks this small: benchmarks/bench_qmix.py), "autograd"
-    # through torch's autograd, the reference that tests check "manual" against
-    "backward": "manual",
     "device": "auto",  # "auto" (CUDA when present), "cpu", "cuda", ...
     # torch CPU threads, set process-wide when the agent is built on the CPU (0: leave torch's
     # default). These networks are tiny: one thread beats two (benchmarks/bench_qmix.py).
@@ -82,40 +78,19 @@ class AgentNetwork(nn.Module):
         self.net = mlp([obs_dim + n_agents, hidden, hidden, n_actions])
         self.linears = tuple(m for m in self.net if isinstance(m, nn.Linear))
 
-    def forward(
-        self, inputs: torch.Tensor, saved: list[torch.Tensor] | None = None
-    ) -> torch.Tensor:
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """``inputs`` (batch, n_agents, obs_dim + n_agents) -> Q-values (batch, n_agents, n_actions).
 
         The same computation as ``self.net(inputs)``, written out: on one
         (batch * n_agents, width) matrix every layer is a single addmm, with no module dispatch.
-        With ``saved`` (a list), every layer's input is appended to it for :meth:`backward`.
         """
         x = inputs.reshape(-1, inputs.shape[-1])
         last = len(self.linears) - 1
         for k, layer in enumerate(self.linears):
-            if saved is not None:
-                saved.append(x)
             x = F.linear(x, layer.weight, layer.bias)
             if k < last:
                 x = F.relu(x)
         return x.view(*inputs.shape[:-1], -1)
-
-    @torch.no_grad()
-    def backward(self, saved: list[torch.Tensor], grad_q: torch.Tensor) -> None:
-        """Backpropagation (Rumelhart et al. 1986) of ∂L/∂Q through the MLP, written over (not
-        added to) every parameter's ``.grad``: ``saved`` are the layer inputs from :meth:`forward`.
-
-        Done by hand because autograd's per-node bookkeeping costs several times the arithmetic
-        for layers this small: each layer here is two matrix products and a sum.
-        """
-        g = grad_q.reshape(-1, grad_q.shape[-1])
-        for k in range(len(self.linears) - 1, -1, -1):
-            layer, x = self.linears[k], saved[k]
-            torch.mm(g.t(), x, out=layer.weight.grad)  # ∂L/∂W = gᵀ x
-            torch.sum(g, 0, out=layer.bias.grad)  # ∂L/∂b = Σ_rows g
-            if k:  # ∂L/∂x = g W, through ReLU: zero where its output x is not positive
-                g = g.mm(layer.weight).mul_(x > 0)
 
 
 class ValueDecompositionAgent(Agent):
@@ -203,12 +178,7 @@ class ValueDecompositionAgent(Agent):
 
     @abstractmethod
     def build_mixer(self, n_agents: int, state_dim: int) -> nn.Module:
-        """The mixing network f_s: (chosen Q_i (batch, n), state (batch, S)) -> Q_tot (batch,).
-
-        Its ``forward(agent_qs, state, saved=None)`` appends to ``saved`` what its
-        ``backward(saved, grad_q_tot)`` needs; ``backward`` writes ∂L/∂θ over its parameters'
-        ``.grad`` and returns ∂L/∂Q_i (batch, n).
-        """
+        """The mixing network f_s: (chosen Q_i (batch, n), state (batch, S)) -> Q_tot (batch,)."""
 
     # ----- inputs --------------------------------------------------------------------------
     def _obs_array(self, obs: Sequence[np.ndarray]) -> np.ndarray:
@@ -221,10 +191,8 @@ class ValueDecompositionAgent(Agent):
             return np.ones(1, dtype=np.float32)
         return np.asarray(state, dtype=np.float32).reshape(self.state_dim)
 
-    def _agent_q(
-        self, net: nn.Module, obs: torch.Tensor, saved: list[torch.Tensor] | None = None
-    ) -> torch.Tensor:
-        q = net(obs) if saved is None else net(obs, saved)
+    def _agent_q(self, net: nn.Module, obs: torch.Tensor) -> torch.Tensor:
+        q = net(obs)
         return q.masked_fill(self._invalid, float("-inf")) if self._masked else q
 
     # ----- acting --------------------------------------------------------------------------
@@ -312,8 +280,7 @@ class ValueDecompositionAgent(Agent):
     def update(self) -> float:
         """One gradient step on the squared TD error of Q_tot (Rashid et al. 2018, eq. 6).
 
-        The gradient lands in ``flat_params.grad``, by hand (the networks' ``backward`` methods)
-        or through autograd, as the ``backward`` hyper-parameter says; then the clip and Adam.
+        The gradient lands in ``flat_params.grad``; then the clip and Adam.
         """
         batch = self.buffer.sample(
             int(self.hp["batch_size"]),
@@ -322,10 +289,7 @@ class ValueDecompositionAgent(Agent):
         )
         if self.flat_params.grad is None:  # e.g. after optimizer.zero_grad(set_to_none=True)
             _link(self._params(), self.flat_params)
-        if self.hp["backward"] == "autograd":
-            loss = self._autograd_gradient(batch)
-        else:
-            loss = self._manual_gradient(batch)
+        loss = self._gradient(batch)
         # clip the gradient norm (one tensor, so one norm; scaling only when it exceeds the clip)
         grad = self.flat_params.grad
         norm, clip = float(grad.norm()), float(self.hp["grad_clip"])
@@ -357,9 +321,9 @@ class ValueDecompositionAgent(Agent):
         next_tot = self.target_mixer(next_chosen, batch["next_state"])
         return torch.addcmul(batch["reward"], batch["discount"], next_tot)
 
-    def _autograd_gradient(self, batch: dict[str, torch.Tensor]) -> float:
-        """The reference path: L = mean (Q_tot - y)^2 differentiated by autograd into the flat
-        gradient; returns L."""
+    def _gradient(self, batch: dict[str, torch.Tensor]) -> float:
+        """L = mean (Q_tot - y)^2 (eq. 6), differentiated by autograd into the flat gradient;
+        returns L."""
         obs, actions = batch["obs"], batch["actions"].unsqueeze(2)
         double_q = self.hp["double_q"] and self._bootstrapped
         q_next_online = self._agent_q(self.agent_net, batch["next_obs"]) if double_q else None
@@ -371,32 +335,6 @@ class ValueDecompositionAgent(Agent):
             grads = torch.autograd.grad(loss, params)
         torch.cat([g.reshape(-1) for g in grads], out=self.flat_params.grad)
         return float(loss)
-
-    def _manual_gradient(self, batch: dict[str, torch.Tensor]) -> float:
-        """The same gradient as :meth:`_autograd_gradient`, backpropagated by hand: for networks
-        this small autograd's per-node bookkeeping costs more than the arithmetic."""
-        obs, actions = batch["obs"], batch["actions"].unsqueeze(2)
-        size = obs.shape[0]
-        agent_saved: list[torch.Tensor] = []  # what the backward passes need
-        mixer_saved: list[torch.Tensor] = []
-        q_next_online = None
-        if self.hp["double_q"] and self._bootstrapped:
-            # one call of the online network on current and next observations together
-            both = self._agent_q(self.agent_net, torch.cat([obs, batch["next_obs"]]), agent_saved)
-            q, q_next_online = both[:size], both[size:]
-        else:
-            q = both = self._agent_q(self.agent_net, obs, agent_saved)
-        chosen = q.gather(2, actions).squeeze(2)
-        q_tot = self.mixer(chosen, batch["state"], mixer_saved)
-        # L = mean (Q_tot - y)^2, so ∂L/∂Q_tot = 2 (Q_tot - y) / batch
-        error = q_tot - self._td_target(batch, q_next_online)
-        loss = float(torch.dot(error, error)) / size
-        grad_chosen = self.mixer.backward(mixer_saved, error.mul_(2.0 / size))
-        # ∂L/∂Q is ∂L/∂Q_i(o_i, a_i) at the chosen actions and zero elsewhere
-        grad_q = torch.zeros_like(both)
-        grad_q[:size].scatter_(2, actions, grad_chosen.unsqueeze(2))
-        self.agent_net.backward(agent_saved, grad_q)
-        return loss
 
     def _sync_targets(self) -> None:
         self.target_agent_net.load_state_dict(self.agent_net.state_dict())
@@ -537,7 +475,5 @@ def _validate(name: str, hp: dict[str, Any], players: tuple[int, ...], spec: Env
         raise ValueError(f"{name}: cpu_threads must be 0 (torch's default) or positive")
     if float(hp["lr"]) <= 0 or float(hp["lr_end"]) <= 0 or float(hp["grad_clip"]) <= 0:
         raise ValueError(f"{name}: lr, lr_end and grad_clip must be positive")
-    if hp["backward"] not in ("manual", "autograd"):
-        raise ValueError(f"{name}: backward must be 'manual' or 'autograd', got {hp['backward']!r}")
     if int(hp["lr_anneal_updates"]) < 0:
         raise ValueError(f"{name}: lr_anneal_updates must be >= 0 (0: constant lr)")

@@ -11,16 +11,8 @@ from agents.deep.value_decomposition import ValueDecompositionAgent
 class VDNMixer(nn.Module):
     """Q_tot(s, a) = Σ_i Q_i(o_i, a_i)  (Sunehag et al. 2018, eq. 1); ignores the state."""
 
-    def forward(
-        self, agent_qs: torch.Tensor, state: torch.Tensor, saved: list[torch.Tensor] | None = None
-    ) -> torch.Tensor:
-        if saved is not None:
-            saved.append(agent_qs)
+    def forward(self, agent_qs: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         return agent_qs.sum(dim=1)
-
-    def backward(self, saved: list[torch.Tensor], grad_q_tot: torch.Tensor) -> torch.Tensor:
-        """∂L/∂Q_i = ∂L/∂Q_tot for every player (the sum's partial derivatives are all 1)."""
-        return grad_q_tot.unsqueeze(1).expand_as(saved[0])
 
 
 class VDN(ValueDecompositionAgent):
