@@ -118,3 +118,21 @@ async def test_guess_average_dashboard_shows_histogram_target_and_levels(tmp_pat
 def test_no_class_served_is_a_clear_error(tmp_path, capsys):
     assert main(["class", "--socket", str(tmp_path / "none.sock")]) == 2
     assert "no class is being served" in capsys.readouterr().err
+
+
+async def test_arrow_keys_pick_the_student_to_kick(tmp_path):
+    """The roster has the focus: Down moves the highlight, so `k` kicks the student the teacher
+    chose (with the focus on the figures, Down scrolled them and `k` kicked the first row)."""
+    hub = Hub(stage_for(get_game("prisoners-dilemma")), Settings(deadline=30, interval=None))
+    server = ClassServer(hub, teacher_socket=tmp_path / "class.sock")
+    await server.start()
+    clients = [await student(server, n) for n in ("Ada", "Bob", "Cy")]
+    app = TeacherApp(lambda: ClassClient.unix(server.teacher_socket), export_folder=tmp_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: app.view is not None and len(app.view["roster"]) == 3)
+        await pilot.press("down", "k")
+        await wait_for(pilot, lambda: app.view["counts"]["kicked"] == 1)
+        assert [s.name for s in hub.students.values() if s.status == "kicked"] == ["Bob"]
+    for client in clients:
+        await client.close()
+    await server.close()
