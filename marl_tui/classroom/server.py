@@ -294,6 +294,7 @@ class ClassServer:
     def _drop_student(self, sid: str, reason: str) -> None:
         for client in list(self.students.values()):
             if client.student is not None and client.student.id == sid:
+                self._queue(client, student_view(self.hub, sid, self.now()))  # says "removed"
                 self._queue(client, {"type": "bye", "reason": reason})
                 client.closing = True
                 client.writer.close()

@@ -92,3 +92,23 @@ async def test_guessing_a_number():
             app, "#result")
         assert "The class's numbers last round:" in text_of(app, "#distribution")
     await server.close()
+
+
+async def test_a_kicked_student_is_told_why(tmp_path):
+    """The teacher's kick reaches the student as the reason, not as a lost connection."""
+    hub = Hub(stage_for(get_game("prisoners-dilemma")), Settings(deadline=30, interval=None))
+    server = ClassServer(hub, teacher_socket=tmp_path / "class.sock")
+    await server.start()
+    app = StudentApp(connect=connector(server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press(*"Ada", "enter")
+        await wait_for(pilot, lambda: app.state is not None)
+        teacher = await ClassClient.unix(server.teacher_socket)
+        await teacher.send({"type": "command", "command": "kick", "player": "s01"})
+        await wait_for(pilot, lambda: hub.students["s01"].status == "kicked")
+        await pilot.pause(0.3)
+        assert "removed from the class by the teacher" in str(app.notice)
+        assert "You were removed from the class." in text_of(app, "#status")
+        await teacher.close()
+    await server.close()
