@@ -569,9 +569,17 @@ class Hub:
                 out["idle"] += 1
         return out
 
+    @property
+    def predicted(self) -> Stage:
+        """The stage whose predictions the class is compared with: for a whole-class group, solved
+        for the number who play (the open or last round's group, else the students present)."""
+        current = self.round
+        n = len(current.groups[0].seats) if current and current.groups else len(self.present())
+        return self.stage.for_players(n)
+
     def summary(self) -> dict:
         """The end-of-class JSON summary."""
-        stage = self.stage
+        stage = self.predicted
         return {
             "session": self.session,
             "game": stage.name,

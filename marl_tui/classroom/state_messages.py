@@ -156,6 +156,7 @@ def _result(hub: Hub, closed: Round, sid: str) -> dict[str, Any] | None:
 def dashboard_view(hub: Hub, now: float, projector: bool = False) -> dict[str, Any]:
     """The teacher's dashboard; ``projector`` leaves out every name."""
     stage = hub.stage
+    predicted = hub.predicted
     students = hub.students
     waiting = hub.waiting_for()
     view: dict[str, Any] = {
@@ -177,9 +178,10 @@ def dashboard_view(hub: Hub, now: float, projector: bool = False) -> dict[str, A
         ],
         "labels": [list(x) for x in stage.share_labels],
         "predictions": [{"label": p.label, "shares": [list(s) for s in p.shares], "payoff": p.payoff}
-                        for p in stage.equilibria],
-        "optimum": {"label": stage.optimum.label, "shares": [list(s) for s in stage.optimum.shares],
-                    "payoff": stage.optimum.payoff},
+                        for p in predicted.equilibria],
+        "optimum": {"label": predicted.optimum.label,
+                    "shares": [list(s) for s in predicted.optimum.shares],
+                    "payoff": predicted.optimum.payoff},
         "history": [
             {"round": h.number, "humans": h.humans, "agents": h.agents, "timed_out": h.timed_out,
              "human_shares": [list(s) for s in h.human_shares],

@@ -343,3 +343,24 @@ def test_a_server_killed_mid_round_keeps_every_decision(tmp_path):
     journal = [json.loads(x) for x in (tmp_path / "class.csv.open-round.jsonl").read_text().splitlines()]
     assert journal == [{"session": "k", "round": 2, "player": "s01", "action": "Defect",
                         "seconds": 1.0}]
+
+
+def test_whole_class_predictions_are_for_the_class_that_plays():
+    """Guess 2/3 with the whole class in one group: the equilibria and the payoff there depend on
+    how many play. A stage prepared for 30 (the server's --max-sessions) must not tell a class of
+    three that everyone at 1 is an equilibrium or that the payoff there is 1/30."""
+    from marl_tui.classroom.state_messages import dashboard_view
+
+    hub = hub_of(GUESS, students=3)
+    expected = stage_for(get_class_game("guess-average"), class_size=3)
+    assert [p.label for p in GUESS.equilibria] != [p.label for p in expected.equilibria]
+    hub.start(0.0)
+    for sid, guess in zip(hub.present(), [50, 30, 20], strict=True):
+        hub.submit(sid, guess, 1.0)
+    view = dashboard_view(hub, 2.0)
+    assert [p["label"] for p in view["predictions"]] == [p.label for p in expected.equilibria]
+    assert [p["payoff"] for p in view["predictions"]] == [p.payoff for p in expected.equilibria]
+    assert view["optimum"]["payoff"] == expected.optimum.payoff
+    summary = hub.summary()
+    assert [p["label"] for p in summary["predictions"]] == [
+        p.label for p in (*expected.equilibria, expected.optimum)]
