@@ -109,6 +109,7 @@ class ClassServer:
         self._timer: asyncio.TimerHandle | None = None
         self._flush_pending = False
         self._everyone = False
+        self._summarised = False
         self._dirty: set[str] = set()
         self._teacher_server: asyncio.AbstractServer | None = None
 
@@ -128,9 +129,7 @@ class ClassServer:
         if self.hub.phase != "ended":
             self.hub.end(self.now())
         self._flush()
-        if self.summary is not None:
-            write_summary(self.summary, self.hub.summary())
-            log.info("class: summary written to %s", self.summary)
+        self._write_summary()
         if self.hub.recorder is not None:
             self.hub.recorder.close()
         if self._teacher_server is not None:
@@ -148,6 +147,17 @@ class ClassServer:
                 await task
         if self._timer is not None:
             self._timer.cancel()
+
+    def _write_summary(self) -> None:
+        if self.summary is None:
+            return
+        try:
+            write_summary(self.summary, self.hub.summary())
+        except OSError as error:
+            log.error("class: cannot write the summary %s: %s", self.summary,
+                      error.strerror or error)
+        else:
+            log.info("class: summary written to %s", self.summary)
 
     def now(self) -> float:
         return asyncio.get_running_loop().time()
@@ -328,6 +338,9 @@ class ClassServer:
                                      if self.hub.phase == "ended" else "removed"})
         for writer in list(self.teachers):
             self._send_dashboard(writer)
+        if self.hub.phase == "ended" and not self._summarised:
+            self._summarised = True  # the end of the class; close() writes it again, up to date
+            self._write_summary()
         self._reschedule()
 
     def _send_dashboard(self, writer: asyncio.StreamWriter) -> None:
