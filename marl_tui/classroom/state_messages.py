@@ -74,11 +74,13 @@ def student_view(hub: Hub, sid: str, now: float) -> dict[str, Any]:
         "total": student.total,
         "status": student.status,
         "seat": None,
+        "sitting_out": False,
         "last": None,
         "distribution": None,
     }
     if hub.phase == "round" and hub.round is not None:
         view["seat"] = _seat(hub, hub.round, sid)
+        view["sitting_out"] = sid in hub.round.sitting_out  # agents off: no seat left for them
     last = hub.last_closed
     if last is not None:
         view["last"] = _result(hub, last, sid)

@@ -197,6 +197,9 @@ def status_text(state: dict[str, Any], remaining: float | None) -> Text:
     if state.get("paused"):
         return Text(f"Round {state['round']}: paused by the teacher.")
     seat = state.get("seat")
+    if seat is None and state.get("sitting_out"):
+        return Text(f"Round {state['round']}: you sit this round out (no partner is left for you, "
+                    "and the teacher has agents off).")
     if seat is None:
         return Text(f"Round {state['round']} is being played; you join at the next round.")
     left = "" if remaining is None else f" {remaining:.0f} s left."
