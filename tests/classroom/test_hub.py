@@ -364,3 +364,16 @@ def test_whole_class_predictions_are_for_the_class_that_plays():
     summary = hub.summary()
     assert [p["label"] for p in summary["predictions"]] == [
         p.label for p in (*expected.equilibria, expected.optimum)]
+
+
+@pytest.mark.parametrize("stage", [GUESS, PGG])
+def test_a_lone_student_with_agents_off_sits_out_a_class_game(stage):
+    """A class game needs two players: one student alone with agents off sits the round out
+    (the round closed with a group of one and the game refused it, every tick after, for good)."""
+    hub = hub_of(stage, students=1, agents=False)
+    hub.start(0.0)
+    assert hub.round.groups == [] and hub.round.sitting_out == (hub.present()[0],)
+    with pytest.raises(ClassError, match="not playing this round"):
+        hub.submit(hub.present()[0], 1, 1.0)
+    hub.tick(20.0)
+    assert hub.phase == "results" and hub.rows == []
