@@ -124,12 +124,16 @@ class ClassServer:
                      "" if default else f" --socket {self.teacher_socket}")
         self._reschedule()
 
-    async def close(self) -> None:
-        """End the class (closing the open round), write the summary, close every connection."""
+    def end_class(self) -> None:
+        """End the class (closing the open round) and write the summary, once: the server calls
+        it before it stops the students' apps, so the summary shows who was there at the end."""
         if self.hub.phase != "ended":
             self.hub.end(self.now())
         self._flush()
-        self._write_summary()
+
+    async def close(self) -> None:
+        """End the class if still running, then close every connection."""
+        self.end_class()
         if self.hub.recorder is not None:
             self.hub.recorder.close()
         if self._teacher_server is not None:
@@ -339,7 +343,7 @@ class ClassServer:
         for writer in list(self.teachers):
             self._send_dashboard(writer)
         if self.hub.phase == "ended" and not self._summarised:
-            self._summarised = True  # the end of the class; close() writes it again, up to date
+            self._summarised = True  # the end of the class
             self._write_summary()
         self._reschedule()
 

@@ -216,3 +216,22 @@ async def test_ending_the_class_writes_the_summary_at_once(server, tmp_path):
     assert summary["rounds"] == 1 and summary["students"][0]["player"] == "s01"
     await teacher.close()
     await a.close()
+
+
+async def test_the_summary_says_who_was_there_when_the_class_ended(tmp_path):
+    """Students who leave after the end (the server stopping their apps) stay "online" in the
+    summary: it is the class as it ended, not as the server went down."""
+    server = ClassServer(Hub(PD, Settings(deadline=2, interval=None)),
+                         summary=tmp_path / "summary.json")
+    await server.start()
+    a = await student(server)
+    await a.send({"type": "hello", "name": "a"})
+    await until(a, lambda m: m["type"] == "welcome")
+    server.end_class()
+    await until(a, state("ended"))
+    await a.close()
+    await asyncio.sleep(0.2)
+    assert server.hub.students["s01"].status == "dropped"
+    await server.close()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["students"][0]["status"] == "online"
