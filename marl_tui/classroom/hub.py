@@ -214,6 +214,7 @@ class Hub:
             student.status = "dropped"
             self._hand_seat_to_agent(sid, now)
             self._changed()
+            self.tick(now)  # they may have been the last one the round waited for
 
     def kick(self, sid: str, now: float) -> None:
         """Remove a student at once, for good (key and nickname refused from now on)."""
@@ -226,6 +227,7 @@ class Hub:
         self._banned_names.add(_fold(student.name))
         self._hand_seat_to_agent(sid, now)
         self._changed()
+        self.tick(now)  # they may have been the last one the round waited for
 
     def _hand_seat_to_agent(self, sid: str, now: float) -> None:
         if self.phase != "round" or self.round is None:

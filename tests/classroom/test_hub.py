@@ -377,3 +377,18 @@ def test_a_lone_student_with_agents_off_sits_out_a_class_game(stage):
         hub.submit(hub.present()[0], 1, 1.0)
     hub.tick(20.0)
     assert hub.phase == "results" and hub.rows == []
+
+
+@pytest.mark.parametrize("agents", [True, False])
+@pytest.mark.parametrize("how", ["kick", "leave"])
+def test_the_round_closes_when_the_last_student_it_waits_for_goes(how, agents):
+    """No round waits for the slowest: once the one student still to choose is kicked or drops,
+    everyone left has chosen, and the round closes then, not at its deadline."""
+    hub = hub_of(PD, students=2, agents=agents)
+    hub.start(0.0)
+    first, last = hub.present()
+    hub.submit(first, 0, 1.0)
+    assert hub.phase == "round" and hub.waiting_for() == [last]
+    getattr(hub, how)(last, 2.0)
+    assert hub.phase == "results" and hub.round.closed_at == 2.0
+    assert len([r for r in hub.rows if r.round == 1]) == 2
