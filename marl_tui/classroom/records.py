@@ -72,6 +72,7 @@ class Recorder:
         self.path = Path(path)
         self.journal = self.path.with_name(self.path.name + ".open-round.jsonl")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.interrupted = self._keep_interrupted_journal()
         new = not self.path.exists() or self.path.stat().st_size == 0
         if not new:
             with self.path.open(encoding="utf-8") as existing:
@@ -86,6 +87,17 @@ class Recorder:
         if new:
             self._writer.writerow(COLUMNS)
             self._file.flush()
+
+    def _keep_interrupted_journal(self) -> Path | None:
+        """A journal left by a server killed mid-round, renamed ``FILE.interrupted-N.jsonl`` so
+        that this class's rounds neither add to it nor delete it; ``None`` when there is none."""
+        if not self.journal.exists():
+            return None
+        k = 1
+        while (kept := self.path.with_name(f"{self.path.name}.interrupted-{k}.jsonl")).exists():
+            k += 1
+        self.journal.rename(kept)
+        return kept
 
     def decision(self, session: str, round_number: int, player: str, action: str,
                  seconds: float) -> None:

@@ -392,3 +392,20 @@ def test_the_round_closes_when_the_last_student_it_waits_for_goes(how, agents):
     getattr(hub, how)(last, 2.0)
     assert hub.phase == "results" and hub.round.closed_at == 2.0
     assert len([r for r in hub.rows if r.round == 1]) == 2
+
+
+def test_a_restart_on_the_same_csv_keeps_the_killed_rounds_journal(tmp_path):
+    """The teacher restarts `serve --class ... --csv FILE` after the server was killed mid-round:
+    the new class's first round must not append to, then delete, the old round's journal."""
+    path = tmp_path / "class.csv"
+    killed = Recorder(path)
+    killed.decision("old", 4, "s01", "Defect", 2.5)  # then the process dies: nothing closed
+    hub = Hub(PD, Settings(deadline=10, interval=None), session="new", recorder=Recorder(path))
+    a, b = hub.join("a", 0.0).id, hub.join("b", 0.0).id
+    hub.start(0.0)
+    hub.submit(a, 0, 1.0)
+    hub.submit(b, 0, 1.0)
+    kept = [json.loads(line) for p in tmp_path.glob("class.csv.*.jsonl")
+            for line in p.read_text().splitlines()]
+    assert kept == [{"session": "old", "round": 4, "player": "s01", "action": "Defect",
+                     "seconds": 2.5}]
