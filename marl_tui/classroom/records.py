@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -130,9 +131,23 @@ class Recorder:
 
 
 def write_summary(path: str | Path, summary: dict) -> Path:
-    """The end-of-class JSON summary, written whole then renamed into place."""
+    """The end-of-class JSON summary, written whole then renamed into place. The summary of
+    another class found there (a CSV kept from class to class) is kept as ``NAME-SESSION.json``."""
     path = Path(path)
+    earlier = _session_of(path)
+    if earlier is not None and earlier != summary.get("session"):
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", earlier)[:80]
+        path.replace(path.with_name(f"{path.stem}-{safe}{path.suffix}"))
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def _session_of(path: Path) -> str | None:
+    """The session of the summary at ``path``; ``None`` when there is none (or it is unreadable)."""
+    try:
+        session = json.loads(path.read_text(encoding="utf-8")).get("session")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return session if isinstance(session, str) else None

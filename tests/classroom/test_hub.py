@@ -409,3 +409,17 @@ def test_a_restart_on_the_same_csv_keeps_the_killed_rounds_journal(tmp_path):
             for line in p.read_text().splitlines()]
     assert kept == [{"session": "old", "round": 4, "player": "s01", "action": "Defect",
                      "seconds": 2.5}]
+
+
+def test_a_class_on_the_same_csv_keeps_the_earlier_class_summary(tmp_path):
+    """Week after week on one `--csv FILE` (rows of every class appended, told apart by their
+    session): each class's summary is kept, not replaced by the next class's."""
+    from marl_tui.classroom.records import write_summary
+
+    path = tmp_path / "course.summary.json"
+    write_summary(path, {"session": "week1", "rounds": 3})
+    write_summary(path, {"session": "week1", "rounds": 4})  # the same class, written again
+    write_summary(path, {"session": "week2", "rounds": 5})
+    kept = {p.name: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
+    assert kept == {"course.summary.json": {"session": "week2", "rounds": 5},
+                    "course.summary-week1.json": {"session": "week1", "rounds": 4}}
