@@ -214,6 +214,7 @@ class Hub:
             student.status = "dropped"
             self._hand_seat_to_agent(sid, now)
             self._changed()
+            self.tick(now)  # they may have been the last one the round waited for
 
     def kick(self, sid: str, now: float) -> None:
         """Remove a student at once, for good (key and nickname refused from now on)."""
@@ -226,6 +227,7 @@ class Hub:
         self._banned_names.add(_fold(student.name))
         self._hand_seat_to_agent(sid, now)
         self._changed()
+        self.tick(now)  # they may have been the last one the round waited for
 
     def _hand_seat_to_agent(self, sid: str, now: float) -> None:
         if self.phase != "round" or self.round is None:
@@ -569,9 +571,17 @@ class Hub:
                 out["idle"] += 1
         return out
 
+    @property
+    def predicted(self) -> Stage:
+        """The stage whose predictions the class is compared with: for a whole-class group, solved
+        for the number who play (the open or last round's group, else the students present)."""
+        current = self.round
+        n = len(current.groups[0].seats) if current and current.groups else len(self.present())
+        return self.stage.for_players(n)
+
     def summary(self) -> dict:
         """The end-of-class JSON summary."""
-        stage = self.stage
+        stage = self.predicted
         return {
             "session": self.session,
             "game": stage.name,

@@ -128,7 +128,7 @@ def _finish(groups: list[Seats], group_size: int, fill: bool, flexible: bool) ->
     playing, out = [], []
     for group in groups:
         humans = tuple(s for s in group if s is not None)
-        if len(humans) == len(group):
+        if len(humans) == len(group) >= 2:  # a whole class of one cannot play
             playing.append(group)
         elif flexible and len(humans) >= 2:
             playing.append(humans)

@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -72,6 +73,7 @@ class Recorder:
         self.path = Path(path)
         self.journal = self.path.with_name(self.path.name + ".open-round.jsonl")
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.interrupted = self._keep_interrupted_journal()
         new = not self.path.exists() or self.path.stat().st_size == 0
         if not new:
             with self.path.open(encoding="utf-8") as existing:
@@ -86,6 +88,17 @@ class Recorder:
         if new:
             self._writer.writerow(COLUMNS)
             self._file.flush()
+
+    def _keep_interrupted_journal(self) -> Path | None:
+        """A journal left by a server killed mid-round, renamed ``FILE.interrupted-N.jsonl`` so
+        that this class's rounds neither add to it nor delete it; ``None`` when there is none."""
+        if not self.journal.exists():
+            return None
+        k = 1
+        while (kept := self.path.with_name(f"{self.path.name}.interrupted-{k}.jsonl")).exists():
+            k += 1
+        self.journal.rename(kept)
+        return kept
 
     def decision(self, session: str, round_number: int, player: str, action: str,
                  seconds: float) -> None:
@@ -118,9 +131,23 @@ class Recorder:
 
 
 def write_summary(path: str | Path, summary: dict) -> Path:
-    """The end-of-class JSON summary, written whole then renamed into place."""
+    """The end-of-class JSON summary, written whole then renamed into place. The summary of
+    another class found there (a CSV kept from class to class) is kept as ``NAME-SESSION.json``."""
     path = Path(path)
+    earlier = _session_of(path)
+    if earlier is not None and earlier != summary.get("session"):
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", earlier)[:80]
+        path.replace(path.with_name(f"{path.stem}-{safe}{path.suffix}"))
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def _session_of(path: Path) -> str | None:
+    """The session of the summary at ``path``; ``None`` when there is none (or it is unreadable)."""
+    try:
+        session = json.loads(path.read_text(encoding="utf-8")).get("session")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return session if isinstance(session, str) else None

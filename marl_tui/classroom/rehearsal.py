@@ -106,9 +106,11 @@ def rehearse(
 def round_json(stage: Stage, summary: RoundSummary) -> dict:
     """One round for ``--json``: shares of each action (humans, agents apart) and predictions."""
 
-    def named(shares: tuple[tuple[float, ...], ...]) -> list[dict[str, float]]:
+    def named(shares: tuple[tuple[float, ...], ...]) -> list[dict[str, float] | None]:
+        """Each role's shares by label; ``None`` for a role no one (of that kind) played."""
         return [
             {label: round(float(x), 6) for label, x in zip(labels, role, strict=True)}
+            if sum(role) else None
             for labels, role in zip(stage.share_labels, shares, strict=True)
         ]
 

@@ -55,6 +55,11 @@ def class_server(args: argparse.Namespace):
         raise CommandError(f"--class: {error}") from None
     except OSError as error:
         raise CommandError(f"--csv {csv_path}: {error.strerror or error}") from None
+    if hub.recorder.interrupted is not None:
+        from marl_tui.serving.log import log
+
+        log.warning("class: a class recorded in %s was stopped mid-round; the decisions of its "
+                    "open round are kept in %s", csv_path, hub.recorder.interrupted)
     summary = csv_path.with_suffix(".summary.json")
     return ClassServer(hub, teacher_socket=args.teacher_socket or teacher_socket_path(),
                        summary=summary)

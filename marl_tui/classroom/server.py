@@ -109,6 +109,7 @@ class ClassServer:
         self._timer: asyncio.TimerHandle | None = None
         self._flush_pending = False
         self._everyone = False
+        self._summarised = False
         self._dirty: set[str] = set()
         self._teacher_server: asyncio.AbstractServer | None = None
 
@@ -123,14 +124,16 @@ class ClassServer:
                      "" if default else f" --socket {self.teacher_socket}")
         self._reschedule()
 
-    async def close(self) -> None:
-        """End the class (closing the open round), write the summary, close every connection."""
+    def end_class(self) -> None:
+        """End the class (closing the open round) and write the summary, once: the server calls
+        it before it stops the students' apps, so the summary shows who was there at the end."""
         if self.hub.phase != "ended":
             self.hub.end(self.now())
         self._flush()
-        if self.summary is not None:
-            write_summary(self.summary, self.hub.summary())
-            log.info("class: summary written to %s", self.summary)
+
+    async def close(self) -> None:
+        """End the class if still running, then close every connection."""
+        self.end_class()
         if self.hub.recorder is not None:
             self.hub.recorder.close()
         if self._teacher_server is not None:
@@ -148,6 +151,17 @@ class ClassServer:
                 await task
         if self._timer is not None:
             self._timer.cancel()
+
+    def _write_summary(self) -> None:
+        if self.summary is None:
+            return
+        try:
+            write_summary(self.summary, self.hub.summary())
+        except OSError as error:
+            log.error("class: cannot write the summary %s: %s", self.summary,
+                      error.strerror or error)
+        else:
+            log.info("class: summary written to %s", self.summary)
 
     def now(self) -> float:
         return asyncio.get_running_loop().time()
@@ -294,6 +308,7 @@ class ClassServer:
     def _drop_student(self, sid: str, reason: str) -> None:
         for client in list(self.students.values()):
             if client.student is not None and client.student.id == sid:
+                self._queue(client, student_view(self.hub, sid, self.now()))  # says "removed"
                 self._queue(client, {"type": "bye", "reason": reason})
                 client.closing = True
                 client.writer.close()
@@ -327,6 +342,9 @@ class ClassServer:
                                      if self.hub.phase == "ended" else "removed"})
         for writer in list(self.teachers):
             self._send_dashboard(writer)
+        if self.hub.phase == "ended" and not self._summarised:
+            self._summarised = True  # the end of the class
+            self._write_summary()
         self._reschedule()
 
     def _send_dashboard(self, writer: asyncio.StreamWriter) -> None:

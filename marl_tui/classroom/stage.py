@@ -9,6 +9,7 @@ waits for a solver.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -66,6 +67,13 @@ class Stage:
     def share_labels(self) -> tuple[tuple[str, ...], ...]:
         return self.labels[:1] if self.pooled else self.labels
 
+    def for_players(self, n: int) -> Stage:
+        """This stage with its predictions for a whole-class group of ``n`` players (an aggregate
+        game's equilibria and payoffs depend on how many play); itself for fixed-size groups."""
+        if not isinstance(self.game, AggregateGame) or self.group_size is not None:
+            return self
+        return _aggregate_stage(self.game, max(2, min(n, WHOLE_CLASS_MAX)))
+
     def payoffs(self, profile: tuple[int, ...]) -> tuple[float, ...]:
         """Every seat's payoff for a group's profile (seat order)."""
         if isinstance(self.game, AggregateGame):
@@ -105,6 +113,7 @@ def stage_for(game: Game | AggregateGame, class_size: int = 30) -> Stage:
     return _matrix_stage(game)
 
 
+@functools.lru_cache(maxsize=64)
 def _aggregate_stage(game: AggregateGame, class_size: int) -> Stage:
     n = game.group_size or class_size
     k = game.n_actions

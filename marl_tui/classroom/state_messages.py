@@ -74,11 +74,13 @@ def student_view(hub: Hub, sid: str, now: float) -> dict[str, Any]:
         "total": student.total,
         "status": student.status,
         "seat": None,
+        "sitting_out": False,
         "last": None,
         "distribution": None,
     }
     if hub.phase == "round" and hub.round is not None:
         view["seat"] = _seat(hub, hub.round, sid)
+        view["sitting_out"] = sid in hub.round.sitting_out  # agents off: no seat left for them
     last = hub.last_closed
     if last is not None:
         view["last"] = _result(hub, last, sid)
@@ -156,6 +158,7 @@ def _result(hub: Hub, closed: Round, sid: str) -> dict[str, Any] | None:
 def dashboard_view(hub: Hub, now: float, projector: bool = False) -> dict[str, Any]:
     """The teacher's dashboard; ``projector`` leaves out every name."""
     stage = hub.stage
+    predicted = hub.predicted
     students = hub.students
     waiting = hub.waiting_for()
     view: dict[str, Any] = {
@@ -177,9 +180,10 @@ def dashboard_view(hub: Hub, now: float, projector: bool = False) -> dict[str, A
         ],
         "labels": [list(x) for x in stage.share_labels],
         "predictions": [{"label": p.label, "shares": [list(s) for s in p.shares], "payoff": p.payoff}
-                        for p in stage.equilibria],
-        "optimum": {"label": stage.optimum.label, "shares": [list(s) for s in stage.optimum.shares],
-                    "payoff": stage.optimum.payoff},
+                        for p in predicted.equilibria],
+        "optimum": {"label": predicted.optimum.label,
+                    "shares": [list(s) for s in predicted.optimum.shares],
+                    "payoff": predicted.optimum.payoff},
         "history": [
             {"round": h.number, "humans": h.humans, "agents": h.agents, "timed_out": h.timed_out,
              "human_shares": [list(s) for s in h.human_shares],

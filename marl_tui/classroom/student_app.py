@@ -70,9 +70,11 @@ class StudentApp(App):
             self._say(f"cannot reach the class: {error}")
             return
         self._say("Type a nickname and press Enter.")
+        said_bye = False
         while (message := await self.client.receive()) is not None:
             self.handle(message)
-        if self.state is None or self.state.get("status") != "kicked":
+            said_bye = said_bye or message.get("type") == "bye"
+        if not said_bye:  # a bye's reason (the end, a kick) stays on the screen
             self._say("The connection to the class closed. Press Ctrl+Q to leave.")
         self.query_one("#guess", Input).display = False
         self.query_one("#nickname", Input).display = False
@@ -195,6 +197,9 @@ def status_text(state: dict[str, Any], remaining: float | None) -> Text:
     if state.get("paused"):
         return Text(f"Round {state['round']}: paused by the teacher.")
     seat = state.get("seat")
+    if seat is None and state.get("sitting_out"):
+        return Text(f"Round {state['round']}: you sit this round out (no partner is left for you, "
+                    "and the teacher has agents off).")
     if seat is None:
         return Text(f"Round {state['round']} is being played; you join at the next round.")
     left = "" if remaining is None else f" {remaining:.0f} s left."

@@ -79,6 +79,7 @@ class TeacherApp(App):
     def on_mount(self) -> None:
         table = self.query_one("#roster", DataTable)
         table.add_columns("id", "name", "status", "total", "round")
+        table.focus()  # the arrow keys pick the student `k` kicks
         self.set_interval(0.5, self._countdown)
         self.run_worker(self._talk(), exclusive=True, group="hub")
 

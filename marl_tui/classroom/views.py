@@ -38,6 +38,12 @@ def number(x: float | None) -> str:
     return "-" if x is None else f"{x:.3g}"
 
 
+def role_share(shares: Sequence[Sequence[float]], role: int, action: int) -> float | None:
+    """An action's share in a role, ``None`` when no one (of that kind) played the role: a
+    two-role game with one student and one agent has each role played by one kind only."""
+    return shares[role][action] if sum(shares[role]) else None
+
+
 def action_columns(stage: Stage) -> list[tuple[int, int, str]]:
     """(share role, action, header) for every column of shares (matrix games only)."""
     columns = []
@@ -78,10 +84,11 @@ def rehearsal_table(stage: Stage, history: Sequence[RoundSummary]) -> Table:
     table.add_column("agents' shares")
     table.add_column("mean payoff", justify="right")
     for h in history:
-        agent_part = " ".join(percent(h.agent_shares[r][a]) for r, a, _ in columns) if h.agents else "-"
+        agent_part = " ".join(percent(role_share(h.agent_shares, r, a))
+                              for r, a, _ in columns) if h.agents else "-"
         table.add_row(
             str(h.number), str(h.humans), str(h.agents),
-            *(percent(h.human_shares[r][a]) if h.humans else "-" for r, a, _ in columns),
+            *(percent(role_share(h.human_shares, r, a)) for r, a, _ in columns),
             agent_part, number(h.human_mean_payoff),
         )
     for name, p in predictions(stage):
@@ -155,10 +162,9 @@ def shares_table(view: dict) -> Table:
     for r, labels in enumerate(view["labels"]):
         for a, label in enumerate(labels):
             name = Text(f"P{r + 1} {label}" if multi else label)
-            students = percent(last["human_shares"][r][a]) if last and last["humans"] else "-"
-            agents = percent(last["agent_shares"][r][a]) if last and last["agents"] else "-"
-            spark = sparkline([h["human_shares"][r][a] if h["humans"] else None
-                               for h in history[-40:]])
+            students = percent(role_share(last["human_shares"], r, a)) if last else "-"
+            agents = percent(role_share(last["agent_shares"], r, a)) if last else "-"
+            spark = sparkline([role_share(h["human_shares"], r, a) for h in history[-40:]])
             table.add_row(name, students, agents,
                           *(percent(p["shares"][r][a]) for p in view["predictions"]),
                           percent(view["optimum"]["shares"][r][a]), spark)

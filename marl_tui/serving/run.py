@@ -47,6 +47,8 @@ async def serve(options: ServeOptions, on_ready: Callable[[dict[str, int]], None
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+        if options.class_server is not None:
+            options.class_server.end_class()  # the summary, while its students are still here
         await slots.stop_all()
         for close in closers:
             await close()

@@ -343,3 +343,83 @@ def test_a_server_killed_mid_round_keeps_every_decision(tmp_path):
     journal = [json.loads(x) for x in (tmp_path / "class.csv.open-round.jsonl").read_text().splitlines()]
     assert journal == [{"session": "k", "round": 2, "player": "s01", "action": "Defect",
                         "seconds": 1.0}]
+
+
+def test_whole_class_predictions_are_for_the_class_that_plays():
+    """Guess 2/3 with the whole class in one group: the equilibria and the payoff there depend on
+    how many play. A stage prepared for 30 (the server's --max-sessions) must not tell a class of
+    three that everyone at 1 is an equilibrium or that the payoff there is 1/30."""
+    from marl_tui.classroom.state_messages import dashboard_view
+
+    hub = hub_of(GUESS, students=3)
+    expected = stage_for(get_class_game("guess-average"), class_size=3)
+    assert [p.label for p in GUESS.equilibria] != [p.label for p in expected.equilibria]
+    hub.start(0.0)
+    for sid, guess in zip(hub.present(), [50, 30, 20], strict=True):
+        hub.submit(sid, guess, 1.0)
+    view = dashboard_view(hub, 2.0)
+    assert [p["label"] for p in view["predictions"]] == [p.label for p in expected.equilibria]
+    assert [p["payoff"] for p in view["predictions"]] == [p.payoff for p in expected.equilibria]
+    assert view["optimum"]["payoff"] == expected.optimum.payoff
+    summary = hub.summary()
+    assert [p["label"] for p in summary["predictions"]] == [
+        p.label for p in (*expected.equilibria, expected.optimum)]
+
+
+@pytest.mark.parametrize("stage", [GUESS, PGG])
+def test_a_lone_student_with_agents_off_sits_out_a_class_game(stage):
+    """A class game needs two players: one student alone with agents off sits the round out
+    (the round closed with a group of one and the game refused it, every tick after, for good)."""
+    hub = hub_of(stage, students=1, agents=False)
+    hub.start(0.0)
+    assert hub.round.groups == [] and hub.round.sitting_out == (hub.present()[0],)
+    with pytest.raises(ClassError, match="not playing this round"):
+        hub.submit(hub.present()[0], 1, 1.0)
+    hub.tick(20.0)
+    assert hub.phase == "results" and hub.rows == []
+
+
+@pytest.mark.parametrize("agents", [True, False])
+@pytest.mark.parametrize("how", ["kick", "leave"])
+def test_the_round_closes_when_the_last_student_it_waits_for_goes(how, agents):
+    """No round waits for the slowest: once the one student still to choose is kicked or drops,
+    everyone left has chosen, and the round closes then, not at its deadline."""
+    hub = hub_of(PD, students=2, agents=agents)
+    hub.start(0.0)
+    first, last = hub.present()
+    hub.submit(first, 0, 1.0)
+    assert hub.phase == "round" and hub.waiting_for() == [last]
+    getattr(hub, how)(last, 2.0)
+    assert hub.phase == "results" and hub.round.closed_at == 2.0
+    assert len([r for r in hub.rows if r.round == 1]) == 2
+
+
+def test_a_restart_on_the_same_csv_keeps_the_killed_rounds_journal(tmp_path):
+    """The teacher restarts `serve --class ... --csv FILE` after the server was killed mid-round:
+    the new class's first round must not append to, then delete, the old round's journal."""
+    path = tmp_path / "class.csv"
+    killed = Recorder(path)
+    killed.decision("old", 4, "s01", "Defect", 2.5)  # then the process dies: nothing closed
+    hub = Hub(PD, Settings(deadline=10, interval=None), session="new", recorder=Recorder(path))
+    a, b = hub.join("a", 0.0).id, hub.join("b", 0.0).id
+    hub.start(0.0)
+    hub.submit(a, 0, 1.0)
+    hub.submit(b, 0, 1.0)
+    kept = [json.loads(line) for p in tmp_path.glob("class.csv.*.jsonl")
+            for line in p.read_text().splitlines()]
+    assert kept == [{"session": "old", "round": 4, "player": "s01", "action": "Defect",
+                     "seconds": 2.5}]
+
+
+def test_a_class_on_the_same_csv_keeps_the_earlier_class_summary(tmp_path):
+    """Week after week on one `--csv FILE` (rows of every class appended, told apart by their
+    session): each class's summary is kept, not replaced by the next class's."""
+    from marl_tui.classroom.records import write_summary
+
+    path = tmp_path / "course.summary.json"
+    write_summary(path, {"session": "week1", "rounds": 3})
+    write_summary(path, {"session": "week1", "rounds": 4})  # the same class, written again
+    write_summary(path, {"session": "week2", "rounds": 5})
+    kept = {p.name: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
+    assert kept == {"course.summary.json": {"session": "week2", "rounds": 5},
+                    "course.summary-week1.json": {"session": "week1", "rounds": 4}}

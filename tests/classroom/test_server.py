@@ -199,3 +199,39 @@ async def test_a_second_class_never_takes_the_first_ones_socket(server, tmp_path
     fresh = ClassServer(Hub(PD, Settings()), teacher_socket=stale)
     await fresh.start()
     await fresh.close()
+
+
+async def test_ending_the_class_writes_the_summary_at_once(server, tmp_path):
+    """The teacher's `e` is the end of the class: the summary is there then, not only once the
+    server stops (a server whose terminal is closed never reaches its close)."""
+    teacher = await ClassClient.unix(server.teacher_socket)
+    a = await student(server)
+    await a.send({"type": "hello", "name": "a"})
+    await until(a, lambda m: m["type"] == "welcome")
+    await teacher.send({"type": "command", "command": "start"})
+    await until(a, state("round"))
+    await teacher.send({"type": "command", "command": "end"})
+    await until(a, state("ended"))
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["rounds"] == 1 and summary["students"][0]["player"] == "s01"
+    await teacher.close()
+    await a.close()
+
+
+async def test_the_summary_says_who_was_there_when_the_class_ended(tmp_path):
+    """Students who leave after the end (the server stopping their apps) stay "online" in the
+    summary: it is the class as it ended, not as the server went down."""
+    server = ClassServer(Hub(PD, Settings(deadline=2, interval=None)),
+                         summary=tmp_path / "summary.json")
+    await server.start()
+    a = await student(server)
+    await a.send({"type": "hello", "name": "a"})
+    await until(a, lambda m: m["type"] == "welcome")
+    server.end_class()
+    await until(a, state("ended"))
+    await a.close()
+    await asyncio.sleep(0.2)
+    assert server.hub.students["s01"].status == "dropped"
+    await server.close()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["students"][0]["status"] == "online"

@@ -92,3 +92,52 @@ async def test_guessing_a_number():
             app, "#result")
         assert "The class's numbers last round:" in text_of(app, "#distribution")
     await server.close()
+
+
+async def test_a_kicked_student_is_told_why(tmp_path):
+    """The teacher's kick reaches the student as the reason, not as a lost connection."""
+    hub = Hub(stage_for(get_game("prisoners-dilemma")), Settings(deadline=30, interval=None))
+    server = ClassServer(hub, teacher_socket=tmp_path / "class.sock")
+    await server.start()
+    app = StudentApp(connect=connector(server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press(*"Ada", "enter")
+        await wait_for(pilot, lambda: app.state is not None)
+        teacher = await ClassClient.unix(server.teacher_socket)
+        await teacher.send({"type": "command", "command": "kick", "player": "s01"})
+        await wait_for(pilot, lambda: hub.students["s01"].status == "kicked")
+        await pilot.pause(0.3)
+        assert "removed from the class by the teacher" in str(app.notice)
+        assert "You were removed from the class." in text_of(app, "#status")
+        await teacher.close()
+    await server.close()
+
+
+async def test_the_odd_student_out_is_told_so_not_that_they_join_later():
+    """Agents off and an odd class: the student left without a partner has been in the class all
+    along, and is told they sit this round out (not "you join at the next round")."""
+    hub = Hub(stage_for(get_game("prisoners-dilemma")),
+              Settings(deadline=30, interval=None, agents=False))
+    server = ClassServer(hub)
+    await server.start()
+    app = StudentApp(connect=connector(server))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        await pilot.press(*"Ada", "enter")
+        await wait_for(pilot, lambda: app.state is not None)
+        others = [await connector(server)() for _ in range(2)]
+        for k, other in enumerate(others):
+            await other.send({"type": "hello", "name": f"other {k}"})
+        await pilot.pause(0.2)
+        while True:  # strangers: reopen until Ada is the one without a partner
+            hub.next(server.now()) if hub.phase != "lobby" else hub.start(server.now())
+            if hub.phase == "round" and hub.round.sitting_out == ("s01",):
+                break
+        server._changed()
+        await wait_for(pilot, lambda: app.state["phase"] == "round" and app.state["seat"] is None)
+        status = text_of(app, "#status")
+        assert "sit this round out" in status and "join at the next round" not in status
+        for other in others:
+            await other.close()
+    await server.close()

@@ -118,3 +118,45 @@ async def test_guess_average_dashboard_shows_histogram_target_and_levels(tmp_pat
 def test_no_class_served_is_a_clear_error(tmp_path, capsys):
     assert main(["class", "--socket", str(tmp_path / "none.sock")]) == 2
     assert "no class is being served" in capsys.readouterr().err
+
+
+async def test_arrow_keys_pick_the_student_to_kick(tmp_path):
+    """The roster has the focus: Down moves the highlight, so `k` kicks the student the teacher
+    chose (with the focus on the figures, Down scrolled them and `k` kicked the first row)."""
+    hub = Hub(stage_for(get_game("prisoners-dilemma")), Settings(deadline=30, interval=None))
+    server = ClassServer(hub, teacher_socket=tmp_path / "class.sock")
+    await server.start()
+    clients = [await student(server, n) for n in ("Ada", "Bob", "Cy")]
+    app = TeacherApp(lambda: ClassClient.unix(server.teacher_socket), export_folder=tmp_path)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await wait_for(pilot, lambda: app.view is not None and len(app.view["roster"]) == 3)
+        await pilot.press("down", "k")
+        await wait_for(pilot, lambda: app.view["counts"]["kicked"] == 1)
+        assert [s.name for s in hub.students.values() if s.status == "kicked"] == ["Bob"]
+    for client in clients:
+        await client.close()
+    await server.close()
+
+
+def test_a_role_nobody_of_a_kind_played_shows_no_share():
+    """Battle of the Sexes, one student and one agent: each role was played by one of them only,
+    so the other kind's shares in that role are unknown ("-"), not 0% of every action."""
+    from rich.console import Console
+
+    from marl_tui.classroom.state_messages import dashboard_view
+    from marl_tui.classroom.views import shares_table
+
+    hub = Hub(stage_for(get_game("battle-of-the-sexes")), Settings(deadline=30, interval=None))
+    sid = hub.join("Ada", 0.0).id
+    hub.start(0.0)
+    hub.submit(sid, 0, 1.0)
+    role = next(i for g in hub.round.groups for i, s in enumerate(g.seats) if s.player == sid)
+    console = Console(width=120, record=True, file=io.StringIO())
+    console.print(shares_table(dashboard_view(hub, 2.0)))
+    cells = [line.split()[:4] for line in console.export_text().splitlines()
+             if line.strip().startswith(("P1 ", "P2 "))]  # role, action, students, agents
+    mine = [(students, agents) for r, _, students, agents in cells if r == f"P{role + 1}"]
+    other = [(students, agents) for r, _, students, agents in cells if r == f"P{2 - role}"]
+    assert len(mine) == len(other) == 2
+    assert all(agents == "-" and students != "-" for students, agents in mine)
+    assert all(students == "-" and agents != "-" for students, agents in other)

@@ -66,3 +66,14 @@ def test_bad_input_is_one_line(capsys):
     assert "--students must be" in capsys.readouterr().err
     assert main(["class", "rehearse", "guess-average", "--agent", "fictitious-play"]) == 2
     assert "cannot play" in capsys.readouterr().err
+
+
+def test_a_role_nobody_of_a_kind_played_has_no_shares(capsys):
+    """Battle of the Sexes with one student: the agent plays the other role, so each kind has one
+    role it never played; its shares there are null, not 0 for every action."""
+    out = rehearse_json(capsys, "battle-of-the-sexes", "--students", "1", "--rounds", "2")
+    for r in out["rounds"]:
+        students, agents = r["shares"]["students"], r["shares"]["agents"]
+        assert sorted(s is None for s in students) == [False, True]
+        assert [s is None for s in agents] == [s is not None for s in students]
+        assert all(sum(s.values()) == 1 for s in students + agents if s is not None)
