@@ -27,6 +27,10 @@ from marl_tui.classroom.views import histogram, percent
 Connect = Callable[[], Awaitable[ClassClient]]
 
 
+#: Seconds a session stays open after the class has ended it or let it go (a kick, the end).
+LEAVE_AFTER = 20.0
+
+
 class StudentApp(App):
     """One student's view of the class."""
 
@@ -34,9 +38,11 @@ class StudentApp(App):
     TITLE = "marl-tui class"
     BINDINGS = [Binding("ctrl+q", "quit", "Leave")]
 
-    def __init__(self, connect: Connect = ClassClient.inherited) -> None:
+    def __init__(self, connect: Connect = ClassClient.inherited,
+                 leave_after: float = LEAVE_AFTER) -> None:
         super().__init__()
         self._connect = connect
+        self.leave_after = leave_after
         self.client: ClassClient | None = None
         self.game: dict[str, Any] | None = None
         self.name_: str = ""
@@ -70,14 +76,16 @@ class StudentApp(App):
             self._say(f"cannot reach the class: {error}")
             return
         self._say("Type a nickname and press Enter.")
-        said_bye = False
+        reason = "The connection to the class closed"
         while (message := await self.client.receive()) is not None:
             self.handle(message)
-            said_bye = said_bye or message.get("type") == "bye"
-        if not said_bye:  # a bye's reason (the end, a kick) stays on the screen
-            self._say("The connection to the class closed. Press Ctrl+Q to leave.")
+            if message.get("type") == "bye":  # the end, or a kick: its reason stays on the screen
+                reason = str(message.get("reason", "goodbye"))
         self.query_one("#guess", Input).display = False
         self.query_one("#nickname", Input).display = False
+        # the session ends by itself, so that a kicked student's seat is free for the next one
+        self._say(f"{reason}. This session closes in {self.leave_after:g} s (Ctrl+Q: now).")
+        self.set_timer(self.leave_after, self.exit)
 
     async def _send(self, message: dict[str, Any]) -> None:
         if self.client is not None:
@@ -102,8 +110,6 @@ class StudentApp(App):
             self.received = time.monotonic()
         elif kind == "error":
             self._say(str(message.get("message", "")))
-        elif kind == "bye":
-            self._say(f"{message.get('reason', 'goodbye')}. Press Ctrl+Q to leave.")
         self._render()
 
     # ----- input -------------------------------------------------------------------------------

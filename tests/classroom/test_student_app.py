@@ -99,7 +99,7 @@ async def test_a_kicked_student_is_told_why(tmp_path):
     hub = Hub(stage_for(get_game("prisoners-dilemma")), Settings(deadline=30, interval=None))
     server = ClassServer(hub, teacher_socket=tmp_path / "class.sock")
     await server.start()
-    app = StudentApp(connect=connector(server))
+    app = StudentApp(connect=connector(server), leave_after=1.0)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.2)
         await pilot.press(*"Ada", "enter")
@@ -109,7 +109,10 @@ async def test_a_kicked_student_is_told_why(tmp_path):
         await wait_for(pilot, lambda: hub.students["s01"].status == "kicked")
         await pilot.pause(0.3)
         assert "removed from the class by the teacher" in str(app.notice)
+        assert "closes in 1 s" in str(app.notice)
         assert "You were removed from the class." in text_of(app, "#status")
+        # and the session ends by itself, freeing the student's seat on the server
+        await wait_for(pilot, lambda: not app.is_running, timeout=5.0)
         await teacher.close()
     await server.close()
 
