@@ -68,6 +68,8 @@ class Agent(ABC):
     description: ClassVar[str] = ""
     team: ClassVar[bool] = False  # True: controls all players jointly
     defaults: ClassVar[dict[str, Any]] = {}
+    #: hyper-parameters an earlier version had: ignored when a saved agent is loaded
+    retired: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(
         self,

@@ -87,6 +87,8 @@ def load_agent(directory: str | Path, spec: EnvSpec) -> Agent:
     """Rebuild an agent saved with :meth:`Agent.save`."""
     directory = Path(directory)
     meta = json.loads((directory / "agent.json").read_text())
-    agent = make_agent(meta["name"], spec, meta["players"], meta["seed"], **meta["hyperparameters"])
+    retired = agent_class(meta["name"]).retired
+    hyperparameters = {k: v for k, v in meta["hyperparameters"].items() if k not in retired}
+    agent = make_agent(meta["name"], spec, meta["players"], meta["seed"], **hyperparameters)
     agent.load_state(directory)
     return agent

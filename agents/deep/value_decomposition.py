@@ -98,6 +98,7 @@ class ValueDecompositionAgent(Agent):
 
     team: ClassVar[bool] = True
     defaults: ClassVar[dict[str, Any]] = VALUE_DECOMPOSITION_DEFAULTS
+    retired = frozenset({"backward"})  # the hand-written gradient's switch, now always autograd
 
     def __init__(
         self,

@@ -365,3 +365,22 @@ def test_update_clips_the_gradient_norm(cls, double_q):
         agent.update()
         torch.testing.assert_close(agent.flat_params.grad, unclipped * (0.05 / unclipped.norm()),
                                    rtol=1e-4, atol=1e-7)
+
+
+def test_an_agent_saved_with_the_retired_backward_switch_still_loads(tmp_path):
+    """Saves from before the hand-written backward was removed name ``backward``; they load."""
+    import json
+
+    env = TwoStepEnv()
+    agent = make_agent("qmix", env.spec, (0, 1), seed=3, **TWO_STEP_HP)
+    Runner(env, [agent], seed=3).run(20)
+    agent.save(tmp_path)
+    meta = json.loads((tmp_path / "agent.json").read_text())
+    meta["hyperparameters"]["backward"] = "manual"
+    (tmp_path / "agent.json").write_text(json.dumps(meta))
+    loaded = load_agent(tmp_path, env.spec)
+    assert "backward" not in loaded.hp
+    np.testing.assert_array_equal(loaded.q_tot_table(state_vector(0)),
+                                  agent.q_tot_table(state_vector(0)))
+    with pytest.raises(ValueError, match="unknown hyper-parameter"):
+        make_agent("qmix", env.spec, (0, 1), backward="manual")  # not a setting any more
