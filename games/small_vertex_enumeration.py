@@ -37,6 +37,14 @@ def small_extreme_equilibria(
     # P: coordinates x_i (zero label i), rows (Bᵀx)_j (label m + j); Q the other way round.
     p = polytope_vertices(columns_of_b, zero_shift=0, row_shift=m)
     q = polytope_vertices(A, zero_shift=m, row_shift=0)
+    return completely_labelled(p, q, m, n)
+
+
+def completely_labelled(
+    p: list[Vertex], q: list[Vertex], m: int, n: int
+) -> tuple[list[tuple[tuple[Fraction, ...], tuple[Fraction, ...]]], bool]:
+    """The normalised vertex pairs of P and Q that carry every label (Theorem 3.4), and whether
+    some vertex has more labels than its dimension (degenerate, Theorem 3.6)."""
     full = (1 << (m + n)) - 1
     pairs = {
         (_normalise(x), _normalise(y)): None

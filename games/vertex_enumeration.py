@@ -22,9 +22,12 @@ are decided by an exact modular rank test, never by a threshold.
 Floats are only trusted to select when every integer entry is at most ``FLOAT_MAX_ENTRY``:
 beyond it (payoffs 1e-20 next to 1, or full-precision floats of very different magnitudes over
 their common denominator) determinants over- or underflow and relative tolerances lose labels,
-so :func:`extreme_equilibria` then solves every square system exactly (``exact=True``): the
-same fraction-free elimination over Python integers, batched through numpy object arrays
-(about a second for 8x8), so the answer stays complete at every size the solver enumerates.
+so :func:`extreme_equilibria` then finds the vertices by exact lexicographic pivoting
+(:mod:`games.pivoting_vertex_enumeration`), which visits only feasible bases (under a second
+for 9x9). ``exact=True`` instead solves every square system exactly: the same fraction-free
+elimination over Python integers, batched through numpy object arrays (seconds from 8x8 on;
+kept as an independent reference). Small games (at most ``SMALL_BASES`` systems) are
+enumerated in plain Python integers (:mod:`games.small_vertex_enumeration`).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from math import comb
 import numpy as np
 
 from games.exact import singular, solve_integer, solve_integer_batch
+from games.pivoting_vertex_enumeration import pivoting_extreme_equilibria
 from games.small_vertex_enumeration import small_extreme_equilibria
 
 #: Float tolerance (relative) for candidate selection; exact arithmetic makes every decision.
@@ -367,14 +371,17 @@ def extreme_equilibria(
 
     Every returned pair is exactly completely labelled, hence an equilibrium; every completely
     labelled vertex pair is returned, so the list is complete, degenerate games included.
-    ``exact``: solve every system exactly in numpy batches (None: in plain Python integers when
-    there are at most ``SMALL_BASES`` systems, else exactly when not :func:`floats_suffice`).
+    ``exact``: True solves every system exactly in numpy batches, False selects with floats;
+    None (the default) enumerates in plain Python integers when there are at most
+    ``SMALL_BASES`` systems, selects with floats when :func:`floats_suffice`, and else visits
+    only the feasible bases by exact pivoting (:mod:`games.pivoting_vertex_enumeration`).
     """
     m, n = len(A), len(A[0])
     if exact is None and basis_count(m, n) <= SMALL_BASES:
         return ExtremeEquilibria(*small_extreme_equilibria(A, B))
-    if exact is None:
-        exact = not floats_suffice(A, B)
+    if exact is None and not floats_suffice(A, B):
+        return ExtremeEquilibria(*pivoting_extreme_equilibria(A, B))
+    exact = bool(exact)
     a = np.array(A, dtype=float) if not exact else np.zeros((m, n))
     b = np.array(B, dtype=float) if not exact else np.zeros((m, n))
     p = _Polytope(

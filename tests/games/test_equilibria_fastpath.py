@@ -14,9 +14,15 @@ import games.vertex_enumeration as vertex_enumeration
 from games.equilibria import _Bimatrix, solve
 from games.exact import singular, solve_integer
 from games.model import Game, GameError
+from games.pivoting_vertex_enumeration import pivoting_extreme_equilibria
 from games.pure import pure_equilibria
 from games.small_vertex_enumeration import small_extreme_equilibria
-from games.vertex_enumeration import SMALL_BASES, basis_count, extreme_equilibria
+from games.vertex_enumeration import (
+    SMALL_BASES,
+    basis_count,
+    extreme_equilibria,
+    floats_suffice,
+)
 
 CI = settings(
     deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
@@ -182,3 +188,33 @@ def test_plain_integer_path_on_degenerate_and_mixed_2x2_games(A, B, count: int) 
     assert len(small) == count
     assert set(small) == set(extreme_equilibria(A, B, exact=False).equilibria)
     assert all(exactly_equilibrium(A, B, x, y) for x, y in small)
+
+
+@CI
+@given(bimatrices(5, 3) | bimatrices(4, 2**70))
+def test_pivoting_agrees_with_solving_every_system_exactly(matrices) -> None:
+    # Entries 1..3 give degenerate polytopes, where only the lexicographic rule makes the search
+    # over feasible bases meet every vertex; entries up to 2^70 are the wide-range case.
+    A, B = matrices
+    pivoted, degenerate = pivoting_extreme_equilibria(A, B)
+    exact = extreme_equilibria(A, B, exact=True)
+    assert len(set(pivoted)) == len(pivoted)
+    assert set(pivoted) == set(exact.equilibria)
+    assert degenerate == exact.degenerate
+    assert all(exactly_equilibrium(A, B, x, y) for x, y in pivoted)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_wide_range_6x6_games_pivot_to_the_same_equilibria_as_exact_systems(seed: int) -> None:
+    # Payoffs ±10^uniform(-20, 20): integers of about 190 bits over their common denominator,
+    # so extreme_equilibria pivots (floats may not select vertices there).
+    rng = np.random.default_rng(seed)
+    A, B = rng.choice([-1, 1], (2, 6, 6)) * 10 ** rng.uniform(-20, 20, (2, 6, 6))
+    bimatrix = _Bimatrix.of(Game.from_bimatrix(A, B))
+    a, b = [list(r) for r in bimatrix.A], [list(r) for r in bimatrix.B]
+    assert not floats_suffice(a, b)
+    default = extreme_equilibria(a, b)
+    exact = extreme_equilibria(a, b, exact=True)
+    assert set(default.equilibria) == set(exact.equilibria)
+    assert default.degenerate == exact.degenerate
+    assert all(exactly_equilibrium(a, b, x, y) for x, y in default.equilibria)
