@@ -54,7 +54,7 @@ BATCH = 40_000
 #: Largest integer payoff (after :func:`games.exact.integer_matrix`) floats may select with: a
 #: dynamic range of 1.8e19, where the Hadamard bound of an 11x11 system stays below 1e220.
 FLOAT_MAX_ENTRY = 2**64
-#: Games with at most this many square systems (up to 3x3, 2x5 and 1x19) are enumerated in plain
+#: Games with at most this many square systems (up to 3x3, 2x5 and 1x20) are enumerated in plain
 #: Python integers (:mod:`games.small_vertex_enumeration`), faster there than numpy batches.
 SMALL_BASES = 21
 #: Up to this many square systems are solved in one batch, each padded to the largest size.
@@ -377,11 +377,12 @@ def extreme_equilibria(
     only the feasible bases by exact pivoting (:mod:`games.pivoting_vertex_enumeration`).
     """
     m, n = len(A), len(A[0])
-    if exact is None and basis_count(m, n) <= SMALL_BASES:
-        return ExtremeEquilibria(*small_extreme_equilibria(A, B))
-    if exact is None and not floats_suffice(A, B):
-        return ExtremeEquilibria(*pivoting_extreme_equilibria(A, B))
-    exact = bool(exact)
+    if exact is None:
+        if basis_count(m, n) <= SMALL_BASES:
+            return ExtremeEquilibria(*small_extreme_equilibria(A, B))
+        if not floats_suffice(A, B):
+            return ExtremeEquilibria(*pivoting_extreme_equilibria(A, B))
+        exact = False
     a = np.array(A, dtype=float) if not exact else np.zeros((m, n))
     b = np.array(B, dtype=float) if not exact else np.zeros((m, n))
     p = _Polytope(

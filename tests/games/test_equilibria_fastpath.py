@@ -125,7 +125,7 @@ def test_exact_payoffs_read_floats_as_their_shortest_decimal(value: float) -> No
 
 
 def small_bimatrices(high: int):
-    """Positive integer pairs of a shape the plain-integer path takes (up to 3x3, 2x5, 1x19)."""
+    """Positive integer pairs of a shape the plain-integer path takes (up to 3x3, 2x5, 1x20)."""
     shapes = [
         (m, n) for m in range(1, 20) for n in range(1, 20) if basis_count(m, n) <= SMALL_BASES
     ]
