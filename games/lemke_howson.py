@@ -21,7 +21,7 @@ class PivotBudgetExceeded(ArithmeticError):
     """A Lemke-Howson path ran past its pivot budget before reaching an equilibrium."""
 
 
-class _Tableau:
+class Tableau:
     """Integer tableau [C | I | 1] with common denominator ``determinant`` (von Stengel §3.6).
 
     Columns are indexed by label; ``slack_columns`` are the labels of the initial basis,
@@ -33,6 +33,16 @@ class _Tableau:
         self.basis = basis
         self.slack_columns = slack_columns
         self.determinant = 1
+
+    def copy(self) -> Tableau:
+        """An independent tableau in the same basis (rows are replaced, never mutated)."""
+        copied = Tableau(list(self.rows), list(self.basis), self.slack_columns)
+        copied.determinant = self.determinant
+        return copied
+
+    def leaving_row(self, entering: int) -> int:
+        """The row whose basic variable leaves when label ``entering`` enters (§3.7)."""
+        return self._lexicographic_min_ratio(entering)
 
     def pivot(self, entering: int) -> int:
         """Bring label ``entering`` into the basis; return the label that leaves."""
@@ -109,10 +119,10 @@ def lemke_howson_path(
         raise ValueError(f"initial label must be in 0..{m + n - 1}, got {initial_label}")
     # P's tableau: row j reads sum_i B[i][j] x_i + s_j = 1; columns by label: x (0..m-1), s (m..).
     p_rows = [[B[i][j] for i in range(m)] + [int(j == t) for t in range(n)] + [1] for j in range(n)]
-    p = _Tableau(p_rows, [m + j for j in range(n)], [m + j for j in range(n)])
+    p = Tableau(p_rows, [m + j for j in range(n)], [m + j for j in range(n)])
     # Q's tableau: row i reads r_i + sum_j A[i][j] y_j = 1; columns by label: r (0..m-1), y (m..).
     q_rows = [[int(i == t) for t in range(m)] + list(A[i]) + [1] for i in range(m)]
-    q = _Tableau(q_rows, list(range(m)), list(range(m)))
+    q = Tableau(q_rows, list(range(m)), list(range(m)))
     tableau, other = (p, q) if initial_label < m else (q, p)
     entering = initial_label
     pivots = 0

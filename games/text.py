@@ -36,6 +36,8 @@ def is_control(character: str) -> bool:
 
 def control_characters(text: str, allowed: str = "") -> list[tuple[int, str]]:
     """The (position, character) of every control character in `text` not in `allowed`."""
+    if text.isprintable():  # no Cc, Cf (the bidi controls), Zl or Zp character: the common case
+        return []
     return [(k, c) for k, c in enumerate(text) if c not in allowed and is_control(c)]
 
 

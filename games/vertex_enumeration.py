@@ -22,9 +22,12 @@ are decided by an exact modular rank test, never by a threshold.
 Floats are only trusted to select when every integer entry is at most ``FLOAT_MAX_ENTRY``:
 beyond it (payoffs 1e-20 next to 1, or full-precision floats of very different magnitudes over
 their common denominator) determinants over- or underflow and relative tolerances lose labels,
-so :func:`extreme_equilibria` then solves every square system exactly (``exact=True``): the
-same fraction-free elimination over Python integers, batched through numpy object arrays
-(about a second for 8x8), so the answer stays complete at every size the solver enumerates.
+so :func:`extreme_equilibria` then finds the vertices by exact lexicographic pivoting
+(:mod:`games.pivoting_vertex_enumeration`), which visits only feasible bases (under a second
+for 9x9). ``exact=True`` instead solves every square system exactly: the same fraction-free
+elimination over Python integers, batched through numpy object arrays (seconds from 8x8 on;
+kept as an independent reference). Small games (at most ``SMALL_BASES`` systems) are
+enumerated in plain Python integers (:mod:`games.small_vertex_enumeration`).
 """
 
 from __future__ import annotations
@@ -33,12 +36,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
-from itertools import combinations, product
+from itertools import combinations
 from math import comb
 
 import numpy as np
 
 from games.exact import singular, solve_integer, solve_integer_batch
+from games.pivoting_vertex_enumeration import pivoting_extreme_equilibria
+from games.small_vertex_enumeration import small_extreme_equilibria
 
 #: Float tolerance (relative) for candidate selection; exact arithmetic makes every decision.
 TOLERANCE = 1e-9
@@ -49,9 +54,9 @@ BATCH = 40_000
 #: Largest integer payoff (after :func:`games.exact.integer_matrix`) floats may select with: a
 #: dynamic range of 1.8e19, where the Hadamard bound of an 11x11 system stays below 1e220.
 FLOAT_MAX_ENTRY = 2**64
-#: Games with at most this many square systems (2x2, 2x3, 1xn up to 1x9) are solved exactly
-#: system by system, which is faster there than setting up numpy batches.
-EXACT_BELOW_BASES = 10
+#: Games with at most this many square systems (up to 3x3, 2x5 and 1x20) are enumerated in plain
+#: Python integers (:mod:`games.small_vertex_enumeration`), faster there than numpy batches.
+SMALL_BASES = 21
 #: Up to this many square systems are solved in one batch, each padded to the largest size.
 PAD_BASES = 500
 #: Unit round-off of doubles, and their smallest normal magnitude.
@@ -183,9 +188,6 @@ class _Polytope:
         (Bareiss elimination over the integers, one numpy batch per size and chunk), so no
         float ever decides or overflows."""
         r, d = self.shape
-        if comb(r + d, r) - 1 <= EXACT_BELOW_BASES:
-            self._enumerate_each_exactly(n_labels)
-            return
         integers = np.empty((r, d), dtype=object)
         integers[:] = self.integers
         transposed = integers.T.copy()
@@ -222,23 +224,6 @@ class _Polytope:
                         set(np.flatnonzero(labels[i]).tolist()),
                     )
                     self.bases.append((tuple(sup[i].tolist()), tuple(rows[i].tolist())))
-        self._label_exact_vertices(n_labels)
-
-    def _enumerate_each_exactly(self, n_labels: int) -> None:
-        """:meth:`enumerate_exactly` one system at a time (faster for a handful of systems)."""
-        r, d = self.shape
-        by_labels: dict[frozenset[int], int] = {}
-        for k in range(1, min(r, d) + 1):
-            for sup, rows in product(combinations(range(d), k), combinations(range(r), k)):
-                vertex = self._vertex_of_basis(sup, rows)
-                if vertex is None:
-                    continue
-                # A vertex is the only point of P with its tight set: deduplicate by label set.
-                key = frozenset(vertex[2])
-                if key not in by_labels:
-                    by_labels[key] = len(self.bases)
-                    self._exact[len(self.bases)] = vertex
-                    self.bases.append((sup, rows))
         self._label_exact_vertices(n_labels)
 
     def _label_exact_vertices(self, n_labels: int) -> None:
@@ -386,12 +371,18 @@ def extreme_equilibria(
 
     Every returned pair is exactly completely labelled, hence an equilibrium; every completely
     labelled vertex pair is returned, so the list is complete, degenerate games included.
-    ``exact``: solve every system exactly (None: exactly when not :func:`floats_suffice`, or
-    when there are so few systems that numpy's per-call overhead outweighs exact arithmetic).
+    ``exact``: True solves every system exactly in numpy batches, False selects with floats;
+    None (the default) enumerates in plain Python integers when there are at most
+    ``SMALL_BASES`` systems, selects with floats when :func:`floats_suffice`, and else visits
+    only the feasible bases by exact pivoting (:mod:`games.pivoting_vertex_enumeration`).
     """
     m, n = len(A), len(A[0])
     if exact is None:
-        exact = basis_count(m, n) <= EXACT_BELOW_BASES or not floats_suffice(A, B)
+        if basis_count(m, n) <= SMALL_BASES:
+            return ExtremeEquilibria(*small_extreme_equilibria(A, B))
+        if not floats_suffice(A, B):
+            return ExtremeEquilibria(*pivoting_extreme_equilibria(A, B))
+        exact = False
     a = np.array(A, dtype=float) if not exact else np.zeros((m, n))
     b = np.array(B, dtype=float) if not exact else np.zeros((m, n))
     p = _Polytope(

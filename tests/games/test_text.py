@@ -8,11 +8,13 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from games import Game, GameError
 from games.io import load
 from games.nfg import write_nfg
-from games.text import check_text, printable
+from games.text import MULTI_LINE, check_text, control_characters, is_control, printable
 
 CONTROLS = {
     "CSI (C1)": "\u009b", "OSC (C1)": "\u009d", "SO": "\x0e", "BS": "\x08", "DEL": "\x7f",
@@ -62,3 +64,11 @@ def test_printable_shows_each_control_as_an_escape_and_leaves_text_alone():
     assert printable("two\nlines", allowed="\n") == "two\nlines"
     with pytest.raises(ValueError, match=r"U\+009D.* at position 1 \(and 1 more\)"):
         check_text("\u009dx\u009d", "a name")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.sampled_from(["", MULTI_LINE]))
+def test_control_characters_fast_path_finds_what_the_per_character_test_finds(text, allowed):
+    # control_characters skips the scan for str.isprintable() text: it must lose nothing.
+    expected = [(k, c) for k, c in enumerate(text) if c not in allowed and is_control(c)]
+    assert control_characters(text, allowed) == expected
