@@ -230,6 +230,13 @@ class Game:
             object.__setattr__(self, "_exact", exact)
         return self._exact
 
+    def exact_payoff(self, player: int, cell: Sequence[int]) -> Fraction:
+        """One payoff exactly, as :attr:`exact_payoffs` holds it, without converting the whole
+        tensor when the payoffs were given as floats (solvers that check a few cells)."""
+        if self._exact is not None:
+            return self._exact[(player, *cell)]
+        return _float_fraction(float(self.payoffs[(player, *cell)]))
+
     @property
     def A(self) -> np.ndarray:
         """Row player's payoff matrix (two-player games)."""
