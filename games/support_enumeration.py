@@ -248,6 +248,12 @@ def _starting_points(supports, starts: int, rng: np.random.Generator) -> list[np
 
 def _clean(strategies: list[np.ndarray], tol: float) -> list[np.ndarray] | None:
     """Clip round-off negatives to zero and renormalise; None if not a probability profile."""
+    if len({len(sigma) for sigma in strategies}) == 1:  # one array for all: fewer numpy calls
+        stacked = np.array(strategies)
+        if not np.isfinite(stacked).all() or stacked.min() < -tol:
+            return None
+        stacked[stacked < tol] = 0.0
+        return list(stacked / stacked.sum(axis=1, keepdims=True))
     cleaned = []
     for sigma in strategies:
         if not np.all(np.isfinite(sigma)) or sigma.min() < -tol:

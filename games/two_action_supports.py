@@ -34,7 +34,9 @@ def indifference_tensors(payoffs: np.ndarray) -> list[np.ndarray] | None:
     """Each player's D_p = u_p(action 1, ·) - u_p(action 0, ·) over the others' actions, for
     the players with two actions (None for the others): computed once per game."""
     return [
-        np.take(payoffs[p], 1, axis=p) - np.take(payoffs[p], 0, axis=p) if count == 2 else None
+        payoffs[(p, *[slice(None)] * p, 1)] - payoffs[(p, *[slice(None)] * p, 0)]
+        if count == 2
+        else None
         for p, count in enumerate(payoffs.shape[1:])
     ]
 
@@ -53,22 +55,39 @@ def feasible_profiles(tensors: list[np.ndarray], tol: float) -> np.ndarray:
     dropping it loses no equilibrium.
     """
     n = len(tensors)
-    feasible = np.ones((3,) * n, dtype=bool)
-    for p, tensor in enumerate(tensors):
-        low, high = _corner_bounds(tensor)
-        condition = np.stack([low <= tol, high >= -tol, (low <= tol) & (high >= -tol)])
-        feasible &= np.moveaxis(condition, 0, p)
-    return feasible
+    corners, own, rest = _profile_indices(n)
+    values = np.array([np.asarray(t, dtype=float).reshape(-1) for t in tensors])[:, corners]
+    low, high = values.min(axis=2) <= tol, values.max(axis=2) >= -tol  # (n, 3^(n-1))
+    table = np.stack([low, high, low & high], axis=1)  # by what the player does: 0, 1, mixes
+    players = np.arange(n)[:, None]
+    return table[players, own, rest].all(axis=0).reshape((3,) * n)
 
 
-def _corner_bounds(tensor: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Least and greatest corner value of a tensor over (2,)*k, for every way of fixing each
-    axis at 0, at 1, or leaving it free (index 2): shape (3,)*k."""
-    low = high = tensor
-    for axis in range(tensor.ndim):
-        low = np.concatenate([low, low.min(axis=axis, keepdims=True)], axis=axis)
-        high = np.concatenate([high, high.max(axis=axis, keepdims=True)], axis=axis)
-    return low, high
+@cache
+def _profile_indices(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For n two-action players: ``corners[s]``, the corners (flat indices over (2,)*(n-1)) of
+    the box where the others play s in {0, 1, 2}^(n-1) (2: both actions, so its corners are
+    repeated to a common count of 2^(n-1)); and for each player p and profile, p's own entry
+    (``own[p]``) and the flat index of the others' entries (``rest[p]``)."""
+    others = list(np.ndindex(*(3,) * (n - 1)))
+    corners = np.array(
+        [
+            [
+                np.ravel_multi_index(
+                    tuple(c if c < 2 else bits[i] for i, c in enumerate(s)), (2,) * (n - 1)
+                )
+                for bits in np.ndindex(*(2,) * (n - 1))
+            ]
+            for s in others
+        ],
+        dtype=np.intp,
+    ).reshape(len(others), -1)
+    profiles = np.array(list(np.ndindex(*(3,) * n))).reshape(-1, n)
+    own = profiles.T
+    rest = np.array(
+        [np.ravel_multi_index(np.delete(profiles, p, axis=1).T, (3,) * (n - 1)) for p in range(n)]
+    )
+    return corners, own, rest
 
 
 def profile_index(supports: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
