@@ -2,10 +2,10 @@
 
 A joint action is a pure equilibrium when every player's payoff there is a maximum along that
 player's own axis (no unilateral deviation gains). Floats select the cells; since rounding to
-float is monotone, the float test never misses a true equilibrium, and the exact payoffs along
-each selected cell's lines decide whenever the floats might not be the exact payoffs (only those
-lines are read exactly: converting every payoff of a float game to a Fraction would cost more
-than the whole support search).
+float is monotone, the float test never misses a true equilibrium, and the exact payoffs decide
+float ties whenever the floats might not be the exact payoffs (only those entries are read
+exactly: converting every payoff of a float game to a Fraction would cost more than the whole
+support search).
 """
 
 from __future__ import annotations
@@ -38,11 +38,24 @@ def _floats_are_exact(game: Game) -> bool:
 
 
 def exactly_stable(game: Game, cell: tuple[int, ...]) -> bool:
-    """Whether no player gains by a unilateral deviation from ``cell``, in exact arithmetic."""
+    """Whether no player gains by a unilateral deviation from ``cell``, in exact arithmetic.
+
+    Floats decide wherever they differ: rounding to the nearest double is monotone, so a strict
+    inequality between two floats holds between the exact payoffs too; only float ties are
+    compared exactly.
+    """
+    floats = game.payoffs
     for p, count in enumerate(game.num_actions):
-        current = game.exact_payoff(p, cell)
+        current = floats[(p, *cell)]
         for action in range(count):
             deviation = (*cell[:p], action, *cell[p + 1 :])
-            if action != cell[p] and game.exact_payoff(p, deviation) > current:
+            value = floats[(p, *deviation)]
+            if value > current:
+                return False
+            if (
+                action != cell[p]
+                and value == current
+                and game.exact_payoff(p, deviation) > game.exact_payoff(p, cell)
+            ):
                 return False
     return True

@@ -18,7 +18,9 @@ import pytest
 from games.equilibria import deviation_gains, solve
 from games.model import Game
 
-BEFORE = json.loads((Path(__file__).parent / "data" / "nplayer-equilibria-6842e54.json").read_text())
+BEFORE = json.loads(
+    (Path(__file__).parent / "data" / "nplayer-equilibria-6842e54.json").read_text()
+)
 
 
 def seeded_games(players: int, kind: str, count: int = 200):
