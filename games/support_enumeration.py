@@ -10,7 +10,9 @@ For n >= 3 these are polynomial equations; they are solved with scipy's MINPACK 
 several starting points. Profiles with an action conditionally strictly dominated given the
 others' supports are skipped (PNS §3: such an action cannot be played). Every root is then
 verified on the whole game (no player gains more than the tolerance by deviating), so results
-are numeric equilibria: floats, exact=False, and possibly not all of them.
+are numeric equilibria: floats, exact=False, and possibly not all of them. Games where every
+player has two actions skip the profiles :func:`games.two_action_supports.feasible_profiles`
+rules out (none of them could pass that check) and solve up to four mixers in closed form.
 """
 
 from __future__ import annotations

@@ -15,6 +15,12 @@ equilibria), so every isolated solution is found, without starting points:
 
 Where the system is degenerate (a vanishing coefficient, a continuum of solutions) or has more
 mixers, :func:`solve_profile` returns None and the caller uses the general numeric search.
+
+When every player of the game has two actions, :func:`feasible_profiles` first rules out, for all
+3^n profiles at once, those where some player gains more than the tolerance at every point (D_p
+is multilinear, so its corner values bound it): about 2 of the 19 mixed profiles of a random
+2x2x2 game remain, and 12 of the 65 of a 2x2x2x2 one. :func:`deviation_gains` then checks each
+candidate in closed form.
 """
 
 from __future__ import annotations
