@@ -27,9 +27,9 @@ from games import lemke_howson as _lh
 from games.deviation import deviation_gains, is_equilibrium, nash_conv
 from games.exact import positive_integers, scaled_integers
 from games.model import Game, GameError
-from games.pure import pure_equilibria
+from games.pure import exactly_stable, pure_equilibria
 from games.reduction import strictly_undominated
-from games.support_enumeration import search_supports
+from games.support_enumeration import largest_gain, search_supports
 from games.vertex_enumeration import ExtremeEquilibria, basis_count, extreme_equilibria
 
 __all__ = [
@@ -412,15 +412,9 @@ def _extreme(A: tuple[tuple[int, ...], ...], B: tuple[tuple[int, ...], ...]) -> 
 def _pure_equilibrium(game: Game, cell: tuple[int, ...]) -> Equilibrium:
     """Wrap a pure equilibrium after verifying it exactly along each player's own axis (the
     deviations of a pure profile), which costs O(Σ a_p) rather than a full tensor contraction."""
-    exact = game.exact_payoffs
-    payoffs = []
-    for p in range(game.n_players):
-        line = list(cell)
-        line[p] = slice(None)
-        current = exact[(p, *cell)]
-        if max(exact[(p, *line)]) != current:
-            raise ArithmeticError(f"solver returned a non-equilibrium joint action {cell}")
-        payoffs.append(Fraction(current))
+    if not exactly_stable(game, cell):
+        raise ArithmeticError(f"solver returned a non-equilibrium joint action {cell}")
+    payoffs = [Fraction(game.exact_payoff(p, cell)) for p in range(game.n_players)]
     strategies = tuple(
         tuple(Fraction(int(i == a)) for i in range(k))
         for a, k in zip(cell, game.num_actions, strict=True)
@@ -454,8 +448,7 @@ def _solve_numeric(
         if any(np.abs(flat - other).max() <= 1e-6 for other in found):
             continue
         if any(len(np.flatnonzero(s > 0)) > 1 for s in strategies):
-            gains = deviation_gains(game, strategies)
-            if gains.max() > tolerance:
+            if largest_gain(game.payoffs, strategies) > tolerance:
                 continue
             found.append(flat)
             equilibria.append(

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -229,6 +230,13 @@ class Game:
             exact.setflags(write=False)
             object.__setattr__(self, "_exact", exact)
         return self._exact
+
+    def exact_payoff(self, player: int, cell: Sequence[int]) -> Fraction:
+        """One payoff exactly, as :attr:`exact_payoffs` holds it, without converting the whole
+        tensor when the payoffs were given as floats (solvers that check a few cells)."""
+        if self._exact is not None:
+            return self._exact[(player, *cell)]
+        return _float_fraction(float(self.payoffs[(player, *cell)]))
 
     @property
     def A(self) -> np.ndarray:
@@ -493,9 +501,11 @@ def _zeros_exact(shape: tuple[int, ...]) -> np.ndarray:
     return zeros.reshape(shape)
 
 
+@lru_cache(maxsize=4096)
 def _float_fraction(value: float) -> Fraction:
     """``Fraction(repr(value))``, the float's shortest decimal; integers below 2**53 (where the
-    float spacing is at most 1, so the shortest decimal is the integer itself) skip the parse."""
+    float spacing is at most 1, so the shortest decimal is the integer itself) skip the parse.
+    Cached: a solver checking a few cells reads the same payoffs more than once."""
     if value.is_integer() and abs(value) <= _EXACT_INTEGERS:
         return Fraction(int(value))
     return Fraction(repr(value))

@@ -2,8 +2,10 @@
 
 A joint action is a pure equilibrium when every player's payoff there is a maximum along that
 player's own axis (no unilateral deviation gains). Floats select the cells; since rounding to
-float is monotone, the float test never misses a true equilibrium, and exact payoffs decide
-whenever the floats might not represent them exactly.
+float is monotone, the float test never misses a true equilibrium, and the exact payoffs decide
+float ties whenever the floats might not be the exact payoffs (only those entries are read
+exactly: converting every payoff of a float game to a Fraction would cost more than the whole
+support search).
 """
 
 from __future__ import annotations
@@ -24,8 +26,7 @@ def pure_equilibria(game: Game) -> list[tuple[int, ...]]:
     cells = [tuple(int(i) for i in cell) for cell in np.argwhere(stable)]
     if _floats_are_exact(game):
         return cells
-    exact = game.exact_payoffs
-    return [cell for cell in cells if _exactly_stable(exact, cell)]
+    return [cell for cell in cells if exactly_stable(game, cell)]
 
 
 def _floats_are_exact(game: Game) -> bool:
@@ -36,10 +37,25 @@ def _floats_are_exact(game: Game) -> bool:
     return all(v.denominator == 1 for v in game.exact_payoffs.reshape(-1))
 
 
-def _exactly_stable(exact: np.ndarray, cell: tuple[int, ...]) -> bool:
-    for p in range(exact.shape[0]):
-        line = list(cell)
-        line[p] = slice(None)
-        if max(exact[(p, *line)]) > exact[(p, *cell)]:
-            return False
+def exactly_stable(game: Game, cell: tuple[int, ...]) -> bool:
+    """Whether no player gains by a unilateral deviation from ``cell``, in exact arithmetic.
+
+    Floats decide wherever they differ: rounding to the nearest double is monotone, so a strict
+    inequality between two floats holds between the exact payoffs too; only float ties are
+    compared exactly.
+    """
+    floats = game.payoffs
+    for p, count in enumerate(game.num_actions):
+        current = floats[(p, *cell)]
+        for action in range(count):
+            deviation = (*cell[:p], action, *cell[p + 1 :])
+            value = floats[(p, *deviation)]
+            if value > current:
+                return False
+            if (
+                action != cell[p]
+                and value == current
+                and game.exact_payoff(p, deviation) > game.exact_payoff(p, cell)
+            ):
+                return False
     return True

@@ -10,21 +10,30 @@ For n >= 3 these are polynomial equations; they are solved with scipy's MINPACK 
 several starting points. Profiles with an action conditionally strictly dominated given the
 others' supports are skipped (PNS §3: such an action cannot be played). Every root is then
 verified on the whole game (no player gains more than the tolerance by deviating), so results
-are numeric equilibria: floats, exact=False, and possibly not all of them.
+are numeric equilibria: floats, exact=False, and possibly not all of them. Games where every
+player has two actions skip the profiles :func:`games.two_action_supports.feasible_profiles`
+rules out (none of them could pass that check) and solve up to four mixers in closed form.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations, islice, product
 
 import numpy as np
 
 from games.deviation import action_values
 from games.model import Game, GameError
-from games.two_action_supports import indifference_tensors, solve_profile
+from games.two_action_supports import (
+    deviation_gains,
+    feasible_profiles,
+    indifference_tensors,
+    profile_index,
+    solve_profile,
+)
 
 
 def support_profiles(num_actions: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], ...]]:
@@ -139,11 +148,16 @@ def search_supports(
     total = _profile_count(num_actions)
     searched = min(max_profiles, total)
     tensors = indifference_tensors(scaled)
-    for index, supports in enumerate(islice(support_profiles(num_actions), searched)):
+    gain = None
+    profiles = enumerate(islice(support_profiles(num_actions), searched))
+    if all(count == 2 for count in num_actions):
+        gain = lambda candidate: max(deviation_gains(tensors, candidate))  # noqa: E731
+        profiles = _feasible(feasible_profiles(tensors, tol), searched)
+    for index, supports in profiles:
         solved = solve_profile(scaled, supports, tensors) if closed_form else None
         if solved is not None:
             for candidate in solved:
-                _keep(found, _clean(candidate, tol), scaled, tol)
+                _keep(found, _clean(candidate, tol), scaled, tol, gain)
             continue
         if conditionally_dominated(scaled, supports):
             continue
@@ -157,7 +171,7 @@ def search_supports(
             if not solution.success and np.max(np.abs(solution.fun), initial=0.0) > tol:
                 continue
             candidate = _clean(_strategies(solution.x, supports, num_actions), tol)
-            if not _keep(found, candidate, scaled, tol):
+            if not _keep(found, candidate, scaled, tol, gain):
                 continue
             if _singular_jacobian(solution.x, (scaled, supports, num_actions)):
                 # The root lies on a continuum of equilibria (degenerate game): one point of it
@@ -166,10 +180,35 @@ def search_supports(
     return SupportSearch(found, searched, total)
 
 
-def _keep(found: list, candidate: list[np.ndarray] | None, payoffs: np.ndarray, tol: float) -> bool:
+def _feasible(feasible: np.ndarray, searched: int) -> list[tuple[int, tuple]]:
+    """The first ``searched`` support profiles of a game of two-action players (with their
+    indices in :func:`support_profiles`' order, which seed the root finder), less those that
+    :func:`games.two_action_supports.feasible_profiles` rules out."""
+    profiles, keys = _two_action_profiles(feasible.ndim)
+    chosen = np.flatnonzero(feasible.reshape(-1)[keys[:searched]])
+    return [(int(i), profiles[i]) for i in chosen]
+
+
+@cache
+def _two_action_profiles(n: int) -> tuple[list[tuple], np.ndarray]:
+    """Every support profile of n two-action players in search order, with its flat index into
+    the (3,)*n array of :func:`games.two_action_supports.feasible_profiles`."""
+    profiles = list(support_profiles((2,) * n))
+    keys = np.array([np.ravel_multi_index(profile_index(s), (3,) * n) for s in profiles])
+    return profiles, keys
+
+
+def _keep(
+    found: list,
+    candidate: list[np.ndarray] | None,
+    payoffs: np.ndarray,
+    tol: float,
+    gain: Callable[[list[np.ndarray]], float] | None = None,
+) -> bool:
     """Add a candidate profile to ``found`` when it is an equilibrium (no deviation gains more
-    than ``tol``) not found yet; whether it is an equilibrium."""
-    if candidate is None or _gain(payoffs, candidate) > tol:
+    than ``tol``) not found yet; whether it is an equilibrium. ``gain``: the largest deviation
+    gain, when a faster formula than :func:`_gain` applies (every player with two actions)."""
+    if candidate is None or (gain(candidate) if gain else _gain(payoffs, candidate)) > tol:
         return False
     if not any(_same(candidate, other, tol) for other in found):
         found.append(candidate)
@@ -211,6 +250,12 @@ def _starting_points(supports, starts: int, rng: np.random.Generator) -> list[np
 
 def _clean(strategies: list[np.ndarray], tol: float) -> list[np.ndarray] | None:
     """Clip round-off negatives to zero and renormalise; None if not a probability profile."""
+    if len({len(sigma) for sigma in strategies}) == 1:  # one array for all: fewer numpy calls
+        stacked = np.array(strategies)
+        if not np.isfinite(stacked).all() or stacked.min() < -tol:
+            return None
+        stacked[stacked < tol] = 0.0
+        return list(stacked / stacked.sum(axis=1, keepdims=True))
     cleaned = []
     for sigma in strategies:
         if not np.all(np.isfinite(sigma)) or sigma.min() < -tol:
@@ -218,6 +263,14 @@ def _clean(strategies: list[np.ndarray], tol: float) -> list[np.ndarray] | None:
         sigma = np.where(sigma < tol, 0.0, sigma)
         cleaned.append(sigma / sigma.sum())
     return cleaned
+
+
+def largest_gain(payoffs: np.ndarray, strategies: list[np.ndarray]) -> float:
+    """The most any player gains by a unilateral deviation from ``strategies`` (floats): the
+    check every reported mixed profile passes; closed form when every player has two actions."""
+    if all(count == 2 for count in payoffs.shape[1:]):
+        return max(deviation_gains(indifference_tensors(payoffs), strategies))
+    return _gain(payoffs, strategies)
 
 
 def _gain(payoffs: np.ndarray, strategies: list[np.ndarray]) -> float:

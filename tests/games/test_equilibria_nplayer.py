@@ -129,3 +129,15 @@ def test_closed_forms_find_every_equilibrium_the_root_finder_finds(seed, players
     mixed = [e for e in solution.equilibria if not e.is_pure]
     assert len(mixed) == sum(1 for p in closed if any(np.count_nonzero(s) > 1 for s in p))
 
+
+
+def test_pure_equilibria_are_decided_exactly_where_the_floats_tie() -> None:
+    # Player 1's two payoffs differ by 1e-30: the same double, but only action 1 is a best reply.
+    payoffs = np.full((3, 2, 2, 2), F(0), dtype=object)
+    payoffs[0, 0] = F(1, 3)
+    payoffs[0, 1] = F(1, 3) + F(1, 10**30)
+    game = Game(payoffs)
+    assert game.payoffs[0, 0, 0, 0] == game.payoffs[0, 1, 0, 0]
+    solution = solve(game)
+    assert solution.pure and all(cell[0] == 1 for cell in solution.pure)
+    assert all(e.strategies[0] == (0, 1) for e in solution.equilibria if e.exact)
