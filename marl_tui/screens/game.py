@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from games import Game, GameError, parse_payoff_entry
@@ -43,6 +43,7 @@ from marl_tui.widgets.analysis_panel import (
     is_complete,
     marks_from_analysis,
 )
+from marl_tui.widgets.app_footer import AppFooter
 from marl_tui.widgets.dynamics_panel import DynamicsPanel
 from marl_tui.widgets.legend import Legend
 from marl_tui.widgets.payoff_grid import GAP, GridMarks, PayoffGrid, abbreviate
@@ -166,7 +167,7 @@ class GameScreen(Screen):
             yield AnalysisPanel(id="analysis")
             yield DynamicsPanel(id="dynamics")
         yield Legend(id="legend")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     # ----- the current game: the app owns it (one copy); this screen edits it ----------------
     @property
@@ -251,7 +252,8 @@ class GameScreen(Screen):
     def fit_layout(self) -> None:
         """Fit the screen to the terminal and the game: the analysis beside the grid when both
         fit, under it otherwise; on a big terminal (a projector) a wider analysis and, unless
-        switched off, the presentation grid; on a narrow one a shorter legend and footer."""
+        switched off, the presentation grid; on a narrow one a shorter legend (the footer fits
+        itself: widgets/app_footer.py)."""
         width, height = self.app.size
         wide = width >= WIDE_TERMINAL[0] and height >= WIDE_TERMINAL[1]
         grid = self.query_one(PayoffGrid)
@@ -265,7 +267,6 @@ class GameScreen(Screen):
         self.set_class(stacked, "stacked")
         self.set_class(width < NARROW_TERMINAL, "narrow")
         self.query_one(Legend).compact = width < NARROW_TERMINAL
-        self.query_one(Footer).show_command_palette = width >= NARROW_TERMINAL
 
     def action_toggle_presentation(self) -> None:
         """Switch the presentation grid (wider columns, a blank line between rows) on or off."""

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from games import Game, GameError
@@ -24,6 +24,7 @@ from marl_tui.files import sandbox_of
 from marl_tui.messages import GameChosen
 from marl_tui.screens.prompt import PromptScreen
 from marl_tui.text import format_entry
+from marl_tui.widgets.app_footer import AppFooter
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
@@ -144,7 +145,7 @@ class PickerScreen(Screen):
                 yield OptionList(id="games")
             with VerticalScroll(id="preview-pane"):
                 yield Static(id="preview")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "marl-tui"

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, OptionList, Static
+from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -30,6 +30,7 @@ from agents.base import Agent, Decision
 from games import Game
 from marl_tui.plain import notify_plain, plain
 from marl_tui.screens.agent_picker import AgentPicker
+from marl_tui.widgets.app_footer import AppFooter
 from marl_tui.widgets.belief_bars import BeliefBars
 
 HUMAN = "human"
@@ -229,7 +230,7 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
             with Vertical(id="play-right"):
                 yield VerticalScroll(id="beliefs")
                 yield DataTable(id="history", cursor_type="none", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self._setup_history()

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from agents.training_session import (
@@ -39,6 +39,7 @@ from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.path_modal import PathModal
 from marl_tui.screens.plot_screen import PlotScreen
 from marl_tui.screens.watch_setup import WatchSetup, WatchSetupModal
+from marl_tui.widgets.app_footer import AppFooter
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.policy_portrait import PolicyPortrait
 from marl_tui.widgets.policy_table import PolicyTable
@@ -221,7 +222,7 @@ that, 0 for never).
                 yield Static("", id="counters")
                 yield JointHeatmap(id="heatmap")
         yield Static("", id="watch-status")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(PolicyPortrait).display = False

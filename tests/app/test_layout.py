@@ -178,3 +178,19 @@ async def test_the_legend_draws_each_mark_in_the_grids_style():
             assert samples["A"] == grid.mark_style("payoff-grid--dominated")
             assert samples["A"].strike
             assert samples["*"] == grid.mark_style("payoff-grid--equilibrium")
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("keys", [[], ["p"], ["w"]], ids=["picker", "play", "watch"])
+async def test_every_screen_keeps_its_help_key_in_the_footer(size, keys):
+    """The picker, Play and Watch have more keys than a narrow footer holds: the help key stays
+    whole at the right edge, with nothing of a cut-off key showing after it."""
+    app = MarlTuiApp(get_game("rock-paper-scissors") if keys else None)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        footer = screen_text(app).splitlines()[-1]
+        assert footer.rstrip().endswith(("? Help", "f1 Help", "^p palette")), footer
+        assert "Help" in footer, footer
