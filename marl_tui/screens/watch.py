@@ -155,7 +155,7 @@ that, 0 for never).
 | `g` | full-size reward / exploitability plot |
 | `x` | export the training log to CSV |
 | `s` | save the trained agents to a folder |
-| `escape` | back (training stops) |
+| `escape` | back (training stops; asks first once trained, as the agents are then discarded) |
 """
     BINDINGS = [
         # The footer fits 80 columns; plot, CSV and save are listed in help and the palette.
@@ -447,8 +447,23 @@ that, 0 for never).
             self._report(f"Saved {saved} agent(s) to {folder}")
 
     def action_back(self) -> None:
+        """Leave Watch; trained agents are lost with the screen, so ask first (s saves them)."""
         self._stop()
-        self.app.pop_screen()
+        if self.session is None or not self.session.trained:
+            self.app.pop_screen()
+            return
+        self._draw()
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+
+        what = ", ".join(agent.name for agent in self.agents)
+        self.app.push_screen(
+            ConfirmScreen(f"Leave Watch and discard the trained agents ({what}, "
+                          f"{self.runner.rounds:,} rounds)? To keep them, stay and press s.",
+                          confirm="Leave", cancel="Stay"),
+            answered)
 
     def on_unmount(self) -> None:
         self._stop()
