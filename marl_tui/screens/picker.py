@@ -182,7 +182,10 @@ class PickerScreen(Screen):
         if self.shown:
             options.highlighted = 0
         else:
-            self.query_one("#preview", Static).update("No game matches the filter.")
+            text = self.query_one("#filter", Input).value.strip()
+            hint = (f"No game matches; Enter opens the file {text}" if looks_like_path(text)
+                    else "No game matches the filter.")
+            self.query_one("#preview", Static).update(Text(hint))
 
     @property
     def selected(self) -> CatalogueEntry | None:
