@@ -252,8 +252,7 @@ class GameScreen(Screen):
     def fit_layout(self) -> None:
         """Fit the screen to the terminal and the game: the analysis beside the grid when both
         fit, under it otherwise; on a big terminal (a projector) a wider analysis and, unless
-        switched off, the presentation grid; on a narrow one a shorter legend (the footer fits
-        itself: widgets/app_footer.py)."""
+        switched off, the presentation grid; on a narrow one a shorter legend and footer."""
         width, height = self.app.size
         wide = width >= WIDE_TERMINAL[0] and height >= WIDE_TERMINAL[1]
         grid = self.query_one(PayoffGrid)
@@ -267,6 +266,7 @@ class GameScreen(Screen):
         self.set_class(stacked, "stacked")
         self.set_class(width < NARROW_TERMINAL, "narrow")
         self.query_one(Legend).compact = width < NARROW_TERMINAL
+        self.query_one(AppFooter).show_command_palette = width >= NARROW_TERMINAL
 
     def action_toggle_presentation(self) -> None:
         """Switch the presentation grid (wider columns, a blank line between rows) on or off."""

@@ -12,7 +12,8 @@ HELP_ACTIONS = ("help", "app.help")
 """The actions of the help key (an app binding, named with or without its namespace)."""
 
 PALETTE_KEY_WIDTH = 11
-"""Cells the command-palette key takes at the right edge ("▏^p palette")."""
+"""Cells the command-palette key takes at the right edge ("▏^p palette"; the pinned help key
+keeps that margin from the edge, in app.tcss)."""
 
 
 def key_width(key: FooterKey) -> int:
@@ -22,9 +23,9 @@ def key_width(key: FooterKey) -> int:
 
 class AppFooter(Footer):
     """A compact footer. When its keys do not all fit the terminal's width (a 60-column
-    terminal, or a screen with many keys), the command-palette key is dropped (ctrl+p still
-    opens the palette) and the help key is pinned at the right edge, where it stays visible
-    however many keys are cut off before it."""
+    terminal, or a screen with many keys), the help key is pinned at the right edge (beside the
+    command-palette key, where a screen shows it), where it stays visible however many keys
+    are cut off before it."""
 
     def __init__(self) -> None:
         super().__init__(compact=True)
@@ -37,11 +38,11 @@ class AppFooter(Footer):
                      if isinstance(key, FooterKey) and not key.has_class("-command-palette"))
         palette = any(key.has_class("-command-palette") for key in keys)
         self.crowded = needed + (PALETTE_KEY_WIDTH if palette else 0) > width
+        self.set_class(self.crowded, "-crowded")
         for key in keys:
-            if self.crowded and key.has_class("-command-palette"):
-                continue
             if self.crowded and isinstance(key, FooterKey) and key.action in HELP_ACTIONS:
                 key.add_class("-pinned")
+                key.set_class(palette, "-beside-palette")  # docked keys would overlap
             yield key
 
     def on_resize(self, event: events.Resize) -> None:
