@@ -458,9 +458,11 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
                     caption, self.game.actions[belief.player], belief.q_values, belief.probs)
 
     def _role(self, player: int) -> str:
+        """Who plays ``player``'s seat: "You", the opponent agent (with its seat, P2, P3..., where
+        it plays several, so their rows tell apart), or in hot-seat the player's name."""
         if self.opponent == HOT_SEAT or player == 0:
             return self.game.players[player] if self.opponent == HOT_SEAT else "You"
-        return self.opponent
+        return self.opponent if self.game.n_players == 2 else f"{self.opponent} · P{player + 1}"
 
 
 def _short(text: str, width: int) -> str:
