@@ -194,3 +194,24 @@ async def test_every_screen_keeps_its_help_key_in_the_footer(size, keys):
         footer = screen_text(app).splitlines()[-1]
         assert footer.rstrip().endswith(("? Help", "f1 Help", "^p palette")), footer
         assert "Help" in footer, footer
+
+
+@pytest.mark.parametrize("actions", [12, 20])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_big_grid_leaves_the_analysis_on_screen(size, actions):
+    """A game too big for the screen scrolls in its grid; the analysis under it stays whole
+    above the legend, with the cell editor open too (a 20x20 grid pushed it off the screen)."""
+    app = MarlTuiApp(get_game("travelers-dilemma", size=actions))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for keys in ([], ["enter"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            screen = app.screen
+            analysis, legend = screen.query_one("#analysis"), screen.query_one("#legend")
+            assert analysis.region.height >= 5, analysis.region
+            assert analysis.region.bottom <= legend.region.y, (analysis.region, legend.region)
+            assert "Nash equilibria" in screen_text(app)
+            assert overflowing(app) == []
+        editor = screen.query_one("#cell-input")
+        assert editor.has_focus and editor.region.bottom <= analysis.region.y
