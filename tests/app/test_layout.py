@@ -215,3 +215,20 @@ async def test_a_big_grid_leaves_the_analysis_on_screen(size, actions):
             assert overflowing(app) == []
         editor = screen.query_one("#cell-input")
         assert editor.has_focus and editor.region.bottom <= analysis.region.y
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_cell_being_edited_stays_in_view_when_the_grid_shrinks_for_the_editor(size):
+    """shift+Tab from the first cell wraps to the last one; opening the editor there shrinks
+    the big grid, which still shows that cell (its row and its payoffs)."""
+    game = get_game("travelers-dilemma", size=12)
+    app = MarlTuiApp(game)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+tab", "enter")
+        await settle(pilot)
+        assert app.screen.editing == (11, 11)
+        rows = grid_lines(app)[1:]
+        last = next((row for row in rows if row.lstrip().startswith(game.actions[0][11])), None)
+        assert last is not None, "\n".join(rows)
+        assert "13, 13" in last
