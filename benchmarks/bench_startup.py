@@ -73,8 +73,12 @@ def main() -> None:
     }
     for command, env, until in cases.values():  # warm the file cache
         run_in_pty(command, env, until)
-    results = {name: [run_in_pty(command, env, until) for _ in range(args.repeats)]
-               for name, (command, env, until) in cases.items()}
+    # Round-robin: each repeat runs every case once, so a load change on a shared machine
+    # weighs on the floor and the app alike instead of skewing their ratio.
+    results: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(args.repeats):
+        for name, (command, env, until) in cases.items():
+            results[name].append(run_in_pty(command, env, until))
     floor = statistics.median(next(iter(results.values())))
     print(f"{'command':40s} {'median s':>9s} {'min s':>7s} {'x floor':>8s}")
     for name, times in results.items():

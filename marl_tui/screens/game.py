@@ -24,7 +24,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from games import Game, GameError, parse_payoff_entry
@@ -43,6 +43,7 @@ from marl_tui.widgets.analysis_panel import (
     is_complete,
     marks_from_analysis,
 )
+from marl_tui.widgets.app_footer import AppFooter
 from marl_tui.widgets.dynamics_panel import DynamicsPanel
 from marl_tui.widgets.legend import Legend
 from marl_tui.widgets.payoff_grid import GAP, GridMarks, PayoffGrid, abbreviate
@@ -59,6 +60,11 @@ WIDE_TERMINAL = (140, 40)
 NARROW_TERMINAL = 80
 GRID_MARGIN = 4  # the grid's margins and scrollbar
 MAX_PRESENTATION_GAP = 10
+# The analysis folded under the grid keeps at least this many lines (its min-height in game.tcss).
+STACKED_ANALYSIS_LINES = 5
+STACKED_GRID_SHARE = 0.6  # of the terminal's lines, at most, for a grid with the analysis under it
+MIN_GRID_LINES = 4  # the header row and three rows
+EDITOR_LINES = 5  # the open cell editor: its margin, its box and one line of error
 
 
 def analysis_width(width: int, wide: bool) -> int:
@@ -166,7 +172,7 @@ class GameScreen(Screen):
             yield AnalysisPanel(id="analysis")
             yield DynamicsPanel(id="dynamics")
         yield Legend(id="legend")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     # ----- the current game: the app owns it (one copy); this screen edits it ----------------
     @property
@@ -263,9 +269,21 @@ class GameScreen(Screen):
         grid.presentation = wide if self.presentation is None else self.presentation
         self.set_class(wide, "wide")
         self.set_class(stacked, "stacked")
+        grid.styles.max_height = self._stacked_grid_lines(height) if stacked else None
         self.set_class(width < NARROW_TERMINAL, "narrow")
         self.query_one(Legend).compact = width < NARROW_TERMINAL
-        self.query_one(Footer).show_command_palette = width >= NARROW_TERMINAL
+        self.query_one(AppFooter).show_command_palette = width >= NARROW_TERMINAL
+
+    def _stacked_grid_lines(self, height: int) -> int:
+        """Lines the grid may take with the analysis folded under it: a share of the terminal,
+        and never so many that the analysis, the caption, the status, the slice bar and an open
+        editor no longer fit. In lines, not vh: Textual sizes the auto-height grid pane from the
+        grid's whole content, past a vh maximum, which pushed the analysis off a 20x20 game's
+        screen."""
+        chrome = 3  # the header, the legend, the footer
+        pane = 2 + (self.game.n_players > 2) + (EDITOR_LINES if self.editing is not None else 0)
+        room = height - chrome - pane - STACKED_ANALYSIS_LINES
+        return max(MIN_GRID_LINES, min(int(height * STACKED_GRID_SHARE), room))
 
     def action_toggle_presentation(self) -> None:
         """Switch the presentation grid (wider columns, a blank line between rows) on or off."""
@@ -437,6 +455,7 @@ class GameScreen(Screen):
         self.query_one("#cell-error", Static).update("")
         self.set_status("")
         self.set_focus(box)
+        self.fit_layout()  # a big grid gives the editor room
 
     def commit_edit(self, text: str) -> bool:
         """Write ``text`` into the cell being edited and close the editor; on bad input keep the
@@ -465,6 +484,7 @@ class GameScreen(Screen):
         self.editing = None
         self.query_one("#editor").display = False
         self.set_focus(self.query_one(PayoffGrid))
+        self.fit_layout()
 
     # ----- undo / redo -----------------------------------------------------------------------
     def action_undo(self) -> None:

@@ -18,8 +18,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from marl_tui.widgets.app_footer import AppFooter
 from marl_tui.widgets.legend import ANALYSIS_TERMS, MARKS
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
@@ -110,7 +111,7 @@ class HelpScreen(ModalScreen[None]):
         current = type(below[-1]) if below else None
         with VerticalScroll(id="help-body"):
             yield Static(help_text(self.app, current), id="help-text")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         body = self.query_one("#help-body")

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from games import Game, GameError
@@ -24,6 +24,7 @@ from marl_tui.files import sandbox_of
 from marl_tui.messages import GameChosen
 from marl_tui.screens.prompt import PromptScreen
 from marl_tui.text import format_entry
+from marl_tui.widgets.app_footer import AppFooter
 
 STYLES = Path(__file__).resolve().parent.parent / "styles"
 
@@ -144,7 +145,7 @@ class PickerScreen(Screen):
                 yield OptionList(id="games")
             with VerticalScroll(id="preview-pane"):
                 yield Static(id="preview")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.title = "marl-tui"
@@ -181,7 +182,10 @@ class PickerScreen(Screen):
         if self.shown:
             options.highlighted = 0
         else:
-            self.query_one("#preview", Static).update("No game matches the filter.")
+            text = self.query_one("#filter", Input).value.strip()
+            hint = (f"No game matches; Enter opens the file {text}" if looks_like_path(text)
+                    else "No game matches the filter.")
+            self.query_one("#preview", Static).update(Text(hint))
 
     @property
     def selected(self) -> CatalogueEntry | None:

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, OptionList, Static
+from textual.widgets import DataTable, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -30,6 +30,7 @@ from agents.base import Agent, Decision
 from games import Game
 from marl_tui.plain import notify_plain, plain
 from marl_tui.screens.agent_picker import AgentPicker
+from marl_tui.widgets.app_footer import AppFooter
 from marl_tui.widgets.belief_bars import BeliefBars
 
 HUMAN = "human"
@@ -229,7 +230,7 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
             with Vertical(id="play-right"):
                 yield VerticalScroll(id="beliefs")
                 yield DataTable(id="history", cursor_type="none", zebra_stripes=True)
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self._setup_history()
@@ -457,9 +458,11 @@ You are **player 1** (rows). Each round choose your action; the opponent answers
                     caption, self.game.actions[belief.player], belief.q_values, belief.probs)
 
     def _role(self, player: int) -> str:
+        """Who plays ``player``'s seat: "You", the opponent agent (with its seat, P2, P3..., where
+        it plays several, so their rows tell apart), or in hot-seat the player's name."""
         if self.opponent == HOT_SEAT or player == 0:
             return self.game.players[player] if self.opponent == HOT_SEAT else "You"
-        return self.opponent
+        return self.opponent if self.game.n_players == 2 else f"{self.opponent} · P{player + 1}"
 
 
 def _short(text: str, width: int) -> str:

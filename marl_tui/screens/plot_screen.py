@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label
+from textual.widgets import Label
 from textual_plotext import PlotextPlot
+
+from marl_tui.widgets.app_footer import AppFooter
 
 
 class PlotScreen(ModalScreen[None]):
@@ -35,7 +37,7 @@ class PlotScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         yield Label(self.plot_title)
         yield PlotextPlot()
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         plt = self.query_one(PlotextPlot).plt

@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from games import Game
 from marl_tui.plain import plain
+from marl_tui.widgets.app_footer import AppFooter
 from marl_tui.widgets.belief_bars import bar
 from marl_tui.widgets.checklist import CheckList
 
@@ -87,7 +88,7 @@ Entrants are ranked by mean payoff per round.
                 yield Button("Run", variant="primary", id="run")
             yield DataTable(id="ranking", cursor_type="row", zebra_stripes=True)
         yield Static("", id="tournament-status")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#ranking", DataTable)

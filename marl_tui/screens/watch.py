@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from agents.training_session import (
@@ -39,6 +39,7 @@ from marl_tui.screens.confirm import ConfirmScreen
 from marl_tui.screens.path_modal import PathModal
 from marl_tui.screens.plot_screen import PlotScreen
 from marl_tui.screens.watch_setup import WatchSetup, WatchSetupModal
+from marl_tui.widgets.app_footer import AppFooter
 from marl_tui.widgets.heatmap import JointHeatmap
 from marl_tui.widgets.policy_portrait import PolicyPortrait
 from marl_tui.widgets.policy_table import PolicyTable
@@ -154,7 +155,7 @@ that, 0 for never).
 | `g` | full-size reward / exploitability plot |
 | `x` | export the training log to CSV |
 | `s` | save the trained agents to a folder |
-| `escape` | back (training stops) |
+| `escape` | back (training stops; asks first once trained, as the agents are then discarded) |
 """
     BINDINGS = [
         # The footer fits 80 columns; plot, CSV and save are listed in help and the palette.
@@ -221,7 +222,7 @@ that, 0 for never).
                 yield Static("", id="counters")
                 yield JointHeatmap(id="heatmap")
         yield Static("", id="watch-status")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self.query_one(PolicyPortrait).display = False
@@ -446,8 +447,23 @@ that, 0 for never).
             self._report(f"Saved {saved} agent(s) to {folder}")
 
     def action_back(self) -> None:
+        """Leave Watch; trained agents are lost with the screen, so ask first (s saves them)."""
         self._stop()
-        self.app.pop_screen()
+        if self.session is None or not self.session.trained:
+            self.app.pop_screen()
+            return
+        self._draw()
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+
+        what = ", ".join(agent.name for agent in self.agents)
+        self.app.push_screen(
+            ConfirmScreen(f"Leave Watch and discard the trained agents ({what}, "
+                          f"{self.runner.rounds:,} rounds)? To keep them, stay and press s.",
+                          confirm="Leave", cancel="Stay"),
+            answered)
 
     def on_unmount(self) -> None:
         self._stop()

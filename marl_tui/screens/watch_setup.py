@@ -13,7 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Select
+from textual.widgets import Button, Label, Select
+
+from marl_tui.widgets.app_footer import AppFooter
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ class WatchSetupModal(ModalScreen[WatchSetup | None]):
             with Horizontal(id="setup-buttons"):
                 yield Button("Apply", variant="primary", id="setup-apply")
                 yield Button("Cancel", id="setup-cancel")
-        yield Footer(compact=True)
+        yield AppFooter()
 
     def on_mount(self) -> None:
         self._show_slots(self.current.env)

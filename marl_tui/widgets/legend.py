@@ -47,8 +47,8 @@ ANALYSIS_TERMS = (
 
 class Legend(Widget):
     """Explains the grid's marks with samples in the grid's own styles, resolved when drawn (so
-    a theme change redraws them right). ``compact``: short words and the help key, for narrow
-    terminals where the footer cannot show it."""
+    a theme change redraws them right). ``compact``: short words, for narrow terminals (the
+    footer keeps the help key: widgets/app_footer.py)."""
 
     DEFAULT_CSS = "Legend { height: auto; }"
 
@@ -60,8 +60,6 @@ class Legend(Widget):
     def legend_text(self) -> Text:
         grid = self.screen.query(PayoffGrid).first() if self.screen.query(PayoffGrid) else None
         text = Text()
-        if self.compact:
-            text.append("? help  ", style="bold")
         for k, (mark, meaning, _) in enumerate(MARKS):
             sample, component = SAMPLES[mark]
             text.append("  " if k else "")

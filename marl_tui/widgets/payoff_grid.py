@@ -176,6 +176,11 @@ class PayoffGrid(ScrollView, can_focus=True):
         widths = self._widths() if self.game is not None else [0]
         return sum(widths) + GAP * (len(widths) - 1)
 
+    def on_resize(self) -> None:
+        """Keep the cursor cell in view when the grid changes size (it shrinks while the cell
+        editor is open under a big grid)."""
+        self.call_after_refresh(self._scroll_cursor_into_view)
+
     def _scroll_cursor_into_view(self) -> None:
         if self.game is None or not self.is_mounted:
             return

@@ -178,3 +178,57 @@ async def test_the_legend_draws_each_mark_in_the_grids_style():
             assert samples["A"] == grid.mark_style("payoff-grid--dominated")
             assert samples["A"].strike
             assert samples["*"] == grid.mark_style("payoff-grid--equilibrium")
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("keys", [[], ["p"], ["w"]], ids=["picker", "play", "watch"])
+async def test_every_screen_keeps_its_help_key_in_the_footer(size, keys):
+    """The picker, Play and Watch have more keys than a narrow footer holds: the help key stays
+    whole at the right edge, with nothing of a cut-off key showing after it."""
+    app = MarlTuiApp(get_game("rock-paper-scissors") if keys else None)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+        await pilot.pause(0.2)
+        footer = screen_text(app).splitlines()[-1]
+        assert footer.rstrip().endswith(("? Help", "f1 Help", "^p palette")), footer
+        assert "Help" in footer, footer
+
+
+@pytest.mark.parametrize("actions", [12, 20])
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_big_grid_leaves_the_analysis_on_screen(size, actions):
+    """A game too big for the screen scrolls in its grid; the analysis under it stays whole
+    above the legend, with the cell editor open too (a 20x20 grid pushed it off the screen)."""
+    app = MarlTuiApp(get_game("travelers-dilemma", size=actions))
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for keys in ([], ["enter"]):
+            await pilot.press(*keys)
+            await settle(pilot)
+            screen = app.screen
+            analysis, legend = screen.query_one("#analysis"), screen.query_one("#legend")
+            assert analysis.region.height >= 5, analysis.region
+            assert analysis.region.bottom <= legend.region.y, (analysis.region, legend.region)
+            assert "Nash equilibria" in screen_text(app)
+            assert overflowing(app) == []
+        editor = screen.query_one("#cell-input")
+        assert editor.has_focus and editor.region.bottom <= analysis.region.y
+
+
+@pytest.mark.parametrize("size", [(60, 20), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_cell_being_edited_stays_in_view_when_the_grid_shrinks_for_the_editor(size):
+    """shift+Tab from the first cell wraps to the last one; opening the editor there shrinks
+    the big grid, which still shows that cell (its row and its payoffs)."""
+    game = get_game("travelers-dilemma", size=12)
+    app = MarlTuiApp(game)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("shift+tab", "enter")
+        await settle(pilot)
+        assert app.screen.editing == (11, 11)
+        rows = grid_lines(app)[1:]
+        last = next((row for row in rows if row.lstrip().startswith(game.actions[0][11])), None)
+        assert last is not None, "\n".join(rows)
+        assert "13, 13" in last

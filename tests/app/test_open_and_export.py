@@ -67,6 +67,19 @@ async def test_a_path_typed_into_the_filter_opens_that_file(tmp_path):
         assert isinstance(app.screen, GameScreen) and app.path == path
 
 
+async def test_a_typed_path_is_named_as_the_file_enter_opens():
+    """Typing a path matches no game: the preview says that Enter opens that file (as plain
+    text: a path may hold brackets), instead of only that no game matches."""
+    app = MarlTuiApp()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#filter").value = "games/[draft].json"
+        await pilot.pause()
+        assert "Enter opens the file games/[draft].json" in widget_text(app, "#preview")
+        app.screen.query_one("#filter").value = "zzzz"
+        await pilot.pause()
+        assert widget_text(app, "#preview") == "No game matches the filter."
+
+
 async def test_a_bad_typed_path_opens_the_dialog_with_the_error_and_the_text(tmp_path):
     app = MarlTuiApp()
     async with app.run_test(size=SIZE) as pilot:

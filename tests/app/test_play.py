@@ -350,3 +350,16 @@ async def test_play_fits_every_size(size) -> None:
         assert "palette" in text.splitlines()[-1]
         for widget in screen.query("#play-left, #play-right, #beliefs"):
             assert widget.region.right <= size[0]
+
+
+async def test_an_agent_in_several_seats_is_named_by_seat() -> None:
+    """In a three-player game one agent kind takes two seats: the last round and the scores
+    name each seat (P2, P3), so the two rows tell apart."""
+    app = ScreenHost(PlayScreen(get_game("public-goods"), opponent="iql", seed=0))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("1")
+        await pilot.pause()
+        for widget in ("#last-round", "#scores"):
+            rows = [line.split("  ")[0] for line in _text(screen.query_one(widget)).splitlines()]
+            assert {"You", "iql · P2", "iql · P3"} <= set(rows), rows

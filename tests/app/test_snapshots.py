@@ -86,3 +86,13 @@ def test_game_layout_light(snap_compare, key):
     """The same on a light theme (dominated actions must stay visible), at 80x24."""
     assert snap_compare(MarlTuiApp(get_game(key)), terminal_size=(80, 24),
                         run_before=on_theme("textual-light"))
+
+
+@pytest.mark.parametrize("key", LAYOUT_GAMES)
+@pytest.mark.parametrize("size", [pytest.param((60, 20), id="60x20"),
+                                  pytest.param((160, 45), id="160x45")])
+def test_game_layout_light_small_and_projector(snap_compare, size, key):
+    """The light theme at the two other sizes: the short legend and pinned help key at 60x20,
+    the presentation grid at 160x45."""
+    assert snap_compare(MarlTuiApp(get_game(key)), terminal_size=size,
+                        run_before=on_theme("textual-light"))

@@ -14,7 +14,9 @@ from textual_plotext import PlotextPlot
 
 from agents.registry import load_agent
 from games.catalogue import get_game
+from marl_tui.app import MarlTuiApp
 from marl_tui.screens.confirm import ConfirmScreen
+from marl_tui.screens.game import GameScreen
 from marl_tui.screens.path_modal import PathModal
 from marl_tui.screens.plot_screen import PlotScreen
 from marl_tui.screens.watch import DEFAULT_SPEED, LEFT_NOTICE, SPEEDS, WatchScreen
@@ -470,3 +472,36 @@ async def test_a_bad_idle_setting_is_reported_and_the_default_kept(monkeypatch) 
         assert screen.session.idle_limit_s == 600.0
         assert "'soon' is not a number of minutes" in str(
             screen.query_one("#watch-status", Static).render())
+
+
+async def test_leaving_with_trained_agents_asks_first() -> None:
+    """Escape discards the Watch screen and its agents: once they trained, it asks (as reset
+    does); "Stay" keeps the screen and its agents, "Leave" goes back to the game."""
+    app = MarlTuiApp(get_game("prisoners-dilemma"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w")
+        screen = await _ready(pilot)
+        for _ in range(3):
+            await pilot.press("full_stop")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "discard the trained agents (iql, iql, 3 rounds)?" in app.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen and screen.runner.rounds == 3
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
+
+
+async def test_leaving_before_any_training_asks_nothing() -> None:
+    app = MarlTuiApp(get_game("prisoners-dilemma"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("w")
+        await _ready(pilot)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, GameScreen)
