@@ -26,10 +26,7 @@ class WoLFPHC(Agent):
 
     name = "wolf-phc"
     description = "WoLF-PHC (Bowling & Veloso 2002): hill-climbing, fast when losing"
-    # δ_l = 4 δ_w, both far below α: the policy must move on a slower timescale than Q tracks
-    # it. With δ_l = 0.02 against α = 0.1, Q lags the policy and self-play in matching pennies
-    # swings between the corners; with these it stays near 1/2 (tests/agents/test_learning_dynamics).
-    defaults = {"alpha": 0.1, "gamma": 0.9, "delta_win": 0.001, "delta_lose": 0.004,
+    defaults = {"alpha": 0.1, "gamma": 0.9, "delta_win": 0.005, "delta_lose": 0.02,
                 "epsilon": 0.05}
 
     def __init__(
