@@ -16,6 +16,7 @@ AGENTS: dict[str, str] = {
     "fictitious-play": "agents.fictitious_play:FictitiousPlay",
     "regret-matching": "agents.regret_matching:RegretMatching",
     "wolf-phc": "agents.wolf_phc:WoLFPHC",
+    "phc": "agents.phc:PHC",
     "hedge": "agents.hedge:Hedge",
     "replicator": "agents.replicator:Replicator",
     "vdn": "agents.deep.vdn:VDN",

@@ -2,7 +2,8 @@
 
 Fictitious play's time average approaches the centre of Rock-Paper-Scissors (Robinson 1951) but
 cycles for ever in Shapley's game (Shapley 1964); WoLF-PHC's current policy settles in Matching
-Pennies where plain policy hill-climbing (equal step sizes) keeps cycling (Bowling & Veloso 2002).
+Pennies where plain policy hill-climbing (one step size: ``phc``, or WoLF-PHC with equal steps)
+keeps cycling (Bowling & Veloso 2002).
 """
 
 from __future__ import annotations
@@ -70,3 +71,15 @@ def test_wolf_phc_settles_in_matching_pennies_where_plain_hill_climbing_cycles()
     late = slice(40, None)
     assert np.abs(wolf[late] - 0.5).max() < 0.25
     assert np.abs(plain[late] - 0.5).max() > 0.4  # still swinging from one corner to the other
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_with_their_defaults_wolf_phc_settles_in_matching_pennies_and_phc_keeps_cycling(seed):
+    # 20,000 rounds: what Watch trains in 10 s at its default speed (200 rounds a frame)
+    game = get_game("matching-pennies")
+    _, wolf, _ = trail(game, "wolf-phc", 20000, seed)
+    _, plain, _ = trail(game, "phc", 20000, seed)
+    late = slice(100, None)
+    assert np.abs(wolf[late] - 0.5).max() < 0.05  # the current policy, not only its average
+    heads = plain[late][:, [0, 2]] - 0.5  # each player's probability of Heads, less 1/2
+    assert np.all(heads.max(axis=0) > 0.3) and np.all(heads.min(axis=0) < -0.3)  # corner to corner

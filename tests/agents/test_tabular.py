@@ -106,7 +106,7 @@ def test_stateful_iql_learns_per_history_and_bootstraps():
 @pytest.mark.parametrize(
     "algo, hp",
     [("iql", {}), ("iql", {"stateful": True}), ("fictitious-play", {}),
-     ("regret-matching", {}), ("wolf-phc", {}), ("hedge", {}), ("replicator", {})],
+     ("regret-matching", {}), ("wolf-phc", {}), ("phc", {}), ("hedge", {}), ("replicator", {})],
 )
 def test_save_load_round_trip_continues_identically(tmp_path, algo, hp):
     env = RepeatedGameEnv(get_game("rock-paper-scissors"), history=1, rounds=4)
@@ -135,10 +135,22 @@ def test_unknown_hyper_parameter_and_missing_game_are_clear_errors():
         make_agent("fictitious-play", TwoStepEnv().spec, [0])
 
 
+@pytest.mark.parametrize("algo, hp, message", [
+    ("phc", {"delta": 0.0}, "delta must be > 0"),
+    ("phc", {"delta_decay": -1.0}, "delta_decay must be >= 0"),
+    ("wolf-phc", {"delta_win": 0.02, "delta_lose": 0.02}, "need 0 < delta_win < delta_lose"),
+])
+def test_hill_climbers_refuse_step_sizes_they_cannot_use(algo, hp, message):
+    env = RepeatedGameEnv(get_game("matching-pennies"))
+    with pytest.raises(ValueError, match=message):
+        make_agent(algo, env.spec, [0], **hp)
+
+
 def test_every_tabular_agent_reports_probabilities_that_sum_to_one():
     env = RepeatedGameEnv(get_game("rock-paper-scissors"), history=1, rounds=3)
     obs, state = env.reset_tuple(0)
-    for algo in ("iql", "fictitious-play", "regret-matching", "wolf-phc", "hedge", "replicator"):
+    for algo in ("iql", "fictitious-play", "regret-matching", "wolf-phc", "phc", "hedge",
+                 "replicator"):
         decision = make_agent(algo, env.spec, [0, 1], seed=0).act(obs, state)
         assert len(decision.actions) == 2 and len(decision.probs) == 2
         for probs in decision.probs:

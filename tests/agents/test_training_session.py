@@ -50,6 +50,27 @@ def test_fictitious_play_averages_to_the_mixed_equilibrium_while_playing_pure() 
     assert session.last.current_exploitability == pytest.approx(2.0)
 
 
+def _heads_every_100_episodes(agent: str, episodes: int, seed: int) -> np.ndarray:
+    """Each player's current probability of Heads in Matching Pennies, as Watch draws it."""
+    session = TrainingSession.build(get_game("matching-pennies"), "game", [agent], seed=seed)
+    heads = []
+    for _ in range(episodes // 100):
+        session.runner.run(100)
+        heads.append([policy[0] for policy in session.runner.metrics().policies])
+    return np.array(heads)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_in_watchs_session_wolf_phc_settles_near_one_half_and_phc_swings(seed) -> None:
+    # Watch's agents observe the last round, so each of the 5 histories has its own policy; the
+    # current policy drawn is the one of the latest history. 30,000 rounds: 15 s at default speed.
+    wolf = _heads_every_100_episodes("wolf-phc", 3000, seed)
+    plain = _heads_every_100_episodes("phc", 3000, seed)
+    late = slice(20, None)
+    assert np.abs(wolf[late] - 0.5).max() < 0.1
+    assert np.abs(plain[late] - 0.5).max() > 0.4
+
+
 def test_same_seed_same_run() -> None:
     game = get_game("stag-hunt")
     runs = []

@@ -79,7 +79,7 @@ async def test_environments_that_are_not_matrix_games_are_explained():
 
 
 @pytest.mark.parametrize(
-    "agent", ["iql", "fictitious-play", "wolf-phc", "regret-matching", "replicator", "hedge"])
+    "agent", ["iql", "fictitious-play", "wolf-phc", "phc", "regret-matching", "replicator", "hedge"])
 async def test_every_matrix_learner_leaves_a_trail_of_mixed_strategies(agent):
     app = ScreenHost(WatchScreen(get_game("hawk-dove"), agents=(agent,), seed=0))
     async with app.run_test(size=SIZE) as pilot:
