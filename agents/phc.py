@@ -5,7 +5,7 @@ Per controlled player and observed state s (Table 1 of Bowling & Veloso 2002):
 2. π(s,a) += Δ_sa with Δ_sa = -min(π(s,a), δ/(|A|-1)) for a not greedy, and the greedy action
    gaining what the others lose.
 The step δ shrinks with the visits C(s) of s, δ_t = δ / (1 + C(s)/c) (``delta_decay`` = c, 0 keeps
-it constant): the decaying step sizes of the paper's experiments (Section 5). PHC is rational
+it constant): a decaying step of the t0 / (t + t1) form the paper's experiments use. PHC is rational
 against stationary opponents but, with one δ, keeps cycling in self-play on games such as Matching
 Pennies; :mod:`agents.wolf_phc` varies δ to make it converge. The average policy π̄ (step 2 of
 Table 2) is kept for display. Actions are drawn from π mixed with ε uniform exploration.
@@ -60,7 +60,7 @@ class PHC(Agent):
         return self.delta
 
     def decayed(self, delta: float, visits: float) -> float:
-        """δ_t = δ / (1 + C(s)/c): the step after ``visits`` visits of the state (Section 5)."""
+        """δ_t = δ / (1 + C(s)/c): the step after ``visits`` visits of the state."""
         return delta / (1.0 + visits / self.delta_decay) if self.delta_decay else delta
 
     def _entry(self, k: int, obs: np.ndarray) -> dict[str, Any]:

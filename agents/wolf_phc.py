@@ -6,8 +6,8 @@ Per controlled player and observed state s (Table 2 of the paper):
 3. δ = δ_w if Σ_a π(s,a) Q(s,a) > Σ_a π̄(s,a) Q(s,a) ("winning") else δ_l  (δ_l > δ_w);
 4. π(s,a) += Δ_sa with Δ_sa = -min(π(s,a), δ/(|A|-1)) for a not greedy, and the greedy action
    gaining what the others lose.
-Both steps decay with the visits, δ_t = δ / (1 + C(s)/c), as in the paper's experiments (Section
-5), so the current policy settles on the mixed equilibrium of Matching Pennies instead of
+Both steps decay with the visits, δ_t = δ / (1 + C(s)/c), of the t0 / (t + t1) form the paper's
+experiments use, so the current policy settles on the mixed equilibrium of Matching Pennies instead of
 circling it at the amplitude a constant step sustains. Actions are drawn from π mixed with ε
 uniform exploration. Everything but step 3 is plain policy hill-climbing (:mod:`agents.phc`).
 """
