@@ -10,6 +10,7 @@ Actions are ε-greedy; ties go to the first maximal action, as in the notebook (
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from agents.base import Agent, Decision, EnvSpec, Transition
+from agents.lean import DrawnStream, LeanAgent
 from agents.tabular import epsilon_greedy, load_json_state, obs_key, per_player, save_json_state
 
 
@@ -84,6 +86,12 @@ class IQL(Agent):
             errors.append(error * error)
         return {"td_error": sum(errors) / len(errors)}
 
+    def lean(self) -> LeanIQL | None:
+        """The stateless rule on plain numbers (stateful tables and other generators: none)."""
+        if any(self.stateful) or not DrawnStream.supports(self.rng):
+            return None
+        return LeanIQL(self)
+
     def policy(self, obs: Sequence[np.ndarray], state: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(
             epsilon_greedy(self._row(k, self._key(k, obs[p])), 0.0)
@@ -116,3 +124,119 @@ class IQL(Agent):
 def _mean_row(table: dict[str, np.ndarray], n: int) -> np.ndarray:
     """Average Q row over the observations seen (a one-line summary of a stateful table)."""
     return np.mean(list(table.values()), axis=0) if table else np.zeros(n)
+
+
+#: Q-values beyond this size get the exact finiteness check of their sum (as :meth:`IQL.act`'s
+#: Decision would fail it); below it the sum of a few values cannot overflow.
+_HUGE = 1e300
+
+
+class LeanIQL(LeanAgent):
+    """Stateless IQL on Python floats: :meth:`IQL.act` and :meth:`IQL.learn` without the objects.
+
+    The same numbers in the same order: ε-greedy from ``rng.random()`` and ``rng.integers(n)``
+    (replayed by :class:`~agents.lean.DrawnStream`), ``Q[a] += lr (r - Q[a])``, the mean squared
+    TD error over the agent's players, and the ε-greedy probabilities of the Q row acted on.
+    An agent of one player (the usual case) gets loop-free versions of :meth:`act` and :meth:`learn`.
+    """
+
+    loss_key = "td_error"
+
+    def __init__(self, agent: IQL) -> None:
+        self.agent = agent
+        self.players = agent.players
+        self.slots = tuple(enumerate(agent.players))
+        self.sizes = [agent.spec.n_actions[p] for p in agent.players]
+        rows = [table.get("") for table in agent.q]
+        self.q = [np.zeros(n).tolist() if row is None else row.tolist()
+                  for row, n in zip(rows, self.sizes, strict=True)]
+        self.counts = [c.tolist() for c in agent.counts]
+        self.epsilon = agent.epsilon
+        self.lr = agent.lr
+        # row g: the ε-greedy probabilities when action g is greedy
+        self.probs = [np.array([epsilon_greedy(np.eye(n)[g], agent.epsilon) for g in range(n)])
+                      for n in self.sizes]
+        self.chosen: list = []  # the greedy action(s) of each round acted in
+        self.stream = DrawnStream(agent.rng)
+        self.problem: str | None = None
+        for q in self.q:
+            self._check(q)
+        if len(self.players) == 1:
+            self.act, self.learn = self._act_one, self._learn_one
+
+    def _check(self, q: list[float]) -> None:
+        if not math.isfinite(sum(q)):  # as the Decision's Q-values would be checked
+            self.problem = "non-finite Q-values"
+
+    def _explores(self) -> bool:
+        """``rng.random() < ε``, from the stream."""
+        stream = self.stream
+        i = stream.i
+        if i == stream.size:
+            stream.refill()
+            i = 0
+        stream.i = i + 1
+        return stream.units[i] < self.epsilon
+
+    def act(self, joint: list[int]) -> str | None:
+        if self.problem is not None:
+            return self.problem
+        bests = []
+        for k, p in self.slots:
+            q = self.q[k]
+            best = q.index(max(q))  # the first maximal action, as argmax
+            bests.append(best)
+            joint[p] = self.stream.integers(self.sizes[k]) if self._explores() else best
+        self.chosen.append(bests)
+        return None
+
+    def _act_one(self, joint: list[int]) -> str | None:
+        if self.problem is not None:
+            return self.problem
+        q = self.q[0]
+        best = q.index(max(q))
+        self.chosen.append(best)
+        stream = self.stream
+        i = stream.i
+        if i == stream.size:
+            stream.refill()
+            i = 0
+        stream.i = i + 1
+        joint[self.players[0]] = (
+            stream.integers(self.sizes[0]) if stream.units[i] < self.epsilon else best)
+        return None
+
+    def learn(self, joint: list[int], rewards: tuple[float, ...]) -> float:
+        lr, total = self.lr, 0
+        for k, p in self.slots:
+            q, a = self.q[k], joint[p]
+            error = rewards[p] - q[a]
+            q[a] += lr * error  # Q[a] += lr (r - Q[a])
+            self.counts[k][a] += 1
+            total += error * error
+            if not -_HUGE < q[a] < _HUGE:
+                self._check(q)
+        return total / len(self.slots)
+
+    def _learn_one(self, joint: list[int], rewards: tuple[float, ...]) -> float:
+        p = self.players[0]
+        q, a = self.q[0], joint[p]
+        error = rewards[p] - q[a]
+        q[a] += self.lr * error
+        self.counts[0][a] += 1
+        if not -_HUGE < q[a] < _HUGE:
+            self._check(q)
+        return error * error  # the mean over one player: sum([e²]) / 1 is e² exactly
+
+    def decision_probs(self, rounds: int) -> tuple[np.ndarray, ...]:
+        chosen, self.chosen = self.chosen[:rounds], []
+        greedy = np.array(chosen, dtype=np.int64).reshape(len(chosen), len(self.players))
+        return tuple(table[greedy[:, k]] for k, table in enumerate(self.probs))
+
+    def sync(self) -> None:
+        agent = self.agent
+        for k, (q, counts) in enumerate(zip(self.q, self.counts, strict=True)):
+            if "" in agent.q[k] or any(counts):  # IQL.act adds the row on its first round
+                agent._row(k, "")[:] = q
+            agent.counts[k][:] = counts
+        self.stream.sync()

@@ -15,6 +15,11 @@ Guarantees:
   episodes a row stands for; ``episode`` keeps the later index). Recent rows stay exact; old ones
   get coarser, so a row near the start of a very long run may average many episodes. The
   moving-average windows are fixed-size buffers.
+- Fast where it can be: when the environment's observations never change (a repeated matrix game
+  without history) and every agent has a lean per-step form (:meth:`Agent.lean`, e.g. stateless
+  IQL), :meth:`Runner.run` plays through those forms on plain numbers, with no Decision or
+  Transition per round; they act, learn and draw random numbers exactly as :meth:`Runner.step`
+  does, so the rows, counters and agents come out the same on either path.
 - Divergence stops the run: a non-finite probability, Q-value or loss, or a loss larger than
   ``max_loss`` in absolute value, sets :attr:`Runner.stopped` to a message and restores every
   agent, in place, to the snapshot taken (with :func:`copy.deepcopy`) at the start of the last
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +41,7 @@ import pandas as pd
 
 from agents.base import Agent, Decision, EnvSpec, Transition
 from agents.envs.base import MultiAgentEnv
+from agents.lean import LeanAgent
 from games import Game
 
 #: Joint-action tables larger than this are not counted (the marginals still are).
@@ -161,6 +168,7 @@ class Runner:
         max_log_rows: int = 20_000,
         snapshot_every: int = 100,
         max_loss: float = 1e10,
+        lean: bool = True,
     ) -> None:
         self.env = env
         self.agents = list(agents)
@@ -170,6 +178,7 @@ class Runner:
         self.max_log_rows = max(int(max_log_rows), 16)
         self.snapshot_every = max(int(snapshot_every), 1)
         self.max_loss = float(max_loss)
+        self.lean = bool(lean)  # False: always step through act and learn (the plain path)
         n = self.spec.n_players
         self._owner: list[tuple[int, int] | None] = [None] * n
         for i, agent in enumerate(self.agents):
@@ -204,6 +213,7 @@ class Runner:
         self._log = pd.DataFrame()
         self._snapshot: tuple[int, list[Agent]] | None = None
         self._collect: list[dict[str, float]] | None = None
+        self._lean_rewards: dict[tuple[int, ...], tuple[float, ...]] | None = None
         self._start_episode_stats()
 
     def agent_of(self, player: int) -> Agent:
@@ -259,6 +269,9 @@ class Runner:
         self._collect = collected
         target = self.episode + episodes
         try:
+            lean = self._lean_path() if self.episode < target and not self.stopped else None
+            if lean is not None:
+                self._run_lean(*lean, target)
             while self.episode < target and not self.stopped and not self._interrupt:
                 self.step()
         finally:
@@ -274,11 +287,132 @@ class Runner:
         """
         self._interrupt = True
 
+    # ----- the lean path (agents.lean) ----------------------------------------------------------
+    def _lean_path(self) -> tuple[list[LeanAgent], dict[tuple[int, ...], tuple[float, ...]]] | None:
+        """Every agent's lean form and the env's rewards table, where all of them exist."""
+        if not self.lean:
+            return None
+        if self._lean_rewards is None:
+            self._lean_rewards = self.env.lean_rewards() or {}
+        if not self._lean_rewards:
+            return None
+        lean = [agent.lean() for agent in self.agents]
+        if any(form is None for form in lean):
+            return None
+        return lean, self._lean_rewards
+
+    def _run_lean(
+        self, lean: list[LeanAgent], rewards: dict[tuple[int, ...], tuple[float, ...]], target: int
+    ) -> None:
+        """:meth:`run`'s loop through the lean forms; the agents hold their state again after it."""
+        try:
+            while self.episode < target and not self.stopped and not self._interrupt:
+                if self._needs_reset:
+                    if self._snapshot_due():
+                        for form in lean:
+                            form.sync()  # the snapshot copies the agents
+                    self._begin_episode()
+                self._lean_rounds(lean, rewards, self.env.skip(0))
+        finally:
+            if not self.stopped:  # a stop restored the agents from the snapshot: keep that
+                for form in lean:
+                    form.sync()
+
+    def _lean_rounds(
+        self, lean: list[LeanAgent], rewards: dict[tuple[int, ...], tuple[float, ...]], left: int
+    ) -> None:
+        """Play the ``left`` rounds left in the episode (fewer after :meth:`interrupt` or on
+        divergence) with the lean forms, and keep the statistics :meth:`step` keeps.
+
+        Per round only what cannot wait: act, look up the rewards, learn, check the losses. The
+        sums (returns, losses, probabilities) are taken afterwards with ``np.add.accumulate``,
+        which adds in order, so they equal :meth:`_record_round`'s round-by-round sums exactly.
+        """
+        pairs = tuple(zip(self.agents, lean, strict=True))
+        learners = tuple((agent, form, form.loss_key is not None) for agent, form in pairs)
+        # not |loss| <= bound  <=>  step()'s  not isfinite(loss) or |loss| > max_loss
+        bound = self.max_loss if self.max_loss < sys.float_info.max else sys.float_info.max
+        joint = [0] * self.spec.n_players
+        played: list[tuple[int, ...]] = []
+        got: list[tuple[float, ...]] = []
+        losses: list[float] = []  # every loss value in step()'s order, the last round's included
+        problem = None
+        try:
+            for _ in range(left):
+                if self._interrupt:
+                    break
+                for agent, form in pairs:
+                    wrong = form.act(joint)
+                    if wrong is not None and problem is None:
+                        problem = f"{agent.name} produced {wrong}"
+                if problem is not None:
+                    break
+                key = tuple(joint)
+                reward = rewards[key]
+                for agent, form, has_loss in learners:
+                    value = form.learn(joint, reward)
+                    if has_loss:
+                        if not abs(value) <= bound:
+                            problem = f"{agent.name}'s {form.loss_key} diverged ({value:g})"
+                            break
+                        losses.append(value)
+                if problem is not None:
+                    break
+                played.append(key)
+                got.append(reward)
+        finally:
+            self._count_lean_rounds(lean, played, got, losses)
+        if problem is not None:
+            self._diverged(problem, (), joint)
+        elif len(played) == left:
+            self._end_episode()
+
+    def _count_lean_rounds(
+        self,
+        lean: list[LeanAgent],
+        played: list[tuple[int, ...]],
+        got: list[tuple[float, ...]],
+        losses: list[float],
+    ) -> None:
+        """Store what :meth:`_lean_rounds` played where :meth:`_record_round` keeps it."""
+        k = len(played)
+        for form in lean:
+            for p, probs in zip(form.players, form.decision_probs(k), strict=True):
+                if k:
+                    self._prob_sum[p][:] = _sum_after(self._prob_sum[p], probs)
+                    self._last_probs[p] = probs[-1].copy()
+        if losses:  # losses[i] came from the (i mod m)-th of the m lean forms with a loss
+            keys = [form.loss_key for form in lean if form.loss_key is not None]
+            values = np.array(losses)
+            owners = np.array(keys)[np.arange(len(values)) % len(keys)]
+            for key in dict.fromkeys(keys):
+                mine = values[owners == key]
+                total = self._ep_losses.setdefault(key, [0.0, 0])
+                total[0] = float(_sum_after(np.array(total[0]), mine))
+                total[1] += len(mine)
+        if not k:
+            return
+        returns = _sum_after(np.array(self._ep_return), np.array(got))
+        self._ep_return = [float(r) for r in returns]
+        self._prob_rounds += k
+        self._ep_rounds += k
+        self.rounds += k
+        self._ep_actions = list(played[-1])
+        kept = played[-len(self._ring):]
+        positions = (self._ring_size + k - len(kept) + np.arange(len(kept))) % len(self._ring)
+        self._ring[positions] = kept
+        self._ring_size += k
+        self.env.skip(k)
+
     # ----- episodes ---------------------------------------------------------------------------
-    def _begin_episode(self) -> None:
-        if self.episode % self.snapshot_every == 0 and (
+    def _snapshot_due(self) -> bool:
+        """Whether the episode about to begin takes a new snapshot of the agents."""
+        return self.episode % self.snapshot_every == 0 and (
             self._snapshot is None or self._snapshot[0] != self.episode
-        ):
+        )
+
+    def _begin_episode(self) -> None:
+        if self._snapshot_due():
             self._snapshot = (self.episode, copy.deepcopy(self.agents))
         seed = None if self._seeded else self.seed
         self._seeded = True
@@ -430,6 +564,11 @@ class Runner:
             else:
                 result.append(self._last_probs[p].copy())
         return tuple(result)
+
+
+def _sum_after(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``start`` plus every row of ``rows``, added one row after the other (as a loop would)."""
+    return np.add.accumulate(np.concatenate([start[None], rows]), axis=0)[-1]
 
 
 def _decision_probs(decision: Decision, k: int, n_actions: int) -> np.ndarray:

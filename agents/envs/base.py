@@ -59,6 +59,18 @@ class MultiAgentEnv(ABC):
             self.agents = []
         return obs, rewards, done, self._state
 
+    # ----- the runner's lean path (agents.lean): environments whose observations never change ---
+    def lean_rewards(self) -> dict[tuple[int, ...], tuple[float, ...]] | None:
+        """Every joint action's rewards, where every round looks the same to the players (their
+        observations and the state never change), so the runner may play rounds without
+        :meth:`step_tuple` and count them with :meth:`skip`; ``None`` (the default): not so."""
+        return None
+
+    def skip(self, rounds: int) -> int:
+        """Count ``rounds`` rounds as played outside :meth:`step_tuple` (only where
+        :meth:`lean_rewards` is not ``None``); returns the rounds left in the episode."""
+        raise NotImplementedError(f"{type(self).__name__} has no lean path")
+
     # ----- PettingZoo Parallel API -----------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None):
         obs, _ = self.reset_tuple(seed)

@@ -10,11 +10,16 @@ divided by the episode length, is appended. The global state is the same encodin
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from agents.base import EnvSpec
 from agents.envs.base import MultiAgentEnv
 from games import Game
+
+#: Games with more joint actions than this get no table of rewards (the runner steps them plainly).
+MAX_LEAN_CELLS = 4096
 
 
 class RepeatedGameEnv(MultiAgentEnv):
@@ -85,6 +90,26 @@ class RepeatedGameEnv(MultiAgentEnv):
         self._round += 1
         obs, state = self._observe()
         return obs, rewards, self._round >= self.rounds, state
+
+    def lean_rewards(self) -> dict[tuple[int, ...], tuple[float, ...]] | None:
+        """Every joint action's rewards (as :meth:`_step` gives them) when the observation is empty
+        (``history=0`` without the round number), for games of at most ``MAX_LEAN_CELLS`` cells."""
+        if self.history or self.include_round or self.game.n_cells > MAX_LEAN_CELLS:
+            return None
+        return {
+            joint: tuple(float(r) for r in self._payoffs[(slice(None), *joint)])
+            for joint in itertools.product(*(range(n) for n in self._spec.n_actions))
+        }
+
+    def skip(self, rounds: int) -> int:
+        if self.history or self.include_round:
+            raise ValueError("only an environment with an empty observation can skip rounds")
+        if not 0 <= rounds <= self.rounds - self._round:
+            raise ValueError(f"cannot skip {rounds} rounds: {self.rounds - self._round} are left")
+        self._round += rounds
+        if self._round >= self.rounds:
+            self.agents = []
+        return self.rounds - self._round
 
     def decode(self, obs: np.ndarray) -> list[tuple[int, ...] | None]:
         """The joint actions an observation encodes, most recent first (``None`` for padding)."""
