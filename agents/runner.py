@@ -328,8 +328,8 @@ class Runner:
         sums (returns, losses, probabilities) are taken afterwards with ``np.add.accumulate``,
         which adds in order, so they equal :meth:`_record_round`'s round-by-round sums exactly.
         """
-        pairs = tuple(zip(self.agents, lean, strict=True))
-        learners = tuple((agent, form, form.loss_key is not None) for agent, form in pairs)
+        acts = tuple(form.act for form in lean)
+        learns = tuple((form.learn, form.loss_key is not None) for form in lean)
         # not |loss| <= bound  <=>  step()'s  not isfinite(loss) or |loss| > max_loss
         bound = self.max_loss if self.max_loss < sys.float_info.max else sys.float_info.max
         joint = [0] * self.spec.n_players
@@ -341,19 +341,22 @@ class Runner:
             for _ in range(left):
                 if self._interrupt:
                     break
-                for agent, form in pairs:
-                    wrong = form.act(joint)
-                    if wrong is not None and problem is None:
-                        problem = f"{agent.name} produced {wrong}"
+                for act in acts:  # the first agent in order with a wrong decision stops the run
+                    wrong = act(joint)
+                    if wrong is not None:
+                        problem = f"{self.agents[acts.index(act)].name} produced {wrong}"
+                        break
                 if problem is not None:
                     break
                 key = tuple(joint)
                 reward = rewards[key]
-                for agent, form, has_loss in learners:
-                    value = form.learn(joint, reward)
+                for learn, has_loss in learns:
+                    value = learn(joint, reward)
                     if has_loss:
                         if not abs(value) <= bound:
-                            problem = f"{agent.name}'s {form.loss_key} diverged ({value:g})"
+                            i = learns.index((learn, has_loss))
+                            problem = (f"{self.agents[i].name}'s {lean[i].loss_key} "
+                                       f"diverged ({value:g})")
                             break
                         losses.append(value)
                 if problem is not None:

@@ -90,14 +90,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of this many timings")
     args = parser.parse_args()
 
-    def best(fn, *fn_args):
-        results = [fn(*fn_args) for _ in range(args.repeat)]
-        return max(results, key=lambda r: r[0])
-
-    reference, ref_defect = best(notebook_loop, args.rounds)
-    fast, fast_defect = best(vectorised, args.rounds, args.runs)
-    stepwise, step_defect = best(runner, args.rounds)
-    plain, plain_defect = best(runner, args.rounds, False)
+    timed = {
+        "notebook": lambda: notebook_loop(args.rounds),
+        "vectorised": lambda: vectorised(args.rounds, args.runs),
+        "lean": lambda: runner(args.rounds),
+        "plain": lambda: runner(args.rounds, lean=False),
+    }
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in timed}
+    for _ in range(args.repeat):  # in turn, so that a burst of load on the machine hits them all
+        for name, fn in timed.items():
+            results[name].append(fn())
+    (reference, ref_defect), (fast, fast_defect), (stepwise, step_defect), (plain, plain_defect) = (
+        max(results[name], key=lambda r: r[0]) for name in timed)
     print(f"IQL on the Prisoner's Dilemma, {args.rounds:,} rounds (best of {args.repeat})")
     print(f"{'implementation':<44}{'joint steps/s':>16}{'vs notebook':>13}{'defect %':>10}")
     rows = [

@@ -119,15 +119,30 @@ def test_an_interrupt_stops_the_lean_path_after_the_same_round(monkeypatch):
     assert_same_run(fast, straight)
 
 
-def test_a_divergence_on_the_lean_path_stops_and_restores_as_on_the_plain_path():
+@pytest.mark.filterwarnings("ignore:overflow encountered")  # the plain path's numpy scalars
+@pytest.mark.parametrize("max_loss, message", [
+    (1e10, "iql's td_error diverged"),  # the loss grows past max_loss
+    (float("inf"), "iql's td_error diverged (inf)"),  # no finite loss is too large
+])
+def test_a_divergence_on_the_lean_path_stops_and_restores_as_on_the_plain_path(max_loss, message):
     fast, plain = (iql_runner("prisoners-dilemma", 1, lean, seed=0, hp={"lr": 2.5},
-                              snapshot_every=5) for lean in (True, False))
-    assert_same_rows(fast.run(1000), plain.run(1000))
-    assert fast.stopped is not None and "iql's td_error diverged" in fast.stopped
+                              snapshot_every=5, max_loss=max_loss) for lean in (True, False))
+    assert_same_rows(fast.run(3000), plain.run(3000))
+    assert fast.stopped is not None and message in fast.stopped
     restored = int(re.search(r"state at episode (\d+)", fast.stopped).group(1))
     assert restored % 5 == 0 and restored <= fast.episode
     assert_same_run(fast, plain)
     assert all(np.isfinite(agent.q[0][""]).all() for agent in fast.agents)
+
+
+def test_a_non_finite_q_value_stops_both_paths_before_the_round():
+    fast, plain = (iql_runner("prisoners-dilemma", 3, lean) for lean in (True, False))
+    for runner in (fast, plain):
+        runner.run(4)
+        runner.agents[1].q[0][""][0] = np.nan  # a broken table, as after an overflow
+        runner.run(4)
+    assert "iql produced non-finite Q-values" in fast.stopped
+    assert_same_run(fast, plain)
 
 
 class Uniform(Agent):
