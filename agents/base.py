@@ -22,7 +22,7 @@ import numpy as np
 from games import Game
 
 if TYPE_CHECKING:
-    from agents.lean import LeanAgent
+    from agents.lean import LeanAgent, LeanTable
 
 
 @dataclass(frozen=True)
@@ -119,9 +119,10 @@ class Agent(ABC):
     def reset(self) -> None:
         """Start a new episode (clears per-episode memory; learned values are kept)."""
 
-    def lean(self) -> LeanAgent | None:
-        """This agent's lean per-step form (see :mod:`agents.lean`), which the runner plays with
-        in environments whose observations never change; ``None`` (the default): it has none, and
+    def lean(self, table: LeanTable) -> LeanAgent | None:
+        """This agent's lean per-step form over ``table``'s observation ids (see
+        :mod:`agents.lean`), which the runner plays with in environments that have such a table;
+        ``None`` (the default): it has none, and
         the runner calls :meth:`act` and :meth:`learn`. Only agents whose :meth:`reset` clears
         nothing may offer one, and it must act, learn and draw random numbers exactly as they do.
         """

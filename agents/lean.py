@@ -3,9 +3,11 @@
 :meth:`agents.runner.Runner.run` plays every round through :meth:`Agent.act` and
 :meth:`Agent.learn`, which build a :class:`~agents.base.Decision` and a
 :class:`~agents.base.Transition` per round: general, but far slower than the few float operations a
-tabular rule needs. Where the observations never change (a repeated game without history, so every
-round looks the same to every agent) and every agent offers a :class:`LeanAgent`
-(:meth:`Agent.lean`), the runner plays with those instead: plain Python numbers, no object per round.
+tabular rule needs. Where the environment has finitely many observations, each a function of the
+previous one and the joint action (a repeated game observing the last ``h`` rounds: the
+:class:`LeanTable`), and every agent offers a :class:`LeanAgent` (:meth:`Agent.lean`), the runner
+plays with those instead: observations as small integer ids, plain Python numbers, no object per
+round.
 
 A lean agent must behave exactly like its agent: the same actions from the same random numbers,
 the same updates, the same losses and decision probabilities, so that a seeded run logs the same
@@ -17,6 +19,7 @@ blocks, and puts the generator back exactly where those calls would have left it
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,11 +30,31 @@ _FIRST_BLOCK = 64  # words drawn at first; each refill doubles, up to _MAX_BLOCK
 _MAX_BLOCK = 8192
 
 
-class LeanAgent(ABC):
-    """An agent's per-step rule on plain numbers, for rounds whose observations never change.
+@dataclass(frozen=True)
+class LeanTable:
+    """An environment's rounds as tables: what the lean path needs instead of ``step_tuple``.
 
-    Per round the runner calls :meth:`act` on every lean agent (in the agents' order), looks up
-    the rewards, then calls :meth:`learn` on each. Between episodes (or when interrupted) it asks
+    Observations are numbered ``0..len(observations)-1``; every round starts in one of them,
+    ``rewards[joint]`` are the players' rewards for a joint action (in any observation) and
+    ``next[s][joint]`` is the id of the observation after playing ``joint`` in observation ``s``.
+    ``observations[s]`` (one array per player) and ``states[s]`` are what ``step_tuple`` would
+    return there, so that an agent can key its tables exactly as it would on the plain path.
+    """
+
+    rewards: dict[tuple[int, ...], tuple[float, ...]]
+    next: tuple[dict[tuple[int, ...], int], ...]
+    observations: tuple[tuple[np.ndarray, ...], ...]
+    states: tuple[np.ndarray, ...]
+    #: The id of the observation that starts every episode.
+    start: int = 0
+
+
+class LeanAgent(ABC):
+    """An agent's per-step rule on plain numbers, over the observation ids of a :class:`LeanTable`.
+
+    Per round the runner calls :meth:`act` on every lean agent (in the agents' order) with the
+    round's observation id, looks up the rewards and the next observation's id, then calls
+    :meth:`learn` on each. Between episodes (or when interrupted) it asks
     for the rounds' :meth:`decision_probs`. Learned state may live in the lean agent while the
     runner plays; :meth:`sync` writes it back into the agent (the runner calls it before it copies
     the agents for a snapshot, and when it returns).
@@ -43,14 +66,18 @@ class LeanAgent(ABC):
     loss_key: str | None = None
 
     @abstractmethod
-    def act(self, joint: list[int]) -> str | None:
-        """Write this round's action of each own player into ``joint`` and note the decision;
+    def act(self, joint: list[int], s: int) -> str | None:
+        """Write this round's action of each own player, in observation ``s``, into ``joint`` and
+        note the decision;
         returns what is wrong with the decision instead (e.g. ``"non-finite Q-values"``), as the
         runner would find in :meth:`Agent.act`'s Decision."""
 
     @abstractmethod
-    def learn(self, joint: list[int], rewards: tuple[float, ...]) -> float | None:
-        """Update from the round's joint action and rewards; the value of :attr:`loss_key`."""
+    def learn(
+        self, joint: list[int], rewards: tuple[float, ...], s: int, s2: int, done: bool
+    ) -> float | None:
+        """Update from the round played in observation ``s``: the joint action, the rewards, the
+        next observation ``s2`` and whether the episode ended; the value of :attr:`loss_key`."""
 
     @abstractmethod
     def decision_probs(self, rounds: int) -> tuple[np.ndarray, ...]:

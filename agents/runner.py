@@ -15,11 +15,13 @@ Guarantees:
   episodes a row stands for; ``episode`` keeps the later index). Recent rows stay exact; old ones
   get coarser, so a row near the start of a very long run may average many episodes. The
   moving-average windows are fixed-size buffers.
-- Fast where it can be: when the environment's observations never change (a repeated matrix game
-  without history) and every agent has a lean per-step form (:meth:`Agent.lean`, e.g. stateless
-  IQL), :meth:`Runner.run` plays through those forms on plain numbers, with no Decision or
-  Transition per round; they act, learn and draw random numbers exactly as :meth:`Runner.step`
-  does, so the rows, counters and agents come out the same on either path.
+- Fast where it can be: when the environment's observations are finitely many, each a function of
+  the previous one and the joint action (a repeated matrix game observing the last ``h`` rounds:
+  its :class:`~agents.lean.LeanTable`), and every agent has a lean per-step form
+  (:meth:`Agent.lean`, e.g. IQL), :meth:`Runner.run` plays through those forms on observation ids
+  and plain numbers, with no Decision, Transition or observation array per round; they act,
+  learn and draw random numbers exactly as :meth:`Runner.step` does, so the rows, counters and
+  agents come out the same on either path.
 - Divergence stops the run: a non-finite probability, Q-value or loss, or a loss larger than
   ``max_loss`` in absolute value, sets :attr:`Runner.stopped` to a message and restores every
   agent, in place, to the snapshot taken (with :func:`copy.deepcopy`) at the start of the last
@@ -41,7 +43,7 @@ import pandas as pd
 
 from agents.base import Agent, Decision, EnvSpec, Transition
 from agents.envs.base import MultiAgentEnv
-from agents.lean import LeanAgent
+from agents.lean import LeanAgent, LeanTable
 from games import Game
 
 #: Joint-action tables larger than this are not counted (the marginals still are).
@@ -213,7 +215,7 @@ class Runner:
         self._log = pd.DataFrame()
         self._snapshot: tuple[int, list[Agent]] | None = None
         self._collect: list[dict[str, float]] | None = None
-        self._lean_rewards: dict[tuple[int, ...], tuple[float, ...]] | None = None
+        self._lean_table: LeanTable | None | bool = None  # False: the env has none
         self._start_episode_stats()
 
     def agent_of(self, player: int) -> Agent:
@@ -288,22 +290,20 @@ class Runner:
         self._interrupt = True
 
     # ----- the lean path (agents.lean) ----------------------------------------------------------
-    def _lean_path(self) -> tuple[list[LeanAgent], dict[tuple[int, ...], tuple[float, ...]]] | None:
-        """Every agent's lean form and the env's rewards table, where all of them exist."""
+    def _lean_path(self) -> tuple[list[LeanAgent], LeanTable] | None:
+        """Every agent's lean form and the env's table, where all of them exist."""
         if not self.lean:
             return None
-        if self._lean_rewards is None:
-            self._lean_rewards = self.env.lean_rewards() or {}
-        if not self._lean_rewards:
+        if self._lean_table is None:
+            self._lean_table = self.env.lean_table() or False
+        if self._lean_table is False:
             return None
-        lean = [agent.lean() for agent in self.agents]
+        lean = [agent.lean(self._lean_table) for agent in self.agents]
         if any(form is None for form in lean):
             return None
-        return lean, self._lean_rewards
+        return lean, self._lean_table
 
-    def _run_lean(
-        self, lean: list[LeanAgent], rewards: dict[tuple[int, ...], tuple[float, ...]], target: int
-    ) -> None:
+    def _run_lean(self, lean: list[LeanAgent], table: LeanTable, target: int) -> None:
         """:meth:`run`'s loop through the lean forms; the agents hold their state again after it."""
         try:
             while self.episode < target and not self.stopped and not self._interrupt:
@@ -312,37 +312,39 @@ class Runner:
                         for form in lean:
                             form.sync()  # the snapshot copies the agents
                     self._begin_episode()
-                self._lean_rounds(lean, rewards, self.env.skip(0))
+                self._lean_rounds(lean, table, self.env.skip(0, self.env.lean_at()))
         finally:
             if not self.stopped:  # a stop restored the agents from the snapshot: keep that
                 for form in lean:
                     form.sync()
 
-    def _lean_rounds(
-        self, lean: list[LeanAgent], rewards: dict[tuple[int, ...], tuple[float, ...]], left: int
-    ) -> None:
+    def _lean_rounds(self, lean: list[LeanAgent], table: LeanTable, left: int) -> None:
         """Play the ``left`` rounds left in the episode (fewer after :meth:`interrupt` or on
         divergence) with the lean forms, and keep the statistics :meth:`step` keeps.
 
-        Per round only what cannot wait: act, look up the rewards, learn, check the losses. The
-        sums (returns, losses, probabilities) are taken afterwards with ``np.add.accumulate``,
-        which adds in order, so they equal :meth:`_record_round`'s round-by-round sums exactly.
+        Per round only what cannot wait: act in the current observation ``s``, look up the
+        rewards and the next observation ``s2``, learn, check the losses. The sums (returns,
+        losses, probabilities) are taken afterwards with ``np.add.accumulate``, which adds in
+        order, so they equal :meth:`_record_round`'s round-by-round sums exactly.
         """
         acts = tuple(form.act for form in lean)
         learns = tuple((form.learn, form.loss_key is not None) for form in lean)
         # not |loss| <= bound  <=>  step()'s  not isfinite(loss) or |loss| > max_loss
         bound = self.max_loss if self.max_loss < sys.float_info.max else sys.float_info.max
+        rewards, nexts = table.rewards, table.next
         joint = [0] * self.spec.n_players
+        s = self.env.lean_at()
+        last = left - 1  # the round that ends the episode (done)
         played: list[tuple[int, ...]] = []
         got: list[tuple[float, ...]] = []
         losses: list[float] = []  # every loss value in step()'s order, the last round's included
         problem = None
         try:
-            for _ in range(left):
+            for i in range(left):
                 if self._interrupt:
                     break
                 for act in acts:  # the first agent in order with a wrong decision stops the run
-                    wrong = act(joint)
+                    wrong = act(joint, s)
                     if wrong is not None:
                         problem = f"{self.agents[acts.index(act)].name} produced {wrong}"
                         break
@@ -350,12 +352,14 @@ class Runner:
                     break
                 key = tuple(joint)
                 reward = rewards[key]
+                s2 = nexts[s][key]
+                done = i == last
                 for learn, has_loss in learns:
-                    value = learn(joint, reward)
+                    value = learn(joint, reward, s, s2, done)
                     if has_loss:
                         if not abs(value) <= bound:
-                            i = learns.index((learn, has_loss))
-                            problem = (f"{self.agents[i].name}'s {lean[i].loss_key} "
+                            j = learns.index((learn, has_loss))
+                            problem = (f"{self.agents[j].name}'s {lean[j].loss_key} "
                                        f"diverged ({value:g})")
                             break
                         losses.append(value)
@@ -363,8 +367,9 @@ class Runner:
                     break
                 played.append(key)
                 got.append(reward)
+                s = s2
         finally:
-            self._count_lean_rounds(lean, played, got, losses)
+            self._count_lean_rounds(lean, played, got, losses, table, s)
         if problem is not None:
             self._diverged(problem, (), joint)
         elif len(played) == left:
@@ -376,8 +381,11 @@ class Runner:
         played: list[tuple[int, ...]],
         got: list[tuple[float, ...]],
         losses: list[float],
+        table: LeanTable,
+        s: int,
     ) -> None:
-        """Store what :meth:`_lean_rounds` played where :meth:`_record_round` keeps it."""
+        """Store what :meth:`_lean_rounds` played where :meth:`_record_round` keeps it, and put
+        the env (and the observation :meth:`step` acts on) in observation ``s``."""
         k = len(played)
         for form in lean:
             for p, probs in zip(form.players, form.decision_probs(k), strict=True):
@@ -405,7 +413,9 @@ class Runner:
         positions = (self._ring_size + k - len(kept) + np.arange(len(kept))) % len(self._ring)
         self._ring[positions] = kept
         self._ring_size += k
-        self.env.skip(k)
+        self.env.skip(k, s)
+        self._obs = tuple(o.copy() for o in table.observations[s])
+        self._state = table.states[s].copy()
 
     # ----- episodes ---------------------------------------------------------------------------
     def _snapshot_due(self) -> bool:
