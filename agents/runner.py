@@ -265,10 +265,19 @@ class Runner:
         Returns early, between two rounds, after :meth:`interrupt` (the rows of the episodes
         finished so far; an unfinished episode continues on the next call).
         """
-        if episodes < 0:
-            raise ValueError(f"episodes must be >= 0, got {episodes}")
         collected: list[dict[str, float]] = []
         self._collect = collected
+        try:
+            self.advance(episodes)
+        finally:
+            self._collect = None
+        return pd.DataFrame(collected)
+
+    def advance(self, episodes: int) -> None:
+        """:meth:`run` without building its DataFrame: for callers that read :attr:`log` or
+        :meth:`metrics` instead (Watch advances a few episodes per frame)."""
+        if episodes < 0:
+            raise ValueError(f"episodes must be >= 0, got {episodes}")
         target = self.episode + episodes
         try:
             lean = self._lean_path() if self.episode < target and not self.stopped else None
@@ -277,9 +286,7 @@ class Runner:
             while self.episode < target and not self.stopped and not self._interrupt:
                 self.step()
         finally:
-            self._collect = None
             self._interrupt = False
-        return pd.DataFrame(collected)
 
     def interrupt(self) -> None:
         """Make the current (or next) :meth:`run` return after the round in progress.
