@@ -274,7 +274,11 @@ class LeanIQL(LeanAgent):
         q, a = self.rows0[s], joint[p]
         target = rewards[p]
         if self.stateful0 and not done:
-            target += self._bootstrap(0, s2)
+            ahead = self.rows0[s2]
+            if ahead is None or self.bad0[s2]:
+                target += self._bootstrap(0, s2)
+            else:  # _bootstrap's usual case, inline
+                target += self.gamma * max(ahead)
         error = target - q[a]
         q[a] += self.lr * error
         self.counts[0][a] += 1

@@ -37,7 +37,7 @@ class LeanTable:
     Observations are numbered ``0..len(observations)-1``; every round starts in one of them,
     ``rewards[joint]`` are the players' rewards for a joint action (in any observation) and
     ``next[s][joint]`` is the id of the observation after playing ``joint`` in observation ``s``.
-    ``observations[s]`` (one array per player) and ``states[s]`` are what ``step_tuple`` would
+    Every episode has ``rounds`` rounds. ``observations[s]`` (one array per player) and ``states[s]`` are what ``step_tuple`` would
     return there, so that an agent can key its tables exactly as it would on the plain path.
     """
 
@@ -45,6 +45,8 @@ class LeanTable:
     next: tuple[dict[tuple[int, ...], int], ...]
     observations: tuple[tuple[np.ndarray, ...], ...]
     states: tuple[np.ndarray, ...]
+    #: The rounds of every episode.
+    rounds: int
     #: The id of the observation that starts every episode.
     start: int = 0
 

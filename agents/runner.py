@@ -311,28 +311,32 @@ class Runner:
         return lean, self._lean_table
 
     def _run_lean(self, lean: list[LeanAgent], table: LeanTable, target: int) -> None:
-        """:meth:`run`'s loop through the lean forms; the agents hold their state again after it."""
+        """:meth:`run`'s loop through the lean forms, in batches of episodes that end where a
+        snapshot is due (it copies the agents, so the forms write back first); the agents hold
+        their state again after it."""
         try:
             while self.episode < target and not self.stopped and not self._interrupt:
                 if self._needs_reset:
                     if self._snapshot_due():
                         for form in lean:
-                            form.sync()  # the snapshot copies the agents
+                            form.sync()
                     self._begin_episode()
-                self._lean_rounds(lean, table, self.env.skip(0, self.env.lean_at()))
+                next_snapshot = (self.episode // self.snapshot_every + 1) * self.snapshot_every
+                self._lean_episodes(lean, table, min(target, next_snapshot) - self.episode)
         finally:
             if not self.stopped:  # a stop restored the agents from the snapshot: keep that
                 for form in lean:
                     form.sync()
 
-    def _lean_rounds(self, lean: list[LeanAgent], table: LeanTable, left: int) -> None:
-        """Play the ``left`` rounds left in the episode (fewer after :meth:`interrupt` or on
-        divergence) with the lean forms, and keep the statistics :meth:`step` keeps.
+    def _lean_episodes(self, lean: list[LeanAgent], table: LeanTable, episodes: int) -> None:
+        """Finish the episode in progress and play up to ``episodes - 1`` more (fewer after
+        :meth:`interrupt` or on divergence) with the lean forms; then keep the statistics
+        :meth:`step` keeps and leave the env where the last round left it.
 
         Per round only what cannot wait: act in the current observation ``s``, look up the
-        rewards and the next observation ``s2``, learn, check the losses. The sums (returns,
-        losses, probabilities) are taken afterwards with ``np.add.accumulate``, which adds in
-        order, so they equal :meth:`_record_round`'s round-by-round sums exactly.
+        rewards and the next observation ``s2``, learn, check the losses. Everything else (the
+        sums of returns, losses and probabilities, the log rows) is done afterwards for the whole
+        batch, in :meth:`_count_lean_batch`, adding in the same order as :meth:`_record_round`.
         """
         acts = tuple(form.act for form in lean)
         learns = tuple((form.learn, form.loss_key is not None) for form in lean)
@@ -341,66 +345,122 @@ class Runner:
         rewards, nexts = table.rewards, table.next
         joint = [0] * self.spec.n_players
         s = self.env.lean_at()
-        last = left - 1  # the round that ends the episode (done)
+        lengths = [self.env.skip(0, s)] + [table.rounds] * (episodes - 1)
+        finished = 0  # episodes played to their end
         played: list[tuple[int, ...]] = []
         got: list[tuple[float, ...]] = []
         losses: list[float] = []  # every loss value in step()'s order, the last round's included
         problem = None
         try:
-            for i in range(left):
-                if self._interrupt:
-                    break
-                for act in acts:  # the first agent in order with a wrong decision stops the run
-                    wrong = act(joint, s)
-                    if wrong is not None:
-                        problem = f"{self.agents[acts.index(act)].name} produced {wrong}"
+            for left in lengths:
+                last = left - 1  # the round that ends the episode (done)
+                for i in range(left):
+                    if self._interrupt:
                         break
-                if problem is not None:
-                    break
-                key = tuple(joint)
-                reward = rewards[key]
-                s2 = nexts[s][key]
-                done = i == last
-                for learn, has_loss in learns:
-                    value = learn(joint, reward, s, s2, done)
-                    if has_loss:
-                        if not abs(value) <= bound:
-                            j = learns.index((learn, has_loss))
-                            problem = (f"{self.agents[j].name}'s {lean[j].loss_key} "
-                                       f"diverged ({value:g})")
+                    for act in acts:  # the first agent in order with a wrong decision stops
+                        wrong = act(joint, s)
+                        if wrong is not None:
+                            problem = f"{self.agents[acts.index(act)].name} produced {wrong}"
                             break
-                        losses.append(value)
-                if problem is not None:
-                    break
-                played.append(key)
-                got.append(reward)
-                s = s2
+                    if problem is not None:
+                        break
+                    key = tuple(joint)
+                    reward = rewards[key]
+                    s2 = nexts[s][key]
+                    done = i == last
+                    for learn, has_loss in learns:
+                        value = learn(joint, reward, s, s2, done)
+                        if has_loss:
+                            if not abs(value) <= bound:
+                                j = learns.index((learn, has_loss))
+                                problem = (f"{self.agents[j].name}'s {lean[j].loss_key} "
+                                           f"diverged ({value:g})")
+                                break
+                            losses.append(value)
+                    if problem is not None:
+                        break
+                    played.append(key)
+                    got.append(reward)
+                    s = s2
+                else:
+                    finished += 1
+                    if self._interrupt:
+                        break
+                    s = table.start
+                    continue
+                break  # interrupted or diverged within the episode
         finally:
-            self._count_lean_rounds(lean, played, got, losses, table, s)
+            self._count_lean_batch(lean, table, lengths[:finished], played, got, losses, s)
         if problem is not None:
             self._diverged(problem, (), joint)
-        elif len(played) == left:
-            self._end_episode()
 
-    def _count_lean_rounds(
+    def _count_lean_batch(
         self,
         lean: list[LeanAgent],
+        table: LeanTable,
+        lengths: list[int],
         played: list[tuple[int, ...]],
         got: list[tuple[float, ...]],
         losses: list[float],
-        table: LeanTable,
         s: int,
     ) -> None:
-        """Store what :meth:`_lean_rounds` played where :meth:`_record_round` keeps it, and put
-        the env (and the observation :meth:`step` acts on) in observation ``s``."""
-        k = len(played)
+        """Store what :meth:`_lean_episodes` played, as :meth:`step` would have: the episode in
+        progress (``lengths[0]`` rounds, if it finished), the ``lengths[1:]`` whole episodes
+        after it (at once), then what was played of one more; put the env in observation ``s``."""
+        probs = [np.zeros((len(played), a)) for a in self.spec.n_actions]
         for form in lean:
-            for p, probs in zip(form.players, form.decision_probs(k), strict=True):
-                if k:
-                    self._prob_sum[p][:] = _sum_after(self._prob_sum[p], probs)
-                    self._last_probs[p] = probs[-1].copy()
-        if losses:  # losses[i] came from the (i mod m)-th of the m lean forms with a loss
-            keys = [form.loss_key for form in lean if form.loss_key is not None]
+            for p, rows in zip(form.players, form.decision_probs(len(played)), strict=True):
+                probs[p] = rows
+        keys = [form.loss_key for form in lean if form.loss_key is not None]
+        per_round = len(keys)  # losses per round
+        cut = lengths[0] if lengths else len(played)  # rounds of the episode in progress
+        self._count_lean_rounds(played[:cut], got[:cut], losses[: cut * per_round], keys,
+                                [rows[:cut] for rows in probs])
+        if not lengths:  # the episode in progress goes on (or the run stopped in it)
+            self.env.skip(cut, s)
+            self._lean_observe(table, s)
+            return
+        self._end_episode()
+        whole = sum(lengths[1:])
+        if whole:
+            self._count_lean_episodes(
+                played[cut: cut + whole], got[cut: cut + whole],
+                losses[cut * per_round: (cut + whole) * per_round], keys,
+                [rows[cut: cut + whole] for rows in probs], table.rounds)
+        begun = cut + whole  # the rounds before the episode begun last
+        rest = len(played) - begun
+        if not begun - cut + rest:
+            self.env.skip(cut, s)  # the episode in progress ended: nothing else was begun
+            return
+        # the episodes after the first began without reset_tuple (lean forms' agents clear
+        # nothing on reset, see Agent.lean): reset the env once, to where the last one stands
+        self.env.reset_tuple()
+        self.env.skip(rest or table.rounds, s)
+        if rest:  # one more episode, interrupted or stopped in
+            self._needs_reset = False
+            self._start_episode_stats()
+            self._count_lean_rounds(played[begun:], got[begun:], losses[begun * per_round:],
+                                    keys, [rows[begun:] for rows in probs])
+            self._lean_observe(table, s)
+
+    def _lean_observe(self, table: LeanTable, s: int) -> None:
+        """Act next (on the plain path) in observation ``s``."""
+        self._obs = tuple(o.copy() for o in table.observations[s])
+        self._state = table.states[s].copy()
+
+    def _count_lean_rounds(
+        self,
+        played: list[tuple[int, ...]],
+        got: list[tuple[float, ...]],
+        losses: list[float],
+        keys: list[str],
+        probs: list[np.ndarray],
+    ) -> None:
+        """Store rounds of one episode where :meth:`_record_round` keeps them (``probs``: every
+        player's decision probabilities, one row per round; ``losses``: the values of ``keys``
+        in turn, round after round)."""
+        k = len(played)
+        if losses:
             values = np.array(losses)
             owners = np.array(keys)[np.arange(len(values)) % len(keys)]
             for key in dict.fromkeys(keys):
@@ -410,19 +470,72 @@ class Runner:
                 total[1] += len(mine)
         if not k:
             return
+        for p, rows in enumerate(probs):
+            self._prob_sum[p][:] = _sum_after(self._prob_sum[p], rows)
+            self._last_probs[p] = rows[-1].copy()
         returns = _sum_after(np.array(self._ep_return), np.array(got))
         self._ep_return = [float(r) for r in returns]
         self._prob_rounds += k
         self._ep_rounds += k
-        self.rounds += k
         self._ep_actions = list(played[-1])
+        self._count_played(played)
+
+    def _count_lean_episodes(
+        self,
+        played: list[tuple[int, ...]],
+        got: list[tuple[float, ...]],
+        losses: list[float],
+        keys: list[str],
+        probs: list[np.ndarray],
+        length: int,
+    ) -> None:
+        """Store whole episodes of ``length`` rounds each, and log them, as :meth:`step` would:
+        the same sums, each added in the same order (``np.add.accumulate`` along the rounds)."""
+        k = len(played)
+        episodes = k // length
+        starts = []  # every player's probability sums at the start of each episode
+        for p, rows in enumerate(probs):
+            sums = np.add.accumulate(np.concatenate([self._prob_sum[p][None], rows]), axis=0)
+            starts.append(sums[:-1:length])
+            self._prob_sum[p][:] = sums[-1]
+            self._last_probs[p] = rows[-1].copy()
+        ends = [np.concatenate([start[1:], self._prob_sum[p][None]]) for p, start in
+                enumerate(starts)]
+        means = [((end - start) / length).tolist() for start, end in zip(starts, ends, strict=True)]
+        by_round = np.array(got).reshape(episodes, length, -1)
+        returns = np.add.accumulate(
+            np.concatenate([np.zeros_like(by_round[:, :1]), by_round], axis=1), axis=1)[:, -1]
+        mean_losses = {}
+        if losses:
+            values = np.array(losses).reshape(episodes, -1)  # one row per episode
+            for key in dict.fromkeys(keys):
+                mine = values[:, [i for i in range(values.shape[1]) if keys[i % len(keys)] == key]]
+                totals = np.add.accumulate(
+                    np.concatenate([np.zeros((episodes, 1)), mine], axis=1), axis=1)[:, -1]
+                mean_losses[key] = [float(t) / mine.shape[1] for t in totals]
+        n = self.spec.n_players
+        for e in range(episodes):
+            row: dict[str, float] = {"episode": self.episode, "episodes": 1, "rounds": length}
+            last = played[(e + 1) * length - 1]
+            for p in range(n):
+                row[f"reward_{p}"] = float(returns[e, p])
+                row[f"action_{p}"] = last[p]
+                for a, value in enumerate(means[p][e]):
+                    row[f"prob_{p}_{a}"] = value
+            for key, values in mean_losses.items():
+                row[key] = values[e]
+            self._log_row(row, returns[e].copy())
+        self._prob_rounds += k
+        self._count_played(played)
+
+    def _count_played(self, played: list[tuple[int, ...]]) -> None:
+        """Count ``played`` rounds: the total, and the recent ones behind the empirical play."""
+        k = len(played)
+        self.rounds += k
         kept = played[-len(self._ring):]
         positions = (self._ring_size + k - len(kept) + np.arange(len(kept))) % len(self._ring)
         self._ring[positions] = kept
         self._ring_size += k
-        self.env.skip(k, s)
-        self._obs = tuple(o.copy() for o in table.observations[s])
-        self._state = table.states[s].copy()
 
     # ----- episodes ---------------------------------------------------------------------------
     def _snapshot_due(self) -> bool:
@@ -476,10 +589,14 @@ class Runner:
                 row[f"prob_{p}_{a}"] = float(value)
         for key, (total, count) in self._ep_losses.items():
             row[key] = total / count
+        self._log_row(row, np.array(self._ep_return))
+
+    def _log_row(self, row: dict[str, float], returns: np.ndarray) -> None:
+        """Log a finished episode's ``row`` and ``returns``; the next round begins a new one."""
         self._rows.append(row)
         if self._collect is not None:
             self._collect.append(row)
-        self._recent_returns.append(np.array(self._ep_return))
+        self._recent_returns.append(returns)
         self.episode += 1
         self._needs_reset = True
         if len(self._log) + len(self._rows) > self.max_log_rows:

@@ -6,7 +6,9 @@ Reference: the notebook's straightforward loop (one agent object per player, ``n
 for every run and player), and the per-step :class:`agents.runner.Runner` with two IQL agents
 (what ``train`` runs, with the per-episode log and divergence checks), on its lean path (the
 agents' lean forms, :mod:`agents.lean`) and on its plain path (``Agent.act``/``Agent.learn`` per
-round; the two log the same rows). All on the notebook's Prisoner's Dilemma, lr 0.1, ε 0.1.
+round; the two log the same rows), without history (100-round episodes) and as ``train`` runs by
+default (history 1: stateful IQL, 10-round episodes). All on the notebook's Prisoner's Dilemma,
+lr 0.1, ε 0.1.
 Throughput is joint steps (one round of one run) per second, best of ``--repeat``; the targets
 are ratios to the notebook's loop measured in the same run.
 
@@ -72,13 +74,16 @@ def vectorised(rounds: int, runs: int) -> tuple[float, float]:
     return rounds * runs / elapsed, float(result.actions[:, 0].mean())
 
 
-def runner(rounds: int, lean: bool = True) -> tuple[float, float]:
+def runner(
+    rounds: int, lean: bool = True, history: int = 0, episode: int = 100
+) -> tuple[float, float]:
+    """The Runner over ``rounds`` rounds in episodes of ``episode`` rounds: steps/s, defect %."""
     game = Game(np.moveaxis(NOTEBOOK_PD, -1, 0).astype(float), name="PD")
-    env = RepeatedGameEnv(game, history=0, rounds=100)
+    env = RepeatedGameEnv(game, history=history, rounds=episode)
     loop = Runner(env, make_agents(env.spec, "iql", seed=0, hp={"lr": 0.1, "epsilon": 0.1}),
                   seed=0, lean=lean)
     start = time.perf_counter()
-    log = loop.run(max(rounds // 100, 1))
+    log = loop.run(max(rounds // episode, 1))
     elapsed = time.perf_counter() - start
     return loop.rounds / elapsed, float(log["prob_0_1"].mean())
 
@@ -95,25 +100,32 @@ def main() -> None:
         "vectorised": lambda: vectorised(args.rounds, args.runs),
         "lean": lambda: runner(args.rounds),
         "plain": lambda: runner(args.rounds, lean=False),
+        "train": lambda: runner(args.rounds, history=1, episode=10),
+        "train plain": lambda: runner(args.rounds, lean=False, history=1, episode=10),
     }
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in timed}
     for _ in range(args.repeat):  # in turn, so that a burst of load on the machine hits them all
         for name, fn in timed.items():
             results[name].append(fn())
-    (reference, ref_defect), (fast, fast_defect), (stepwise, step_defect), (plain, plain_defect) = (
-        max(results[name], key=lambda r: r[0]) for name in timed)
+    best = {name: max(results[name], key=lambda r: r[0]) for name in timed}
+    reference, fast, stepwise, train = (best[name][0] for name in
+                                        ("notebook", "vectorised", "lean", "train"))
     print(f"IQL on the Prisoner's Dilemma, {args.rounds:,} rounds (best of {args.repeat})")
-    print(f"{'implementation':<44}{'joint steps/s':>16}{'vs notebook':>13}{'defect %':>10}")
-    rows = [
-        ("notebook loop (reference)", reference, ref_defect),
-        (f"vectorised IQL, {args.runs:,} parallel runs", fast, fast_defect),
-        ("Runner, 2 IQL agents (lean path, logged)", stepwise, step_defect),
-        ("Runner, 2 IQL agents (plain path, logged)", plain, plain_defect),
-    ]
-    for name, speed, defect in rows:
-        print(f"{name:<44}{speed:>16,.0f}{speed / reference:>12.2f}x{100 * defect:>9.1f}")
+    print(f"{'implementation':<52}{'joint steps/s':>16}{'vs notebook':>13}{'defect %':>10}")
+    labels = {
+        "notebook": "notebook loop (reference)",
+        "vectorised": f"vectorised IQL, {args.runs:,} parallel runs",
+        "lean": "Runner, 2 IQL agents (lean path, logged)",
+        "plain": "Runner, 2 IQL agents (plain path, logged)",
+        "train": "Runner, history 1, 10-round episodes (lean path)",
+        "train plain": "Runner, history 1, 10-round episodes (plain path)",
+    }
+    for name, label in labels.items():
+        speed, defect = best[name]
+        print(f"{label:<52}{speed:>16,.0f}{speed / reference:>12.2f}x{100 * defect:>9.1f}")
     for name, ratio, target in [("vectorised", fast / reference, 20.0),
-                                ("Runner (lean path)", stepwise / reference, 1.0)]:
+                                ("Runner (lean path)", stepwise / reference, 1.0),
+                                ("Runner at history 1 (train)", train / reference, 1.0)]:
         verdict = "OK" if ratio >= target else "MISSED"
         print(f"{name} / notebook = {ratio:.2f}x (target >= {target:g}x): {verdict}")
 

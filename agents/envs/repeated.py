@@ -138,6 +138,7 @@ class RepeatedGameEnv(MultiAgentEnv):
             next=tuple(nexts),
             observations=tuple(tuple(e.copy() for _ in range(n)) for e in encodings),
             states=tuple(encodings),
+            rounds=self.rounds,
         )
 
     def _encode_history(self, history: tuple[tuple[int, ...], ...]) -> np.ndarray:
