@@ -404,43 +404,45 @@ class Runner:
         losses: list[float],
         s: int,
     ) -> None:
-        """Store what :meth:`_lean_episodes` played, as :meth:`step` would have: the episode in
-        progress (``lengths[0]`` rounds, if it finished), the ``lengths[1:]`` whole episodes
-        after it (at once), then what was played of one more; put the env in observation ``s``."""
-        probs = [np.zeros((len(played), a)) for a in self.spec.n_actions]
+        """Store what :meth:`_lean_episodes` played, as :meth:`step` would have: first the
+        episode in progress (``lengths[0]`` rounds, if it finished), then the whole episodes
+        after it (``lengths[1:]``, at once), then the rounds played of one more episode (cut
+        short by an interrupt or a divergence); and leave the env in observation ``s``."""
+        by_player: dict[int, np.ndarray] = {}
         for form in lean:
-            for p, rows in zip(form.players, form.decision_probs(len(played)), strict=True):
-                probs[p] = rows
+            by_player.update(zip(form.players, form.decision_probs(len(played)), strict=True))
+        probs = [by_player[p] for p in range(self.spec.n_players)]
         keys = [form.loss_key for form in lean if form.loss_key is not None]
         per_round = len(keys)  # losses per round
-        cut = lengths[0] if lengths else len(played)  # rounds of the episode in progress
-        self._count_lean_rounds(played[:cut], got[:cut], losses[: cut * per_round], keys,
-                                [rows[:cut] for rows in probs])
+
+        def part(start: int, stop: int | None) -> tuple[list, list, list, list[str], list]:
+            """The rounds ``start:stop``, as the counting methods take them."""
+            end = None if stop is None else stop * per_round
+            return (played[start:stop], got[start:stop], losses[start * per_round: end], keys,
+                    [rows[start:stop] for rows in probs])
+
+        first = lengths[0] if lengths else len(played)  # rounds of the episode in progress
+        self._count_lean_rounds(*part(0, first))
         if not lengths:  # the episode in progress goes on (or the run stopped in it)
-            self.env.skip(cut, s)
+            self.env.skip(first, s)
             self._lean_observe(table, s)
             return
         self._end_episode()
         whole = sum(lengths[1:])
         if whole:
-            self._count_lean_episodes(
-                played[cut: cut + whole], got[cut: cut + whole],
-                losses[cut * per_round: (cut + whole) * per_round], keys,
-                [rows[cut: cut + whole] for rows in probs], table.rounds)
-        begun = cut + whole  # the rounds before the episode begun last
-        rest = len(played) - begun
-        if not begun - cut + rest:
-            self.env.skip(cut, s)  # the episode in progress ended: nothing else was begun
+            self._count_lean_episodes(*part(first, first + whole), table.rounds)
+        rest = len(played) - first - whole
+        if not whole and not rest:
+            self.env.skip(first, s)  # the episode in progress ended: nothing else was begun
             return
         # the episodes after the first began without reset_tuple (lean forms' agents clear
         # nothing on reset, see Agent.lean): reset the env once, to where the last one stands
         self.env.reset_tuple()
         self.env.skip(rest or table.rounds, s)
-        if rest:  # one more episode, interrupted or stopped in
+        if rest:
             self._needs_reset = False
             self._start_episode_stats()
-            self._count_lean_rounds(played[begun:], got[begun:], losses[begun * per_round:],
-                                    keys, [rows[begun:] for rows in probs])
+            self._count_lean_rounds(*part(first + whole, None))
             self._lean_observe(table, s)
 
     def _lean_observe(self, table: LeanTable, s: int) -> None:
