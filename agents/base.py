@@ -15,11 +15,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from games import Game
+
+if TYPE_CHECKING:
+    from agents.lean import LeanAgent, LeanTable
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,15 @@ class Agent(ABC):
 
     def reset(self) -> None:
         """Start a new episode (clears per-episode memory; learned values are kept)."""
+
+    def lean(self, table: LeanTable) -> LeanAgent | None:
+        """This agent's lean per-step form over ``table``'s observation ids (see
+        :mod:`agents.lean`), which the runner plays with in environments that have such a table;
+        ``None`` (the default): it has none, and
+        the runner calls :meth:`act` and :meth:`learn`. Only agents whose :meth:`reset` clears
+        nothing may offer one, and it must act, learn and draw random numbers exactly as they do.
+        """
+        return None
 
     def policy(self, obs: Sequence[np.ndarray], state: np.ndarray) -> tuple[np.ndarray, ...]:
         """Current action distribution of each of this agent's players (greedy agents: one-hot)."""

@@ -10,6 +10,7 @@ Actions are ε-greedy; ties go to the first maximal action, as in the notebook (
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from agents.base import Agent, Decision, EnvSpec, Transition
+from agents.lean import DrawnStream, LeanAgent, LeanTable
 from agents.tabular import epsilon_greedy, load_json_state, obs_key, per_player, save_json_state
 
 
@@ -84,6 +86,12 @@ class IQL(Agent):
             errors.append(error * error)
         return {"td_error": sum(errors) / len(errors)}
 
+    def lean(self, table: LeanTable) -> LeanIQL | None:
+        """The rule on plain numbers over ``table``'s observation ids (other generators: none)."""
+        if not DrawnStream.supports(self.rng):
+            return None
+        return LeanIQL(self, table)
+
     def policy(self, obs: Sequence[np.ndarray], state: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(
             epsilon_greedy(self._row(k, self._key(k, obs[p])), 0.0)
@@ -116,3 +124,181 @@ class IQL(Agent):
 def _mean_row(table: dict[str, np.ndarray], n: int) -> np.ndarray:
     """Average Q row over the observations seen (a one-line summary of a stateful table)."""
     return np.mean(list(table.values()), axis=0) if table else np.zeros(n)
+
+
+def _rows_of(table: dict[str, np.ndarray], keys: set[str]) -> dict[str, list[float]]:
+    """The rows of ``table`` under ``keys``, as lists, in the table's order."""
+    return {key: row.tolist() for key, row in table.items() if key in keys}
+
+
+#: Q-values beyond this size get the exact finiteness check of their sum (as :meth:`IQL.act`'s
+#: Decision would fail it); below it the sum of a few values cannot overflow.
+_HUGE = 1e300
+
+
+class LeanIQL(LeanAgent):
+    """IQL on Python floats, over a :class:`~agents.lean.LeanTable`'s observation ids:
+    :meth:`IQL.act` and :meth:`IQL.learn` without the objects.
+
+    The same numbers in the same order: ε-greedy from ``rng.random()`` and ``rng.integers(n)``
+    (replayed by :class:`~agents.lean.DrawnStream`), ``Q[s, a] += lr (r + γ max Q[s'] - Q[s, a])``
+    (stateful players, no bootstrap at the episode end) or ``Q[a] += lr (r - Q[a])`` (stateless),
+    the mean squared TD error over the agent's players, and the ε-greedy probabilities of the Q
+    row acted on. Each player's rows are indexed by observation id; ids whose observations give
+    the same key (every id, for a stateless player) share one row. A row is made when
+    :meth:`IQL._row` would make it, and :meth:`sync` adds the new ones to the agent's tables in
+    that order, under the keys :meth:`IQL._key` gives. An agent of one player (the usual case)
+    gets loop-free versions of :meth:`act` and :meth:`learn`.
+    """
+
+    loss_key = "td_error"
+
+    def __init__(self, agent: IQL, table: LeanTable) -> None:
+        self.agent = agent
+        self.players = agent.players
+        self.slots = tuple(enumerate(agent.players))
+        self.sizes = [agent.spec.n_actions[p] for p in agent.players]
+        self.stateful = list(agent.stateful)
+        #: per player: the key of each observation id, and the rows by key (the agent's own first,
+        #: then the ones made here, in the order made)
+        self.keys = [[agent._key(k, obs[p]) for obs in table.observations] for k, p in self.slots]
+        self.by_key = [_rows_of(agent.q[k], set(keys)) for k, keys in enumerate(self.keys)]
+        #: per player: the Q row of each observation id (None: not made yet)
+        self.rows = [[by_key.get(key) for key in keys]
+                     for keys, by_key in zip(self.keys, self.by_key, strict=True)]
+        #: per player: whether the row of each observation id has non-finite Q-values
+        self.bad = [[False] * len(keys) for keys in self.keys]
+        self.counts = [c.tolist() for c in agent.counts]
+        self.epsilon = agent.epsilon
+        self.lr = agent.lr
+        self.gamma = agent.gamma
+        # row g: the ε-greedy probabilities when action g is greedy
+        self.probs = [np.array([epsilon_greedy(np.eye(n)[g], agent.epsilon) for g in range(n)])
+                      for n in self.sizes]
+        self.chosen: list = []  # the greedy action(s) of each round acted in
+        self.stream = DrawnStream(agent.rng)
+        for k in range(len(self.players)):
+            for key, row in self.by_key[k].items():
+                self._check(k, key, row)
+        if len(self.players) == 1:
+            self.act, self.learn = self._act_one, self._learn_one
+            self.rows0, self.bad0, self.stateful0 = self.rows[0], self.bad[0], self.stateful[0]
+
+    def _new_row(self, k: int, s: int) -> list[float]:
+        """The row of observation ``s`` for player ``k``, made as :meth:`IQL._row` makes it."""
+        key = self.keys[k][s]
+        row = self.by_key[k][key] = [0.0] * self.sizes[k]
+        rows = self.rows[k]
+        for i, other in enumerate(self.keys[k]):
+            if other == key:
+                rows[i] = row
+        return row
+
+    def _check(self, k: int, key: str, row: list[float]) -> None:
+        """Mark ``row`` bad if its sum is not finite (as the Decision's Q-values are checked)."""
+        if not math.isfinite(sum(row)):
+            for i, other in enumerate(self.keys[k]):
+                if other == key:
+                    self.bad[k][i] = True
+
+    def _bootstrap(self, k: int, s2: int) -> float:
+        """``γ max Q[s']`` as :meth:`IQL.learn` takes it (numpy's max where a value is not finite)."""
+        row = self.rows[k][s2]
+        if row is None:
+            row = self._new_row(k, s2)
+        return self.gamma * (float(np.max(row)) if self.bad[k][s2] else max(row))
+
+    def act(self, joint: list[int], s: int) -> str | None:
+        bests = []
+        for k, p in self.slots:
+            q = self.rows[k][s]
+            if q is None:
+                q = self._new_row(k, s)
+            elif self.bad[k][s]:
+                return "non-finite Q-values"
+            best = q.index(max(q))  # the first maximal action, as argmax
+            bests.append(best)
+            joint[p] = self.stream.integers(self.sizes[k]) if self._explores() else best
+        self.chosen.append(bests)
+        return None
+
+    def _explores(self) -> bool:
+        """``rng.random() < ε``, from the stream."""
+        stream = self.stream
+        i = stream.i
+        if i == stream.size:
+            stream.refill()
+            i = 0
+        stream.i = i + 1
+        return stream.units[i] < self.epsilon
+
+    def _act_one(self, joint: list[int], s: int) -> str | None:
+        q = self.rows0[s]
+        if q is None:
+            q = self._new_row(0, s)
+        elif self.bad0[s]:
+            return "non-finite Q-values"
+        best = q.index(max(q))
+        self.chosen.append(best)
+        stream = self.stream
+        i = stream.i
+        if i == stream.size:
+            stream.refill()
+            i = 0
+        stream.i = i + 1
+        joint[self.players[0]] = (
+            stream.integers(self.sizes[0]) if stream.units[i] < self.epsilon else best)
+        return None
+
+    def learn(
+        self, joint: list[int], rewards: tuple[float, ...], s: int, s2: int, done: bool
+    ) -> float:
+        lr, total = self.lr, 0
+        for k, p in self.slots:
+            q, a = self.rows[k][s], joint[p]
+            target = rewards[p]
+            if self.stateful[k] and not done:
+                target += self._bootstrap(k, s2)
+            error = target - q[a]
+            q[a] += lr * error  # Q[s,a] += lr (r + γ max Q[s'] - Q[s,a])
+            self.counts[k][a] += 1
+            total += error * error
+            if not -_HUGE < q[a] < _HUGE:
+                self._check(k, self.keys[k][s], q)
+        return total / len(self.slots)
+
+    def _learn_one(
+        self, joint: list[int], rewards: tuple[float, ...], s: int, s2: int, done: bool
+    ) -> float:
+        p = self.players[0]
+        q, a = self.rows0[s], joint[p]
+        target = rewards[p]
+        if self.stateful0 and not done:
+            ahead = self.rows0[s2]
+            if ahead is None or self.bad0[s2]:
+                target += self._bootstrap(0, s2)
+            else:  # _bootstrap's usual case, inline
+                target += self.gamma * max(ahead)
+        error = target - q[a]
+        q[a] += self.lr * error
+        self.counts[0][a] += 1
+        if not -_HUGE < q[a] < _HUGE:
+            self._check(0, self.keys[0][s], q)
+        return error * error  # the mean over one player: sum([e²]) / 1 is e² exactly
+
+    def decision_probs(self, rounds: int) -> tuple[np.ndarray, ...]:
+        chosen, self.chosen = self.chosen[:rounds], []
+        greedy = np.array(chosen, dtype=np.int64).reshape(len(chosen), len(self.players))
+        return tuple(table[greedy[:, k]] for k, table in enumerate(self.probs))
+
+    def sync(self) -> None:
+        agent = self.agent
+        for k, (by_key, counts) in enumerate(zip(self.by_key, self.counts, strict=True)):
+            table = agent.q[k]
+            for key, row in by_key.items():  # new keys in the order made, as IQL._row adds them
+                if key in table:
+                    table[key][:] = row
+                else:
+                    table[key] = np.array(row, dtype=float)
+            agent.counts[k][:] = counts
+        self.stream.sync()

@@ -15,6 +15,13 @@ Guarantees:
   episodes a row stands for; ``episode`` keeps the later index). Recent rows stay exact; old ones
   get coarser, so a row near the start of a very long run may average many episodes. The
   moving-average windows are fixed-size buffers.
+- Fast where it can be: when the environment's observations are finitely many, each a function of
+  the previous one and the joint action (a repeated matrix game observing the last ``h`` rounds:
+  its :class:`~agents.lean.LeanTable`), and every agent has a lean per-step form
+  (:meth:`Agent.lean`, e.g. IQL), :meth:`Runner.run` plays through those forms on observation ids
+  and plain numbers, with no Decision, Transition or observation array per round; they act,
+  learn and draw random numbers exactly as :meth:`Runner.step` does, so the rows, counters and
+  agents come out the same on either path.
 - Divergence stops the run: a non-finite probability, Q-value or loss, or a loss larger than
   ``max_loss`` in absolute value, sets :attr:`Runner.stopped` to a message and restores every
   agent, in place, to the snapshot taken (with :func:`copy.deepcopy`) at the start of the last
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +43,7 @@ import pandas as pd
 
 from agents.base import Agent, Decision, EnvSpec, Transition
 from agents.envs.base import MultiAgentEnv
+from agents.lean import LeanAgent, LeanTable
 from games import Game
 
 #: Joint-action tables larger than this are not counted (the marginals still are).
@@ -161,6 +170,7 @@ class Runner:
         max_log_rows: int = 20_000,
         snapshot_every: int = 100,
         max_loss: float = 1e10,
+        lean: bool = True,
     ) -> None:
         self.env = env
         self.agents = list(agents)
@@ -170,6 +180,7 @@ class Runner:
         self.max_log_rows = max(int(max_log_rows), 16)
         self.snapshot_every = max(int(snapshot_every), 1)
         self.max_loss = float(max_loss)
+        self.lean = bool(lean)  # False: always step through act and learn (the plain path)
         n = self.spec.n_players
         self._owner: list[tuple[int, int] | None] = [None] * n
         for i, agent in enumerate(self.agents):
@@ -204,6 +215,7 @@ class Runner:
         self._log = pd.DataFrame()
         self._snapshot: tuple[int, list[Agent]] | None = None
         self._collect: list[dict[str, float]] | None = None
+        self._lean_table: LeanTable | None | bool = None  # False: the env has none
         self._start_episode_stats()
 
     def agent_of(self, player: int) -> Agent:
@@ -253,18 +265,28 @@ class Runner:
         Returns early, between two rounds, after :meth:`interrupt` (the rows of the episodes
         finished so far; an unfinished episode continues on the next call).
         """
-        if episodes < 0:
-            raise ValueError(f"episodes must be >= 0, got {episodes}")
         collected: list[dict[str, float]] = []
         self._collect = collected
+        try:
+            self.advance(episodes)
+        finally:
+            self._collect = None
+        return pd.DataFrame(collected)
+
+    def advance(self, episodes: int) -> None:
+        """:meth:`run` without building its DataFrame: for callers that read :attr:`log` or
+        :meth:`metrics` instead (Watch advances a few episodes per frame)."""
+        if episodes < 0:
+            raise ValueError(f"episodes must be >= 0, got {episodes}")
         target = self.episode + episodes
         try:
+            lean = self._lean_path() if self.episode < target and not self.stopped else None
+            if lean is not None:
+                self._run_lean(*lean, target)
             while self.episode < target and not self.stopped and not self._interrupt:
                 self.step()
         finally:
-            self._collect = None
             self._interrupt = False
-        return pd.DataFrame(collected)
 
     def interrupt(self) -> None:
         """Make the current (or next) :meth:`run` return after the round in progress.
@@ -274,11 +296,258 @@ class Runner:
         """
         self._interrupt = True
 
+    # ----- the lean path (agents.lean) ----------------------------------------------------------
+    def _lean_path(self) -> tuple[list[LeanAgent], LeanTable] | None:
+        """Every agent's lean form and the env's table, where all of them exist."""
+        if not self.lean:
+            return None
+        if self._lean_table is None:
+            self._lean_table = self.env.lean_table() or False
+        if self._lean_table is False:
+            return None
+        lean = [agent.lean(self._lean_table) for agent in self.agents]
+        if any(form is None for form in lean):
+            return None
+        return lean, self._lean_table
+
+    def _run_lean(self, lean: list[LeanAgent], table: LeanTable, target: int) -> None:
+        """:meth:`run`'s loop through the lean forms, in batches of episodes that end where a
+        snapshot is due (it copies the agents, so the forms write back first); the agents hold
+        their state again after it."""
+        try:
+            while self.episode < target and not self.stopped and not self._interrupt:
+                if self._needs_reset:
+                    if self._snapshot_due():
+                        for form in lean:
+                            form.sync()
+                    self._begin_episode()
+                next_snapshot = (self.episode // self.snapshot_every + 1) * self.snapshot_every
+                self._lean_episodes(lean, table, min(target, next_snapshot) - self.episode)
+        finally:
+            if not self.stopped:  # a stop restored the agents from the snapshot: keep that
+                for form in lean:
+                    form.sync()
+
+    def _lean_episodes(self, lean: list[LeanAgent], table: LeanTable, episodes: int) -> None:
+        """Finish the episode in progress and play up to ``episodes - 1`` more (fewer after
+        :meth:`interrupt` or on divergence) with the lean forms; then keep the statistics
+        :meth:`step` keeps and leave the env where the last round left it.
+
+        Per round only what cannot wait: act in the current observation ``s``, look up the
+        rewards and the next observation ``s2``, learn, check the losses. Everything else (the
+        sums of returns, losses and probabilities, the log rows) is done afterwards for the whole
+        batch, in :meth:`_count_lean_batch`, adding in the same order as :meth:`_record_round`.
+        """
+        acts = tuple(form.act for form in lean)
+        learns = tuple((form.learn, form.loss_key is not None) for form in lean)
+        # not |loss| <= bound  <=>  step()'s  not isfinite(loss) or |loss| > max_loss
+        bound = self.max_loss if self.max_loss < sys.float_info.max else sys.float_info.max
+        rewards, nexts = table.rewards, table.next
+        joint = [0] * self.spec.n_players
+        s = self.env.lean_at()
+        lengths = [self.env.skip(0, s)] + [table.rounds] * (episodes - 1)
+        finished = 0  # episodes played to their end
+        played: list[tuple[int, ...]] = []
+        got: list[tuple[float, ...]] = []
+        losses: list[float] = []  # every loss value in step()'s order, the last round's included
+        problem = None
+        try:
+            for left in lengths:
+                last = left - 1  # the round that ends the episode (done)
+                for i in range(left):
+                    if self._interrupt:
+                        break
+                    for act in acts:  # the first agent in order with a wrong decision stops
+                        wrong = act(joint, s)
+                        if wrong is not None:
+                            problem = f"{self.agents[acts.index(act)].name} produced {wrong}"
+                            break
+                    if problem is not None:
+                        break
+                    key = tuple(joint)
+                    reward = rewards[key]
+                    s2 = nexts[s][key]
+                    done = i == last
+                    for learn, has_loss in learns:
+                        value = learn(joint, reward, s, s2, done)
+                        if has_loss:
+                            if not abs(value) <= bound:
+                                j = learns.index((learn, has_loss))
+                                problem = (f"{self.agents[j].name}'s {lean[j].loss_key} "
+                                           f"diverged ({value:g})")
+                                break
+                            losses.append(value)
+                    if problem is not None:
+                        break
+                    played.append(key)
+                    got.append(reward)
+                    s = s2
+                else:
+                    finished += 1
+                    if self._interrupt:
+                        break
+                    s = table.start
+                    continue
+                break  # interrupted or diverged within the episode
+        finally:
+            self._count_lean_batch(lean, table, lengths[:finished], played, got, losses, s)
+        if problem is not None:
+            self._diverged(problem, (), joint)
+
+    def _count_lean_batch(
+        self,
+        lean: list[LeanAgent],
+        table: LeanTable,
+        lengths: list[int],
+        played: list[tuple[int, ...]],
+        got: list[tuple[float, ...]],
+        losses: list[float],
+        s: int,
+    ) -> None:
+        """Store what :meth:`_lean_episodes` played, as :meth:`step` would have: first the
+        episode in progress (``lengths[0]`` rounds, if it finished), then the whole episodes
+        after it (``lengths[1:]``, at once), then the rounds played of one more episode (cut
+        short by an interrupt or a divergence); and leave the env in observation ``s``."""
+        by_player: dict[int, np.ndarray] = {}
+        for form in lean:
+            by_player.update(zip(form.players, form.decision_probs(len(played)), strict=True))
+        probs = [by_player[p] for p in range(self.spec.n_players)]
+        keys = [form.loss_key for form in lean if form.loss_key is not None]
+        per_round = len(keys)  # losses per round
+
+        def part(start: int, stop: int | None) -> tuple[list, list, list, list[str], list]:
+            """The rounds ``start:stop``, as the counting methods take them."""
+            end = None if stop is None else stop * per_round
+            return (played[start:stop], got[start:stop], losses[start * per_round: end], keys,
+                    [rows[start:stop] for rows in probs])
+
+        first = lengths[0] if lengths else len(played)  # rounds of the episode in progress
+        self._count_lean_rounds(*part(0, first))
+        if not lengths:  # the episode in progress goes on (or the run stopped in it)
+            self.env.skip(first, s)
+            self._lean_observe(table, s)
+            return
+        self._end_episode()
+        whole = sum(lengths[1:])
+        if whole:
+            self._count_lean_episodes(*part(first, first + whole), table.rounds)
+        rest = len(played) - first - whole
+        if not whole and not rest:
+            self.env.skip(first, s)  # the episode in progress ended: nothing else was begun
+            return
+        # the episodes after the first began without reset_tuple (lean forms' agents clear
+        # nothing on reset, see Agent.lean): reset the env once, to where the last one stands
+        self.env.reset_tuple()
+        self.env.skip(rest or table.rounds, s)
+        if rest:
+            self._needs_reset = False
+            self._start_episode_stats()
+            self._count_lean_rounds(*part(first + whole, None))
+            self._lean_observe(table, s)
+
+    def _lean_observe(self, table: LeanTable, s: int) -> None:
+        """Act next (on the plain path) in observation ``s``."""
+        self._obs = tuple(o.copy() for o in table.observations[s])
+        self._state = table.states[s].copy()
+
+    def _count_lean_rounds(
+        self,
+        played: list[tuple[int, ...]],
+        got: list[tuple[float, ...]],
+        losses: list[float],
+        keys: list[str],
+        probs: list[np.ndarray],
+    ) -> None:
+        """Store rounds of one episode where :meth:`_record_round` keeps them (``probs``: every
+        player's decision probabilities, one row per round; ``losses``: the values of ``keys``
+        in turn, round after round)."""
+        k = len(played)
+        if losses:
+            values = np.array(losses)
+            owners = np.array(keys)[np.arange(len(values)) % len(keys)]
+            for key in dict.fromkeys(keys):
+                mine = values[owners == key]
+                total = self._ep_losses.setdefault(key, [0.0, 0])
+                total[0] = float(_sum_after(np.array(total[0]), mine))
+                total[1] += len(mine)
+        if not k:
+            return
+        for p, rows in enumerate(probs):
+            self._prob_sum[p][:] = _sum_after(self._prob_sum[p], rows)
+            self._last_probs[p] = rows[-1].copy()
+        returns = _sum_after(np.array(self._ep_return), np.array(got))
+        self._ep_return = [float(r) for r in returns]
+        self._prob_rounds += k
+        self._ep_rounds += k
+        self._ep_actions = list(played[-1])
+        self._count_played(played)
+
+    def _count_lean_episodes(
+        self,
+        played: list[tuple[int, ...]],
+        got: list[tuple[float, ...]],
+        losses: list[float],
+        keys: list[str],
+        probs: list[np.ndarray],
+        length: int,
+    ) -> None:
+        """Store whole episodes of ``length`` rounds each, and log them, as :meth:`step` would:
+        the same sums, each added in the same order (``np.add.accumulate`` along the rounds)."""
+        k = len(played)
+        episodes = k // length
+        starts = []  # every player's probability sums at the start of each episode
+        for p, rows in enumerate(probs):
+            sums = np.add.accumulate(np.concatenate([self._prob_sum[p][None], rows]), axis=0)
+            starts.append(sums[:-1:length])
+            self._prob_sum[p][:] = sums[-1]
+            self._last_probs[p] = rows[-1].copy()
+        ends = [np.concatenate([start[1:], self._prob_sum[p][None]]) for p, start in
+                enumerate(starts)]
+        means = [((end - start) / length).tolist() for start, end in zip(starts, ends, strict=True)]
+        by_round = np.array(got).reshape(episodes, length, -1)
+        returns = np.add.accumulate(
+            np.concatenate([np.zeros_like(by_round[:, :1]), by_round], axis=1), axis=1)[:, -1]
+        mean_losses = {}
+        if losses:
+            values = np.array(losses).reshape(episodes, -1)  # one row per episode
+            for key in dict.fromkeys(keys):
+                mine = values[:, [i for i in range(values.shape[1]) if keys[i % len(keys)] == key]]
+                totals = np.add.accumulate(
+                    np.concatenate([np.zeros((episodes, 1)), mine], axis=1), axis=1)[:, -1]
+                mean_losses[key] = [float(t) / mine.shape[1] for t in totals]
+        n = self.spec.n_players
+        for e in range(episodes):
+            row: dict[str, float] = {"episode": self.episode, "episodes": 1, "rounds": length}
+            last = played[(e + 1) * length - 1]
+            for p in range(n):
+                row[f"reward_{p}"] = float(returns[e, p])
+                row[f"action_{p}"] = last[p]
+                for a, value in enumerate(means[p][e]):
+                    row[f"prob_{p}_{a}"] = value
+            for key, values in mean_losses.items():
+                row[key] = values[e]
+            self._log_row(row, returns[e].copy())
+        self._prob_rounds += k
+        self._count_played(played)
+
+    def _count_played(self, played: list[tuple[int, ...]]) -> None:
+        """Count ``played`` rounds: the total, and the recent ones behind the empirical play."""
+        k = len(played)
+        self.rounds += k
+        kept = played[-len(self._ring):]
+        positions = (self._ring_size + k - len(kept) + np.arange(len(kept))) % len(self._ring)
+        self._ring[positions] = kept
+        self._ring_size += k
+
     # ----- episodes ---------------------------------------------------------------------------
-    def _begin_episode(self) -> None:
-        if self.episode % self.snapshot_every == 0 and (
+    def _snapshot_due(self) -> bool:
+        """Whether the episode about to begin takes a new snapshot of the agents."""
+        return self.episode % self.snapshot_every == 0 and (
             self._snapshot is None or self._snapshot[0] != self.episode
-        ):
+        )
+
+    def _begin_episode(self) -> None:
+        if self._snapshot_due():
             self._snapshot = (self.episode, copy.deepcopy(self.agents))
         seed = None if self._seeded else self.seed
         self._seeded = True
@@ -322,10 +591,14 @@ class Runner:
                 row[f"prob_{p}_{a}"] = float(value)
         for key, (total, count) in self._ep_losses.items():
             row[key] = total / count
+        self._log_row(row, np.array(self._ep_return))
+
+    def _log_row(self, row: dict[str, float], returns: np.ndarray) -> None:
+        """Log a finished episode's ``row`` and ``returns``; the next round begins a new one."""
         self._rows.append(row)
         if self._collect is not None:
             self._collect.append(row)
-        self._recent_returns.append(np.array(self._ep_return))
+        self._recent_returns.append(returns)
         self.episode += 1
         self._needs_reset = True
         if len(self._log) + len(self._rows) > self.max_log_rows:
@@ -430,6 +703,11 @@ class Runner:
             else:
                 result.append(self._last_probs[p].copy())
         return tuple(result)
+
+
+def _sum_after(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``start`` plus every row of ``rows``, added one row after the other (as a loop would)."""
+    return np.add.accumulate(np.concatenate([start[None], rows]), axis=0)[-1]
 
 
 def _decision_probs(decision: Decision, k: int, n_actions: int) -> np.ndarray:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from agents.base import EnvSpec
+from agents.lean import LeanTable
 
 
 class MultiAgentEnv(ABC):
@@ -58,6 +59,24 @@ class MultiAgentEnv(ABC):
         if done:
             self.agents = []
         return obs, rewards, done, self._state
+
+    # ----- the runner's lean path (agents.lean): environments with finitely many observations ---
+    def lean_table(self) -> LeanTable | None:
+        """The rounds as tables of rewards and next-observation ids (:class:`LeanTable`), where
+        the observations are finitely many, each a function of the previous one and the joint
+        action, so the runner may play rounds without :meth:`step_tuple` and count them with
+        :meth:`skip`; ``None`` (the default): not so."""
+        return None
+
+    def lean_at(self) -> int:
+        """The current observation's id in :meth:`lean_table` (only where that exists)."""
+        raise NotImplementedError(f"{type(self).__name__} has no lean path")
+
+    def skip(self, rounds: int, to: int | None = None) -> int:
+        """Count ``rounds`` rounds as played outside :meth:`step_tuple` (only where
+        :meth:`lean_table` is not ``None``), ending in the observation of id ``to`` (``None``:
+        the observation does not change); returns the rounds left in the episode."""
+        raise NotImplementedError(f"{type(self).__name__} has no lean path")
 
     # ----- PettingZoo Parallel API -----------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict | None = None):

@@ -10,11 +10,19 @@ divided by the episode length, is appended. The global state is the same encodin
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from agents.base import EnvSpec
 from agents.envs.base import MultiAgentEnv
+from agents.lean import LeanTable
 from games import Game
+
+#: Games with more joint actions than this get no table of rewards (the runner steps them plainly).
+MAX_LEAN_CELLS = 4096
+#: Histories times joint actions above this get no table either (history 2 of a 3x3 game: 819).
+MAX_LEAN_ENTRIES = 1 << 16
 
 
 class RepeatedGameEnv(MultiAgentEnv):
@@ -48,6 +56,9 @@ class RepeatedGameEnv(MultiAgentEnv):
         self._payoffs = game.payoffs
         self._buffer = np.zeros(self.history * self._joint_width, dtype=np.float32)
         self._round = 0
+        self._lean: LeanTable | None = None
+        self._lean_ids: dict[tuple[tuple[int, ...], ...], int] = {}
+        self._lean_at: int | None = 0  # the current observation's id (None: not known yet)
         super().__init__()
 
     @property
@@ -66,6 +77,7 @@ class RepeatedGameEnv(MultiAgentEnv):
     def _reset(self) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
         self._buffer[:] = 0.0
         self._round = 0
+        self._lean_at = 0
         return self._observe()
 
     def _step(
@@ -82,9 +94,80 @@ class RepeatedGameEnv(MultiAgentEnv):
             self._buffer[width:] = self._buffer[:-width]  # shift older rounds back
             self._buffer[:width] = 0.0
             self._buffer[self._offsets + np.asarray(actions)] = 1.0
+            self._lean_at = None
         self._round += 1
         obs, state = self._observe()
         return obs, rewards, self._round >= self.rounds, state
+
+    def lean_table(self) -> LeanTable | None:
+        """The rounds as tables (:class:`~agents.lean.LeanTable`), observation ids numbering the
+        histories of up to ``history`` joint actions (id 0: the empty one, after a reset).
+
+        ``None`` with ``include_round`` (the observation then changes every round), for games of
+        more than ``MAX_LEAN_CELLS`` cells, or when the table would exceed ``MAX_LEAN_ENTRIES``.
+        """
+        cells = self.game.n_cells
+        if self.include_round or cells > MAX_LEAN_CELLS:
+            return None
+        if sum(cells**k for k in range(self.history + 1)) * cells > MAX_LEAN_ENTRIES:
+            return None
+        if self._lean is None:
+            self._lean = self._build_lean_table()
+        return self._lean
+
+    def _build_lean_table(self) -> LeanTable:
+        joints = list(itertools.product(*(range(n) for n in self._spec.n_actions)))
+        rewards = {j: tuple(float(r) for r in self._payoffs[(slice(None), *j)]) for j in joints}
+        ids: dict[tuple[tuple[int, ...], ...], int] = {(): 0}  # most recent joint action first
+        histories = [()]
+        nexts = []
+        for history in histories:  # grows while it is walked: every reachable history, once
+            row = {}
+            for joint in joints:
+                after = ((joint, *history))[: self.history]
+                if after not in ids:
+                    ids[after] = len(histories)
+                    histories.append(after)
+                row[joint] = ids[after]
+            nexts.append(row)
+        self._lean_ids = ids
+        encodings = [self._encode_history(history) for history in histories]
+        n = self._spec.n_players
+        return LeanTable(
+            rewards=rewards,
+            next=tuple(nexts),
+            observations=tuple(tuple(e.copy() for _ in range(n)) for e in encodings),
+            states=tuple(encodings),
+            rounds=self.rounds,
+        )
+
+    def _encode_history(self, history: tuple[tuple[int, ...], ...]) -> np.ndarray:
+        """The buffer :meth:`_step` leaves after ``history`` (most recent joint action first)."""
+        buffer = np.zeros_like(self._buffer)
+        for k, joint in enumerate(history):
+            buffer[k * self._joint_width + self._offsets + np.asarray(joint)] = 1.0
+        return buffer
+
+    def lean_at(self) -> int:
+        """The current observation's id in :meth:`lean_table` (which must exist)."""
+        if self._lean_at is None:  # the plain path stepped: read the history off the buffer
+            self._lean_at = self._lean_ids[tuple(j for j in self.decode(self._buffer) if j is not None)]
+        return self._lean_at
+
+    def skip(self, rounds: int, to: int | None = None) -> int:
+        if self.include_round or (self.history and (self._lean is None or to is None)):
+            raise ValueError("only an environment with a lean table can skip rounds, "
+                             "to an observation id when it has history")
+        if not 0 <= rounds <= self.rounds - self._round:
+            raise ValueError(f"cannot skip {rounds} rounds: {self.rounds - self._round} are left")
+        self._round += rounds
+        if to is not None:
+            self._buffer[:] = self._lean.states[to]
+            self._state = self._lean.states[to].copy()
+            self._lean_at = to
+        if self._round >= self.rounds:
+            self.agents = []
+        return self.rounds - self._round
 
     def decode(self, obs: np.ndarray) -> list[tuple[int, ...] | None]:
         """The joint actions an observation encodes, most recent first (``None`` for padding)."""

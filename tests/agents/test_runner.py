@@ -136,3 +136,18 @@ def test_make_agents_with_vs_builds_one_agent_per_player():
     assert [a.name for a in agents] == ["iql"] + ["tit-for-tat"] * (env.spec.n_players - 1)
     assert [a.players for a in agents] == [(p,) for p in range(env.spec.n_players)]
     assert len({a.seed for a in agents}) == len(agents)
+
+
+def test_advance_logs_what_run_returns() -> None:
+    def build() -> Runner:
+        env = RepeatedGameEnv(get_game("stag-hunt"), history=1, rounds=6)
+        return Runner(env, make_agents(env.spec, "iql", seed=2), seed=2)
+
+    returned, advanced = build(), build()
+    rows = returned.run(25)
+    assert advanced.advance(10) is None
+    advanced.advance(15)
+    pd.testing.assert_frame_equal(advanced.log, rows, check_exact=True)
+    assert advanced.rounds == returned.rounds == 150
+    with pytest.raises(ValueError, match="episodes must be >= 0"):
+        advanced.advance(-1)

@@ -196,3 +196,25 @@ def test_the_session_runs_without_textual_or_torch_for_tabular_agents() -> None:
                                 check=True).stdout.split())
     assert "agents.training_session" in loaded
     assert not {"textual", "marl_tui", "torch"} & loaded
+
+
+def test_advance_builds_no_dataframe_and_logs_what_single_episodes_would(monkeypatch) -> None:
+    def one_by_one() -> TrainingSession:
+        session = TrainingSession.build(get_game("prisoners-dilemma"), "game", ["iql"], seed=4)
+        session.resume()
+        for _ in range(60):
+            session.runner.run(1)
+        return session
+
+    reference = one_by_one()
+    session = TrainingSession.build(get_game("prisoners-dilemma"), "game", ["iql"], seed=4)
+    monkeypatch.setattr(type(session.runner), "run", lambda *_: pytest.fail("run() was called"))
+    session.resume()
+    while session.runner.episode < 60:
+        session.advance(60 - session.runner.episode, 10.0)
+    assert session.runner.episode == 60 and session.last.episode == 60
+    assert session.log().equals(reference.log())
+    for a, b in zip(session.runner.agents, reference.runner.agents, strict=True):
+        assert a.q[0].keys() == b.q[0].keys()
+        for key in a.q[0]:
+            np.testing.assert_array_equal(a.q[0][key], b.q[0][key])

@@ -13,6 +13,7 @@ import pytest
 from rich.cells import cell_len
 
 from agents.envs import make_env
+from agents.iql import LeanIQL
 from agents.registry import load_agent
 from agents.runner import Runner
 from marl_tui.cli import main
@@ -109,15 +110,29 @@ def test_divergence_exits_1_with_strict_json_and_saves_the_restored_agents(capsy
     assert all(np.isfinite(row).all() for row in agent.q[0].values())
 
 
-def test_ctrl_c_stops_between_rounds_and_keeps_what_was_trained(capsys, tmp_path, monkeypatch):
-    step = Runner.step
+@pytest.mark.parametrize("lean", [True, False])
+def test_ctrl_c_stops_between_rounds_and_keeps_what_was_trained(
+    capsys, tmp_path, monkeypatch, lean
+):
+    step, act = Runner.step, LeanIQL._act_one
+    rounds = []
 
     def step_then_ctrl_c(self):
         if self.rounds == 25 * 10 + 3:  # mid-episode 26
             signal.raise_signal(signal.SIGINT)
         return step(self)
 
+    def act_then_ctrl_c(self, joint, s):  # the lean path (train's default) plays without step
+        if self.players == (0,):
+            rounds.append(s)
+            if len(rounds) == 25 * 10 + 4:  # mid-episode 26
+                signal.raise_signal(signal.SIGINT)
+        return act(self, joint, s)
+
     monkeypatch.setattr(Runner, "step", step_then_ctrl_c)
+    monkeypatch.setattr(LeanIQL, "_act_one", act_then_ctrl_c)
+    if not lean:
+        monkeypatch.setattr(Runner, "_lean_path", lambda self: None)
     before = signal.getsignal(signal.SIGINT)
     csv, save = tmp_path / "log.csv", tmp_path / "agents"
     code = main(["train", *PD, "--algo", "iql", "--episodes", "5000", "--csv", str(csv),
@@ -130,6 +145,7 @@ def test_ctrl_c_stops_between_rounds_and_keeps_what_was_trained(capsys, tmp_path
     assert len(pd.read_csv(csv)) == summary["episodes"]
     assert (save / "agent_1" / "state.json").exists()
     assert signal.getsignal(signal.SIGINT) is before  # the handler is put back
+    assert bool(rounds) == lean
 
 
 def test_ctrl_c_before_training_exits_130_without_a_traceback(capsys, monkeypatch):
