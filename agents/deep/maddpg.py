@@ -92,16 +92,19 @@ class MADDPG(Agent):
         "Q_i(x, a_1..a_n) per player, target networks with soft updates, experience replay."
     )
     team = True
-    #: The paper's values (Lowe et al. 2017, Appendix: Adam at 0.01, tau 0.01, gamma 0.95, batches
-    #: of 1024, one update per 100 samples added to the replay buffer, two 64-unit ReLU layers)
-    #: except the replay capacity. The schedule matters: with one update of 64 transitions per
-    #: environment step, a saturated policy (P(B) ~ 0.002) puts a unilateral deviation in ~0.3%
-    #: of transitions, so most batches hold none, and 64 updates per transition let the
-    #: on-policy (A, A) data drag the critics' values at the deviations toward its own (on the
-    #: coordination game, seed 0: Q(A, B) 11.5 where the bootstrapped value is ~9.1, a margin
-    #: of ~1.3 under Q(A, A) instead of ~3.7, moving by +-1.5 between checks), the margin that
-    #: the actors climb, until player 2 left A after (A, A) at ~4,500 episodes. A batch of 1024
-    #: holds a few deviations every time, and each transition is replayed ~10 times, not ~64.
+    #: The paper's values (Lowe et al. 2017, appendix: Adam at 0.01, tau 0.01, gamma 0.95, batches
+    #: of 1024, one update per 100 samples added to the replay buffer, two 64-unit ReLU layers).
+    #: Deviations: a replay capacity of 1e5, not 1e6 (60,000 steps of a long run fit), and a
+    #: warm-up of one batch (the paper names none). The schedule matters. With one update of 64
+    #: transitions per step, saturated policies (P(B) ~ 0.002 each) put a unilateral deviation
+    #: in ~0.4% of transitions, so three batches in four hold none, and each transition is
+    #: replayed ~64 times: the on-policy (A, A) data dragged the critics' values at the
+    #: deviations toward its own. On the coordination game (seed 0, ten-round episodes) the
+    #: critic valued (A, B) after (A, A) at ~11.5 against ~12.8 for (A, A), a margin of ~1.3
+    #: where bootstrapping the deviation's zero payoff gives ~3.7, moving by +-1.5 between
+    #: checks; that margin is what the actors climb, and after ~4,500 episodes player 2 left A
+    #: after (A, A). A batch of 1024 holds ~4 deviations, and each transition is replayed ~10
+    #: times; seeds 0-4 then keep (A, A) through 6,000 episodes.
     defaults: ClassVar[dict[str, Any]] = {
         "hidden": 64,  # width of the actors' and critics' two hidden layers
         "lr_actor": 0.01,  # Adam step size of the actors
