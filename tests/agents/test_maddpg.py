@@ -200,8 +200,9 @@ def greedy_episode(agent: MADDPG, env: RepeatedGameEnv) -> list[tuple[int, ...]]
 def test_coordination_holds_from_1500_to_6000_ten_round_episodes() -> None:
     """`marl-tui train --game coordination --algo maddpg --seed 0` with the defaults (10 rounds
     an episode, the last round observed): once at (A, A), greedy play stays at (A, A) in every
-    round of an episode at 1,500, 3,000, 4,500 and 6,000 episodes of one run. With one update of
-    64 transitions per step, player 2 left A after (A, A) at ~4,500 episodes."""
+    round of an episode at 1,500, 3,000, 4,500 and 6,000 episodes of one run. With the previous
+    defaults (one update of 64 transitions per step, ``PER_STEP``) the greedy episode at 4,500
+    episodes alternated (A, A), (A, B): player 2 left A after (A, A)."""
     env = RepeatedGameEnv(COORDINATION, history=1, rounds=10)
     agents = make_agents(env.spec, "maddpg", seed=0)
     runner = Runner(env, agents, seed=0)
