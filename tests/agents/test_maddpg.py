@@ -21,6 +21,9 @@ from games import Game
 
 COORDINATION = Game.from_bimatrix([[2, 0], [0, 1]], [[2, 0], [0, 1]])
 PRISONERS_DILEMMA = Game.from_bimatrix([[3, 0], [5, 1]], [[3, 5], [0, 1]])
+#: One update of 64 transitions per step (the schedule before the paper's): a one-round game is
+#: learned in a few hundred steps, where the paper's one update per 100 steps makes only a few.
+PER_STEP = {"batch_size": 64, "warmup": 64, "update_every": 1, "lr_actor": 0.003}
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -34,7 +37,7 @@ def one_torch_thread():
 
 def trained(game: Game, seed: int, episodes: int = 400, **hp) -> tuple[MADDPG, RepeatedGameEnv]:
     env = RepeatedGameEnv(game, history=1, rounds=1)
-    agents = make_agents(env.spec, "maddpg", seed=seed, hp=hp)
+    agents = make_agents(env.spec, "maddpg", seed=seed, hp={**PER_STEP, **hp})
     assert len(agents) == 1 and isinstance(agents[0], MADDPG)  # one team agent, all players
     runner = Runner(env, agents, seed=seed)
     runner.run(episodes)
@@ -75,7 +78,7 @@ def test_unequal_action_counts_are_masked_and_dominance_is_learned() -> None:
 
 def test_soft_target_update_moves_targets_a_fraction_tau() -> None:
     env = RepeatedGameEnv(COORDINATION, history=1, rounds=1)
-    agent = MADDPG(env.spec, (0, 1), seed=0, tau=0.25, warmup=8, batch_size=8)
+    agent = MADDPG(env.spec, (0, 1), seed=0, tau=0.25, warmup=8, batch_size=8, update_every=1)
     obs, state = env.reset_tuple(seed=0)
     for k in range(7):
         actions = (k % 2, (k // 2) % 2)
@@ -114,7 +117,7 @@ def test_seeded_cpu_runs_are_bit_reproducible() -> None:
     runs = []
     for _ in range(2):
         env = RepeatedGameEnv(PRISONERS_DILEMMA, history=1, rounds=3)
-        agents = make_agents(env.spec, "maddpg", seed=7, hp={"device": "cpu"})
+        agents = make_agents(env.spec, "maddpg", seed=7, hp={**PER_STEP, "device": "cpu"})
         log = Runner(env, agents, seed=7).run(60)
         runs.append((log, agents[0]))
     assert runs[0][0].equals(runs[1][0])
@@ -173,10 +176,38 @@ def test_more_training_keeps_the_coordination_it_reached() -> None:
     long for the suite, so this checks the property on one-round episodes: fixed seed, the
     runner's path, greedy play checked at three points of one run."""
     env = RepeatedGameEnv(COORDINATION, history=1, rounds=1)
-    agents = make_agents(env.spec, "maddpg", seed=0)
+    agents = make_agents(env.spec, "maddpg", seed=0, hp=PER_STEP)
     runner = Runner(env, agents, seed=0)
     for _ in range(3):
         runner.run(500)
         decision = greedy(agents[0], env)
         assert decision.actions == (0, 0)
         assert all(p[0] > 0.95 for p in decision.probs)
+
+
+def greedy_episode(agent: MADDPG, env: RepeatedGameEnv) -> list[tuple[int, ...]]:
+    """The joint actions of one whole episode of greedy play (each round sees the last one)."""
+    obs, state = env.reset_tuple(seed=0)
+    joints, done = [], False
+    while not done:
+        actions = agent.act(obs, state, explore=False).actions
+        obs, _, done, state = env.step_tuple(actions)
+        joints.append(tuple(actions))
+    return joints
+
+
+@pytest.mark.slow
+def test_coordination_holds_from_1500_to_6000_ten_round_episodes() -> None:
+    """`marl-tui train --game coordination --algo maddpg --seed 0` with the defaults (10 rounds
+    an episode, the last round observed): once at (A, A), greedy play stays at (A, A) in every
+    round of an episode at 1,500, 3,000, 4,500 and 6,000 episodes of one run. With the previous
+    defaults (one update of 64 transitions per step, ``PER_STEP``) the greedy episode at 4,500
+    episodes alternated (A, A), (A, B): player 2 left A after (A, A)."""
+    env = RepeatedGameEnv(COORDINATION, history=1, rounds=10)
+    agents = make_agents(env.spec, "maddpg", seed=0)
+    runner = Runner(env, agents, seed=0)
+    probe = RepeatedGameEnv(COORDINATION, history=1, rounds=10)  # the runner's env is untouched
+    for _ in range(4):
+        runner.run(1500)
+        assert greedy_episode(agents[0], probe) == [(0, 0)] * 10
+        assert all(p[0] > 0.95 for p in greedy(agents[0], probe).probs)

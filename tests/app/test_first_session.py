@@ -22,7 +22,10 @@ from marl_tui.widgets.training_dashboard import TrainingDashboard
 from tests.app.conftest import screen_text, settle, type_text, until, widget_text
 
 SIZE = (80, 24)
-EPISODES = 60  # per learner: a few seconds of training each on one core
+#: Episodes per learner, a few seconds of training each on one core. MADDPG follows the paper's
+#: schedule (1,024 transitions before its first update, then one per 100 steps): 60 ten-round
+#: episodes would end before it learns, and its steps cost about a tenth of QMIX's.
+EPISODES = {"qmix": 60, "maddpg": 600}
 
 
 async def watch_learn(pilot, agent_keys: str, name: str) -> WatchScreen:
@@ -42,7 +45,7 @@ async def watch_learn(pilot, agent_keys: str, name: str) -> WatchScreen:
     await until(pilot, lambda: screen.runner is not None and screen.agents[0].name == name)
     assert f"Watch · {name} on Coordination Game" in screen_text(app)
     await pilot.press("space")
-    await until(pilot, lambda: screen.last.episode >= EPISODES)
+    await until(pilot, lambda: screen.last.episode >= EPISODES[name])
     await pilot.press("space")
     await until(pilot, lambda: not any(w.is_running for w in app.workers))
     await pilot.pause()
