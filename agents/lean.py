@@ -37,8 +37,9 @@ class LeanTable:
     Observations are numbered ``0..len(observations)-1``; every round starts in one of them,
     ``rewards[joint]`` are the players' rewards for a joint action (in any observation) and
     ``next[s][joint]`` is the id of the observation after playing ``joint`` in observation ``s``.
-    Every episode has ``rounds`` rounds. ``observations[s]`` (one array per player) and ``states[s]`` are what ``step_tuple`` would
-    return there, so that an agent can key its tables exactly as it would on the plain path.
+    Every episode has ``rounds`` rounds. ``observations[s]`` (one array per player) and
+    ``states[s]`` are what ``step_tuple`` would return there, so that an agent can key its tables
+    exactly as it would on the plain path.
     """
 
     rewards: dict[tuple[int, ...], tuple[float, ...]]
