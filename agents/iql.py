@@ -218,19 +218,10 @@ class LeanIQL(LeanAgent):
                 return "non-finite Q-values"
             best = q.index(max(q))  # the first maximal action, as argmax
             bests.append(best)
-            joint[p] = self.stream.integers(self.sizes[k]) if self._explores() else best
+            explores = self.stream.random() < self.epsilon
+            joint[p] = self.stream.integers(self.sizes[k]) if explores else best
         self.chosen.append(bests)
         return None
-
-    def _explores(self) -> bool:
-        """``rng.random() < ε``, from the stream."""
-        stream = self.stream
-        i = stream.i
-        if i == stream.size:
-            stream.refill()
-            i = 0
-        stream.i = i + 1
-        return stream.units[i] < self.epsilon
 
     def _act_one(self, joint: list[int], s: int) -> str | None:
         q = self.rows0[s]
@@ -240,14 +231,8 @@ class LeanIQL(LeanAgent):
             return "non-finite Q-values"
         best = q.index(max(q))
         self.chosen.append(best)
-        stream = self.stream
-        i = stream.i
-        if i == stream.size:
-            stream.refill()
-            i = 0
-        stream.i = i + 1
-        joint[self.players[0]] = (
-            stream.integers(self.sizes[0]) if stream.units[i] < self.epsilon else best)
+        explores = self.stream.random() < self.epsilon
+        joint[self.players[0]] = self.stream.integers(self.sizes[0]) if explores else best
         return None
 
     def learn(
