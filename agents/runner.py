@@ -464,7 +464,7 @@ class Runner:
         k = len(played)
         if losses:
             values = np.array(losses)
-            owners = np.array(keys)[np.arange(len(values)) % len(keys)]
+            owners = _loss_owners(keys, len(values))
             for key in dict.fromkeys(keys):
                 mine = values[owners == key]
                 total = self._ep_losses.setdefault(key, [0.0, 0])
@@ -505,15 +505,14 @@ class Runner:
                 enumerate(starts)]
         means = [((end - start) / length).tolist() for start, end in zip(starts, ends, strict=True)]
         by_round = np.array(got).reshape(episodes, length, -1)
-        returns = np.add.accumulate(
-            np.concatenate([np.zeros_like(by_round[:, :1]), by_round], axis=1), axis=1)[:, -1]
+        returns = _sum_after(np.zeros_like(by_round[:, 0]), by_round, axis=1)
         mean_losses = {}
         if losses:
             values = np.array(losses).reshape(episodes, -1)  # one row per episode
+            owners = _loss_owners(keys, values.shape[1])
             for key in dict.fromkeys(keys):
-                mine = values[:, [i for i in range(values.shape[1]) if keys[i % len(keys)] == key]]
-                totals = np.add.accumulate(
-                    np.concatenate([np.zeros((episodes, 1)), mine], axis=1), axis=1)[:, -1]
+                mine = values[:, owners == key]
+                totals = _sum_after(np.zeros(episodes), mine, axis=1)
                 mean_losses[key] = [float(t) / mine.shape[1] for t in totals]
         n = self.spec.n_players
         for e in range(episodes):
@@ -705,9 +704,16 @@ class Runner:
         return tuple(result)
 
 
-def _sum_after(start: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """``start`` plus every row of ``rows``, added one row after the other (as a loop would)."""
-    return np.add.accumulate(np.concatenate([start[None], rows]), axis=0)[-1]
+def _sum_after(start: np.ndarray, rows: np.ndarray, axis: int = 0) -> np.ndarray:
+    """``start`` plus every slice of ``rows`` along ``axis``, added one after the other (as a
+    loop would, so the float sums equal the per-round path's)."""
+    stacked = np.concatenate([np.expand_dims(start, axis), rows], axis=axis)
+    return np.add.accumulate(stacked, axis=axis).take(-1, axis=axis)
+
+
+def _loss_owners(keys: list[str], count: int) -> np.ndarray:
+    """The key each of ``count`` loss values belongs to: ``keys`` in turn, round after round."""
+    return np.array(keys)[np.arange(count) % len(keys)]
 
 
 def _decision_probs(decision: Decision, k: int, n_actions: int) -> np.ndarray:
