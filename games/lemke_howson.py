@@ -40,13 +40,9 @@ class Tableau:
         copied.determinant = self.determinant
         return copied
 
-    def leaving_row(self, entering: int) -> int:
-        """The row whose basic variable leaves when label ``entering`` enters (§3.7)."""
-        return self._lexicographic_min_ratio(entering)
-
     def pivot(self, entering: int) -> int:
         """Bring label ``entering`` into the basis; return the label that leaves."""
-        row = self._lexicographic_min_ratio(entering)
+        row = self.leaving_row(entering)
         pivot_row = self.rows[row]
         pivot = pivot_row[entering]
         for r, values in enumerate(self.rows):
@@ -63,8 +59,9 @@ class Tableau:
         self.basis[row] = entering
         return leaving
 
-    def _lexicographic_min_ratio(self, column: int) -> int:
-        """Minimum ratio test with ties broken lexicographically over the inverse basis (§3.7)."""
+    def leaving_row(self, column: int) -> int:
+        """The row whose basic variable leaves when label ``column`` enters: the minimum ratio
+        test with ties broken lexicographically over the inverse basis (§3.7)."""
         best: int | None = None
         for r, values in enumerate(self.rows):
             if values[column] <= 0:
