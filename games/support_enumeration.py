@@ -28,11 +28,11 @@ import numpy as np
 from games.deviation import action_values
 from games.model import Game, GameError
 from games.two_action_supports import (
-    deviation_gains,
     feasible_profiles,
     indifference_tensors,
     profile_index,
     solve_profile,
+    two_action_gains,
 )
 
 
@@ -151,7 +151,7 @@ def search_supports(
     gain = None
     profiles = enumerate(islice(support_profiles(num_actions), searched))
     if all(count == 2 for count in num_actions):
-        gain = lambda candidate: max(deviation_gains(tensors, candidate))  # noqa: E731
+        gain = lambda candidate: max(two_action_gains(tensors, candidate))  # noqa: E731
         profiles = _feasible(feasible_profiles(tensors, tol), searched)
     for index, supports in profiles:
         solved = solve_profile(scaled, supports, tensors) if closed_form else None
@@ -269,7 +269,7 @@ def largest_gain(payoffs: np.ndarray, strategies: list[np.ndarray]) -> float:
     """The most any player gains by a unilateral deviation from ``strategies`` (floats): the
     check every reported mixed profile passes; closed form when every player has two actions."""
     if all(count == 2 for count in payoffs.shape[1:]):
-        return max(deviation_gains(indifference_tensors(payoffs), strategies))
+        return max(two_action_gains(indifference_tensors(payoffs), strategies))
     return _gain(payoffs, strategies)
 
 

@@ -19,7 +19,7 @@ mixers, :func:`solve_profile` returns None and the caller uses the general numer
 When every player of the game has two actions, :func:`feasible_profiles` first rules out, for all
 3^n profiles at once, those where some player gains more than the tolerance at every point (D_p
 is multilinear, so its corner values bound it): about 2 of the 19 mixed profiles of a random
-2x2x2 game remain, and 12 of the 65 of a 2x2x2x2 one. :func:`deviation_gains` then checks each
+2x2x2 game remain, and 12 of the 65 of a 2x2x2x2 one. :func:`two_action_gains` then checks each
 candidate in closed form.
 """
 
@@ -101,7 +101,7 @@ def profile_index(supports: tuple[tuple[int, ...], ...]) -> tuple[int, ...]:
     return tuple(2 if len(s) > 1 else s[0] for s in supports)
 
 
-def deviation_gains(tensors: list[np.ndarray], strategies: list[np.ndarray]) -> list[float]:
+def two_action_gains(tensors: list[np.ndarray], strategies: list[np.ndarray]) -> list[float]:
     """Each player's gain from their best pure deviation, every player having two actions:
     with D_p = u_p(1) - u_p(0) against the others' mixtures, max(u_p) - σ_p·u_p is
     max(D_p, 0) σ_p(0) + max(-D_p, 0) σ_p(1)."""
